@@ -1,0 +1,31 @@
+//! The runtime of `ndkernel`: everything a generated kernel calls, and everything a user
+//! needs to drive kernels by hand.
+//!
+//! | module | concept |
+//! |---|---|
+//! | [`signature`] | NumPy's gufunc signature grammar (re-exported from `kernel-signature`) |
+//! | [`broadcast`] | NumPy broadcasting of loop shapes |
+//! | [`bind`] | binding core dimensions of a signature to operand shapes |
+//! | [`boundary`] | stencil boundary modes: the index mapping at the array's edges |
+//! | [`dispatch`] | the parallel driver that runs a kernel over a loop space |
+//! | [`error`] | [`KernelError`], the one error type of every kernel call |
+#![warn(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+
+pub mod bind;
+pub mod boundary;
+pub mod broadcast;
+pub mod dispatch;
+pub mod error;
+
+/// NumPy's generalized-ufunc signature grammar.
+///
+/// The grammar has a single owner, the dependency-free `kernel-signature` crate, so that
+/// the `#[guvectorize]` macro checks signature literals with the very parser the runtime
+/// binds them with.
+pub mod signature {
+    pub use kernel_signature::{CoreDim, CoreShape, DimSize, Signature, SignatureError};
+}
+
+pub use error::{KernelError, Operand, Role};
+pub use signature::Signature;
