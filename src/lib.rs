@@ -2,7 +2,9 @@
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
-pub use kernel_runtime::{KernelError, Operand, Role, bind, boundary, broadcast, dispatch, error, signature};
+pub use kernel_runtime::{
+    KernelError, Operand, Role, bind, boundary, broadcast, dispatch, error, signature,
+};
 pub use ndarray;
 
 /// Everything a kernel author needs in scope.

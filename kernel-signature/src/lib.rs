@@ -17,10 +17,37 @@
 //! name       ::= a Python identifier: [A-Za-z_][A-Za-z0-9_]*
 //! ```
 //!
-//! Whitespace is allowed between any two tokens. `(3)` is a fixed size (NEP 20), `n?` an
-//! optional dimension that an operand may lack (NEP 20, as in `matmul`), and `n|1` a
-//! dimension that an operand may give as 1 to be broadcast to `n` (proposed by NEP 20,
-//! deferred by NumPy, supported here).
+//! Whitespace is allowed between any two tokens (`->` is one token). `(3)` is a fixed size
+//! (NEP 20), `n?` an optional dimension that an operand may lack (NEP 20, as in `matmul`),
+//! and `n|1` a dimension that an input may give as 1 to be broadcast to `n` (proposed by
+//! NEP 20, deferred by NumPy, supported here).
+//!
+//! A modifier belongs to the dimension, not to one use of it, so the binding code sees one
+//! meaning per name:
+//!
+//! - every use of a name (or of a fixed size) has `?`, or none has, as NumPy requires;
+//! - every input use of a name has `|1`, or none has, and outputs never have it, as NEP 20
+//!   words it: outputs are allocated at the bound size, never broadcast;
+//! - a dimension takes at most one modifier, as in NEP 20's grammar: `n?|1` would have to say
+//!   whether a missing `n` is a broadcast 1 or drops `n` from every operand;
+//! - a fixed size is at least 1 and at most `isize::MAX`, the longest possible array axis.
+//!
+//! # Differences from NumPy
+//!
+//! The reference is NumPy's C parser (`_parse_signature` in `ufunc_object.c`), which also
+//! gets the number of inputs and outputs from the ufunc; this parser takes them from the
+//! text.
+//!
+//! - `->` is always required, as the only way to tell inputs from outputs. NumPy, given no
+//!   outputs, wants the arrow left out (`(i)`) and rejects `(i)->`; here `(i)->` is the
+//!   spelling of a signature without outputs, which the grammar above and NEP 20 allow.
+//!   `->(i)` (no inputs) is accepted by both.
+//! - Any ASCII whitespace separates tokens, including newlines, and also before `?` and
+//!   around `|`. NumPy's C parser skips only spaces and tabs, and wants `?` right after the
+//!   name; `np.vectorize` ignores all whitespace.
+//! - NumPy rejects the size `isize::MAX` itself (an artefact of `strtoll` saturating); here
+//!   it is the largest accepted size.
+//! - `|1` is parsed and checked as above; NumPy does not accept it.
 //!
 //! # Examples
 //!
@@ -40,6 +67,8 @@ use std::fmt;
 use std::str::FromStr;
 
 mod parse;
+#[cfg(test)]
+mod tests;
 
 /// A parsed generalized-ufunc signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,7 +106,8 @@ pub enum DimSize {
 pub struct SignatureError {
     /// The signature as written.
     pub signature: String,
-    /// Byte offset into `signature` where parsing failed.
+    /// Byte offset into `signature` of the offending token (after any whitespace), or
+    /// `signature.len()` where the text ended too early.
     pub position: usize,
     /// What the parser expected there, such as `')'` or `a dimension name or size`.
     pub expected: String,
@@ -113,6 +143,12 @@ impl Signature {
     /// The core shapes of the outputs, in order.
     pub fn outputs(&self) -> &[CoreShape] {
         &self.outputs
+    }
+
+    /// Whether no operand has core dimensions, as in `(),()->()`. NumPy then runs the
+    /// gufunc as a plain elementwise ufunc (its `core_enabled` is 0), and so can the runtime.
+    pub fn is_elementwise(&self) -> bool {
+        self.inputs.iter().chain(&self.outputs).all(Vec::is_empty)
     }
 
     /// Every dimension name, in order of first appearance (inputs first, then outputs).
