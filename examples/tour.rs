@@ -74,17 +74,17 @@ fn addarr_naive<T: Copy + Default + std::ops::Add<Output = T>>(x: &[T], y: &[T])
     result
 }
 
-fn addarr_outcome<T>(workload: &'static str, x: Array1<T>, y: Array1<T>) -> Outcome
+fn addarr_outcome<T>(workload: &'static str, x: &Array1<T>, y: &Array1<T>) -> Outcome
 where
     T: Copy + Default + PartialEq + Send + Sync + std::ops::Add<Output = T> + 'static,
 {
     let (xs, ys) = (x.as_slice().unwrap(), y.as_slice().unwrap());
     let expected = addarr_naive(xs, ys);
-    let got = addarr(&x, &y);
+    let got = addarr(x, y);
     Outcome {
         workload,
         size: format!("{}", x.len()),
-        ours: best_of(10, || addarr(&x, &y)),
+        ours: best_of(10, || addarr(x, y)),
         naive: best_of(10, || addarr_naive(xs, ys)),
         check: if got.as_slice() == Some(&expected[..]) {
             Ok(())
@@ -99,13 +99,13 @@ fn main() {
     let outcomes = vec![
         addarr_outcome(
             "addarr f64",
-            Array1::from_shape_fn(n, |i| (i % 1000) as f64 * 0.5),
-            Array1::from_shape_fn(n, |i| (i % 777) as f64),
+            &Array1::from_shape_fn(n, |i| (i % 1000) as f64 * 0.5),
+            &Array1::from_shape_fn(n, |i| (i % 777) as f64),
         ),
         addarr_outcome(
             "addarr u8",
-            Array1::from_shape_fn(n, |i| (i % 128) as u8),
-            Array1::from_shape_fn(n, |i| (i % 97) as u8),
+            &Array1::from_shape_fn(n, |i| (i % 128) as u8),
+            &Array1::from_shape_fn(n, |i| (i % 97) as u8),
         ),
     ];
 

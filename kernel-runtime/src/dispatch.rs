@@ -278,6 +278,10 @@ impl_views_mut!(V0 A0 D0 0, V1 A1 D1 1, V2 A2 D2 2, V3 A3 D3 3);
 /// # Errors
 ///
 /// [`KernelError::ShapeMismatch`] if any view's shape differs from the first output's.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "views are taken like ndarray's Zip takes them"
+)]
 pub fn zip_rows<I, O, K>(
     inputs: I,
     mut outputs: O,
