@@ -326,7 +326,10 @@ mod tests {
     #[test]
     fn operand_display_names_role_index_and_name() {
         assert_eq!(Operand::input(1).to_string(), "input 1");
-        assert_eq!(Operand::output(0).named("out").to_string(), "output 0 (`out`)");
+        assert_eq!(
+            Operand::output(0).named("out").to_string(),
+            "output 0 (`out`)"
+        );
     }
 
     #[test]

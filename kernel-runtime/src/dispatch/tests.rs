@@ -26,6 +26,7 @@ const TINY_GRAIN: Schedule = Schedule {
     parallel: true,
 };
 
+#[allow(clippy::needless_pass_by_value, reason = "callers build the views inline")]
 fn check_all_schedules(a: ndarray::ArrayViewD<'_, i64>, b: ndarray::ArrayViewD<'_, i64>) {
     let expected = naive_add(&a.to_owned(), &b.to_owned());
     for schedule in [Schedule::SERIAL, Schedule::default(), TINY_GRAIN] {
