@@ -1,14 +1,118 @@
 //! ndkernel: per-element rules over n-dimensional arrays, run at hardware speed.
+//!
+//! Write what happens to one element; the attribute writes the loops, the broadcasting,
+//! the SIMD lanes and the threads.
+//!
+//! # `#[vectorize]`: elementwise kernels
+//!
+//! ```
+//! use ndkernel::prelude::*;
+//!
+//! #[vectorize]
+//! fn rel_diff(x: f64, y: f64) -> f64 {
+//!     2.0 * (x - y) / (x + y)
+//! }
+//!
+//! let a = array![[1.0], [2.0], [3.0]];          // (3, 1)
+//! let b = array![1.0, 2.0, 4.0, 8.0];            // (4,)
+//! let z = rel_diff(&a, &b)?;                     // (3, 4), NumPy broadcasting
+//! assert_eq!(z.shape(), &[3, 4]);
+//! assert_eq!(z[[1, 2]], rel_diff_scalar(2.0, 4.0));
+//! let w = rel_diff(&a, 2.0)?;                    // scalars broadcast too
+//! assert_eq!(w[[0, 0]], -2.0 / 3.0);
+//! # Ok::<(), KernelError>(())
+//! ```
+//!
+//! The modules re-exported here are the runtime every generated kernel calls; most users
+//! need only the attributes and [`KernelError`].
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+/// Turns a scalar function into an elementwise kernel over arrays, like Numba's
+/// `@vectorize`.
+///
+/// ```
+/// use ndkernel::prelude::*;
+///
+/// #[vectorize]
+/// fn clip<T: PartialOrd + Copy>(x: T, lo: T, hi: T) -> T {
+///     if x < lo { lo } else if x > hi { hi } else { x }
+/// }
+///
+/// let x = array![-2, 0, 5, 9];
+/// assert_eq!(clip(&x, 0, 6)?, array![0, 0, 5, 6]);
+/// # Ok::<(), KernelError>(())
+/// ```
+///
+/// # What is generated
+///
+/// For `#[vectorize] fn name(x: X, y: Y) -> R`:
+///
+/// | item | what it does |
+/// |---|---|
+/// | `name(x, y) -> Result<Array<R, D>, KernelError>` | broadcasts the operands NumPy-style and returns a new array; `D` is static when every operand's rank is (`Ix2` with `Ix1` gives `Ix2`), `IxDyn` otherwise |
+/// | `name_into(x, y, &mut out) -> Result<(), KernelError>` | writes into an existing array, whose shape must equal the broadcast shape exactly |
+/// | `name_scalar(x, y) -> R` | the function as written |
+/// | `mod name { INPUTS, OUTPUTS, SIGNATURE, SIMD }` | metadata constants |
+/// | `name_reduce(&a, axis)`, `name_reduce_all(&a)` | with `identity = ..`: NumPy's `ufunc.reduce` (see [`reduce`] for the order of combination) |
+///
+/// Each operand may be an owned array, a view, a reference to either, of any rank, or a
+/// plain scalar. A tuple return type gives several outputs: `name` returns a tuple of
+/// arrays and `name_into` takes one `&mut` array per output.
+///
+/// # Arguments
+///
+/// - `identity = expr`: for binary kernels `fn(T, T) -> T`, generate reductions.
+/// - `parallel = false`: never use more than the calling thread.
+/// - `grain = n`: the least number of elements worth a thread (default
+///   [`dispatch::DEFAULT_GRAIN`]).
+/// - `crate = "path"`: where `ndkernel` is, for crates that re-export it.
+///
+/// # SIMD lanes
+///
+/// When every parameter and output has one type among `f32`, `f64`, `i8`…`i64` and
+/// `u8`…`u64`, and the body uses only arithmetic (`+ - *`, and `/` for floats; `& | ^` for
+/// integers), comparisons and `&&`/`||`/`!` in `if` conditions, `if`/`else` (both branches
+/// are evaluated and blended), `let` bindings and compound assignment, literals, constants,
+/// and the methods `abs sqrt min max clamp floor ceil trunc copysign mul_add` (exact) or
+/// `exp exp2 exp_m1 ln ln_1p log2 log10 powf sin cos tan asin acos atan atan2 sinh cosh
+/// tanh cbrt` (approximate), then contiguous rows run on 256-bit `wide` lanes with a
+/// scalar tail. Anything else — generic kernels, mixed types, casts, loops, calls to other
+/// functions — runs the scalar function in a simple loop that the compiler may
+/// autovectorise; `name::SIMD` tells which.
+///
+/// Lanes agree with the scalar function bit for bit for `+ - * /`, comparisons, selects,
+/// `abs`, `sqrt`, `min`, `max`, `floor`, `ceil` and `trunc`. `mul_add` is fused on lanes only
+/// when the build enables FMA. The approximate functions are `wide`'s polynomial
+/// implementations: tested within 4 ULP of `core`'s on finite inputs in their usual
+/// domains. Integer arithmetic on lanes wraps, like the scalar function in a release
+/// build.
+///
+/// # Errors
+///
+/// Misuse is a compile error on the offending tokens: a parameter that is not a scalar
+/// type, `self`, a missing return type, an unknown argument, `identity` on a kernel that
+/// is not binary.
+pub use kernel_macros::vectorize;
+
 pub use kernel_runtime::{
-    KernelError, Operand, Role, bind, boundary, broadcast, dispatch, error, signature,
+    KernelError, Operand, Role, bind, boundary, broadcast, dispatch, error, lanes, operand, reduce,
+    signature,
 };
 pub use ndarray;
 
 /// Everything a kernel author needs in scope.
 pub mod prelude {
-    pub use crate::KernelError;
+    pub use crate::{KernelError, vectorize};
     pub use ndarray::prelude::*;
+}
+
+/// Not public API: what generated code names, by absolute path. May change in any
+/// release.
+#[doc(hidden)]
+pub mod __private {
+    pub use kernel_runtime::*;
+    pub use ndarray;
+    pub use rayon;
+    pub use wide;
 }

@@ -1,3 +1,18 @@
 //! Implementation detail of `ndkernel`: the `#[stencil]`, `#[vectorize]` and
 //! `#[guvectorize]` attributes. Use them through `ndkernel`, which documents them.
 #![forbid(unsafe_code)]
+
+mod args;
+mod ast;
+mod ctxt;
+mod expand;
+mod private;
+
+use proc_macro::TokenStream;
+
+/// Turns a scalar function into an elementwise kernel over arrays. Documented on
+/// `ndkernel::vectorize`.
+#[proc_macro_attribute]
+pub fn vectorize(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::vectorize(args.into(), item.into()).into()
+}

@@ -56,6 +56,7 @@ use std::cell::Cell;
 use ndarray::{ArrayView1, ArrayViewMut1, Dimension};
 
 use crate::error::{KernelError, Operand};
+use crate::operand::check_output_shape;
 
 mod layout;
 mod raw;
@@ -102,8 +103,9 @@ impl Schedule {
         }
     }
 
-    /// How many chunks `items` loop items should be cut into on the current pool.
-    fn chunks(self, items: usize) -> usize {
+    /// How many chunks `items` loop items should be cut into on the current pool: 1 means
+    /// the work stays on the calling thread.
+    pub fn chunk_count(self, items: usize) -> usize {
         if !self.parallel || SERIAL.get() || items <= self.grain {
             return 1;
         }
@@ -296,10 +298,10 @@ where
     let output_shapes = outputs.shapes();
     let shape = output_shapes[0].to_vec();
     for (index, found) in output_shapes.iter().enumerate() {
-        check_shape(Operand::output(index), &shape, found)?;
+        check_output_shape(Operand::output(index), &shape, found)?;
     }
     for (index, found) in inputs.shapes().iter().enumerate() {
-        check_shape(Operand::input(index), &shape, found)?;
+        check_output_shape(Operand::input(index), &shape, found)?;
     }
     let mut strides: Vec<&[isize]> = outputs.strides();
     strides.extend(inputs.strides());
@@ -361,18 +363,6 @@ pub fn for_each_row_mut<T, D, K>(
         raw::for_each_indexed_segment(&layout, &[operand], schedule, |index, start, parts, len| {
             kernel(index, start, parts[0].view_mut::<T>(len));
         });
-    }
-}
-
-fn check_shape(operand: Operand, expected: &[usize], found: &[usize]) -> Result<(), KernelError> {
-    if expected == found {
-        Ok(())
-    } else {
-        Err(KernelError::ShapeMismatch {
-            operand,
-            expected: expected.to_vec(),
-            found: found.to_vec(),
-        })
     }
 }
 

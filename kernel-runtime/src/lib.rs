@@ -17,6 +17,9 @@ pub mod boundary;
 pub mod broadcast;
 pub mod dispatch;
 pub mod error;
+pub mod lanes;
+pub mod operand;
+pub mod reduce;
 
 /// NumPy's generalized-ufunc signature grammar.
 ///

@@ -144,7 +144,7 @@ pub unsafe fn for_each_indexed_segment<F>(
     if total == 0 {
         return;
     }
-    let chunks = schedule.chunks(total);
+    let chunks = schedule.chunk_count(total);
     // Chunk edges fall on multiples of 64 elements so that SIMD kernels see whole lanes
     // everywhere but at the ends of rows.
     let chunk_len = total.div_ceil(chunks).next_multiple_of(64);

@@ -26,7 +26,10 @@ const TINY_GRAIN: Schedule = Schedule {
     parallel: true,
 };
 
-#[allow(clippy::needless_pass_by_value, reason = "callers build the views inline")]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "callers build the views inline"
+)]
 fn check_all_schedules(a: ndarray::ArrayViewD<'_, i64>, b: ndarray::ArrayViewD<'_, i64>) {
     let expected = naive_add(&a.to_owned(), &b.to_owned());
     for schedule in [Schedule::SERIAL, Schedule::default(), TINY_GRAIN] {
@@ -177,15 +180,15 @@ fn serial_switch_keeps_work_on_the_calling_thread() {
 
 #[test]
 fn grain_decides_chunk_count() {
-    assert_eq!(Schedule::default().chunks(DEFAULT_GRAIN), 1);
-    assert_eq!(Schedule::SERIAL.chunks(usize::MAX), 1);
+    assert_eq!(Schedule::default().chunk_count(DEFAULT_GRAIN), 1);
+    assert_eq!(Schedule::SERIAL.chunk_count(usize::MAX), 1);
     assert_eq!(Schedule::default().with_cost(DEFAULT_GRAIN).grain, 1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
         .unwrap();
     pool.install(|| {
-        assert_eq!(Schedule::default().chunks(100 * DEFAULT_GRAIN), 8);
-        assert_eq!(Schedule::default().chunks(3 * DEFAULT_GRAIN), 3);
+        assert_eq!(Schedule::default().chunk_count(100 * DEFAULT_GRAIN), 8);
+        assert_eq!(Schedule::default().chunk_count(3 * DEFAULT_GRAIN), 3);
     });
 }

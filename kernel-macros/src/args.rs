@@ -1,0 +1,102 @@
+//! Attribute arguments: `#[vectorize(identity = 0.0, parallel = false)]` and friends.
+
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+
+use crate::ctxt::Ctxt;
+use crate::private::Private;
+
+/// Which attribute the arguments belong to: decides the keys it accepts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Vectorize,
+}
+
+impl Form {
+    pub fn attr(self) -> &'static str {
+        match self {
+            Form::Vectorize => "#[vectorize]",
+        }
+    }
+
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Form::Vectorize => &["identity", "parallel", "grain", "crate"],
+        }
+    }
+}
+
+/// Parsed attribute arguments. Each keeps its key for error spans.
+#[derive(Default)]
+pub struct Args {
+    /// `identity = expr`: the value a reduction starts from.
+    pub identity: Option<(syn::Ident, syn::Expr)>,
+    /// `parallel = false` turns rayon off for this kernel.
+    pub parallel: Option<syn::LitBool>,
+    /// `grain = 4096`: the least number of elements worth a thread.
+    pub grain: Option<syn::LitInt>,
+    /// `crate = "path"`: where the facade is, for crates that re-export it.
+    pub krate: Private,
+}
+
+impl Args {
+    /// Parses `tokens`, recording every problem in `cx`.
+    pub fn parse(cx: &Ctxt, form: Form, tokens: TokenStream) -> Args {
+        let mut args = Args::default();
+        let parser = syn::meta::parser(|meta| args.parse_one(cx, form, &meta));
+        if let Err(error) = parser.parse2(tokens) {
+            cx.syn_error(error);
+        }
+        args
+    }
+
+    fn parse_one(&mut self, cx: &Ctxt, form: Form, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = meta
+            .path
+            .get_ident()
+            .cloned()
+            .unwrap_or_else(|| syn::Ident::new("_", Span::call_site()));
+        let name = key.to_string();
+        if !form.keys().contains(&name.as_str()) {
+            let expected = form
+                .keys()
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            cx.error_spanned_by(
+                &meta.path,
+                format!(
+                    "unknown {} argument `{}`, expected one of {expected}",
+                    form.attr(),
+                    path_text(&meta.path)
+                ),
+            );
+            // Skip the value so that later arguments are still checked.
+            if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            return Ok(());
+        }
+        match name.as_str() {
+            "identity" => self.identity = Some((key, meta.value()?.parse()?)),
+            "parallel" => self.parallel = Some(meta.value()?.parse()?),
+            "grain" => self.grain = Some(meta.value()?.parse()?),
+            "crate" => {
+                let path: syn::LitStr = meta.value()?.parse()?;
+                self.krate = Private(path.parse()?);
+            }
+            _ => unreachable!("every key in Form::keys is handled"),
+        }
+        Ok(())
+    }
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}

@@ -1,0 +1,459 @@
+//! `#[vectorize]`: a scalar function becomes an elementwise kernel over arrays.
+//!
+//! ```text
+//! #[vectorize]                            fn rel_diff_scalar(x: f64, y: f64) -> f64 { .. }
+//! fn rel_diff(x: f64, y: f64) -> f64 {    fn rel_diff(x: impl AsOperand<f64>, y: ..)
+//!     2.0 * (x - y) / (x + y)                 -> Result<Array<f64, D>, KernelError>
+//! }                                       fn rel_diff_into(x, y, out: &mut ArrayBase<S, D>)
+//!                                             -> Result<(), KernelError>
+//!                                         mod rel_diff { INPUTS, OUTPUTS, SIGNATURE, SIMD }
+//! ```
+//!
+//! `rel_diff` broadcasts its operands, allocates the output and calls `rel_diff_into`,
+//! which runs rows of the loop space through `run_lanes` (or `run_scalar` when the body
+//! cannot go on lanes). With `identity = ..`, `rel_diff_reduce` and `rel_diff_reduce_all`
+//! follow.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::spanned::Spanned;
+
+use super::{allow_lints, lanes, with_errors};
+use crate::args::{Args, Form};
+use crate::ast::{KernelFn, scalar_type_name};
+use crate::ctxt::Ctxt;
+
+/// Element types with a `wide` lane type.
+const SIMD_TYPES: &[&str] = &[
+    "f32", "f64", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64",
+];
+
+pub fn vectorize(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(error) => return with_errors(&item, &error),
+    };
+    let cx = Ctxt::new();
+    let args = Args::parse(&cx, Form::Vectorize, args);
+    let kernel = KernelFn::from_syn(&cx, Form::Vectorize, &func);
+    validate(&cx, &args, &kernel);
+    if let Err(error) = cx.check() {
+        return with_errors(&item, &error);
+    }
+    expand(&args, &kernel)
+}
+
+/// Checks that need the arguments and the function together.
+fn validate(cx: &Ctxt, args: &Args, kernel: &KernelFn<'_>) {
+    if kernel.params.is_empty() && kernel.original.sig.inputs.is_empty() {
+        cx.error_spanned_by(
+            &kernel.original.sig,
+            "#[vectorize] kernels take at least one parameter",
+        );
+    }
+    for param in &kernel.params {
+        if scalar_type_name(param.ty).is_none() {
+            cx.error_spanned_by(
+                param.ty,
+                "#[vectorize] parameters must be scalar types such as `f64`, `u8`, `bool` or a \
+                 generic `T`; for arrays use #[guvectorize]",
+            );
+        }
+    }
+    for output in &kernel.outputs {
+        if scalar_type_name(output).is_none() {
+            cx.error_spanned_by(
+                output,
+                "#[vectorize] kernels return scalar types such as `f64` or a tuple of them",
+            );
+        }
+    }
+    if let Some((key, _)) = &args.identity {
+        let binary = kernel.params.len() == 2
+            && kernel.outputs.len() == 1
+            && kernel
+                .params
+                .iter()
+                .all(|p| scalar_type_name(p.ty) == scalar_type_name(kernel.outputs[0]));
+        if !binary {
+            cx.error_spanned_by(
+                key,
+                format!(
+                    "`identity` needs a binary kernel `fn(T, T) -> T` to reduce with; `{}` takes \
+                     {} parameters and returns {} values",
+                    kernel.original.sig.ident,
+                    kernel.params.len(),
+                    kernel.outputs.len()
+                ),
+            );
+        }
+    }
+}
+
+/// The one element type of a kernel whose operands all share it and that `wide` has lanes
+/// for; `None` for mixed, generic or non-SIMD types.
+fn simd_element(kernel: &KernelFn<'_>) -> Option<String> {
+    let generic = |name: &str| {
+        kernel
+            .original
+            .sig
+            .generics
+            .type_params()
+            .any(|p| p.ident == name)
+    };
+    let mut types = kernel
+        .params
+        .iter()
+        .map(|p| p.ty)
+        .chain(kernel.outputs.iter().copied())
+        .map(scalar_type_name);
+    let first = types.next()??;
+    (SIMD_TYPES.contains(&first.as_str())
+        && !generic(&first)
+        && types.all(|t| t.as_deref() == Some(first.as_str())))
+    .then_some(first)
+}
+
+#[allow(clippy::too_many_lines, reason = "one quote! of the generated items, built from named pieces")]
+fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
+    let private = &args.krate;
+    let func = kernel.original;
+    let vis = &func.vis;
+    let name = &func.sig.ident;
+    let scalar_name = format_ident!("{}_scalar", name);
+    let into_name = format_ident!("{}_into", name);
+    let (impl_generics, _, where_clause) = func.sig.generics.split_for_impl();
+    let user_params: Vec<_> = func.sig.generics.params.iter().collect();
+    let user_predicates: Vec<_> = where_clause
+        .map(|w| w.predicates.iter().collect())
+        .unwrap_or_default();
+    let lints = allow_lints();
+
+    let n_in = kernel.params.len();
+    let n_out = kernel.outputs.len();
+    let param_names: Vec<_> = kernel.params.iter().map(|p| p.ident).collect();
+    let param_strs: Vec<_> = param_names.iter().map(ToString::to_string).collect();
+    let param_types: Vec<_> = kernel.params.iter().map(|p| p.ty).collect();
+    let out_types = &kernel.outputs;
+    let operand_types: Vec<_> = (0..n_in).map(|i| format_ident!("__KernelA{i}")).collect();
+    let storage_types: Vec<_> = (0..n_out).map(|j| format_ident!("__KernelS{j}")).collect();
+    let out_dims: Vec<_> = (0..n_out).map(|j| format_ident!("__KernelD{j}")).collect();
+    let outs: Vec<_> = (0..n_out)
+        .map(|j| format_ident!("__kernel_out{j}"))
+        .collect();
+    let out_strs: Vec<_> = (0..n_out)
+        .map(|j| {
+            if n_out == 1 {
+                "out".to_owned()
+            } else {
+                format!("out{j}")
+            }
+        })
+        .collect();
+    let in_indices: Vec<_> = (0..n_in).collect();
+    let out_indices: Vec<_> = (0..n_out).collect();
+
+    let schedule = schedule(args);
+    let element_bounds = quote! {
+        #(#param_types: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,)*
+        #(#out_types: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,)*
+    };
+
+    // The scalar result as a tuple, whatever the user's function returns.
+    let scalar_call = if n_out == 1 {
+        quote!((#scalar_name(#(#param_names),*),))
+    } else {
+        quote!(#scalar_name(#(#param_names),*))
+    };
+    let simd = simd_element(kernel).and_then(|elem| {
+        let body = lanes::rewrite(private, &elem, &param_names, &func.block)?;
+        Some((elem, body))
+    });
+    let run_row = if let Some((elem, body)) = &simd {
+        let elem = format_ident!("{elem}");
+        let block = &body.block;
+        let lane_ty = quote!(<#elem as #private::lanes::SimdElement>::Lanes);
+        let lane_result = if n_out == 1 {
+            quote!((#block,))
+        } else {
+            quote!(#block)
+        };
+        let lane_out_types = out_types.iter().map(|_| &lane_ty);
+        quote! {
+            #[inline(always)]
+            #[allow(unused_mut, unused_parens, clippy::all, reason = "the user's body, on lanes")]
+            fn __kernel_lanes(#(#param_names: #lane_ty),*) -> (#(#lane_out_types,)*) {
+                #lane_result
+            }
+            #private::lanes::run_lanes::<#elem, _, _>(
+                (#(#private::lanes::Src::new(#param_names),)*),
+                (#(#private::lanes::Dst::new(#outs),)*),
+                __kernel_len,
+                |(#(#param_names,)*)| __kernel_lanes(#(#param_names),*),
+                |(#(#param_names,)*)| #scalar_call,
+            );
+        }
+    } else {
+        quote! {
+            #private::lanes::run_scalar(
+                (#(#private::lanes::Src::new(#param_names),)*),
+                (#(#private::lanes::Dst::new(#outs),)*),
+                __kernel_len,
+                |(#(#param_names,)*)| #scalar_call,
+            );
+        }
+    };
+
+    // The broadcast rank of all inputs, static where every input's is.
+    let mut dim = quote!(<#(#operand_types)* as #private::operand::AsOperand<_>>::Dim);
+    let mut dim_bounds = Vec::new();
+    if let Some((first, rest)) = operand_types.split_first() {
+        let first_ty = param_types[0];
+        dim = quote!(<#first as #private::operand::AsOperand<#first_ty>>::Dim);
+        for (operand, ty) in rest.iter().zip(&param_types[1..]) {
+            let next = quote!(<#operand as #private::operand::AsOperand<#ty>>::Dim);
+            dim_bounds.push(quote!(#dim: #private::ndarray::DimMax<#next>,));
+            dim = quote!(<#dim as #private::ndarray::DimMax<#next>>::Output);
+        }
+    }
+    let first_out = &outs[0];
+    let returned = if n_out == 1 {
+        quote!(#first_out)
+    } else {
+        quote!((#(#outs),*))
+    };
+    let returned_ty = if n_out == 1 {
+        quote!(#private::ndarray::Array<#(#out_types)*, #dim>)
+    } else {
+        quote!((#(#private::ndarray::Array<#out_types, #dim>),*))
+    };
+
+    let signature = format!(
+        "{}->{}",
+        vec!["()"; n_in].join(","),
+        vec!["()"; n_out].join(",")
+    );
+    let simd_flag = simd.is_some();
+    let docs = func.attrs.iter().filter(|a| a.path().is_ident("doc"));
+    let docs2 = docs.clone();
+    let user_attrs = func.attrs.iter().filter(|a| !a.path().is_ident("doc"));
+    let body = &func.block;
+    let sig_inputs = &func.sig.inputs;
+    let sig_output = &func.sig.output;
+    let scalar_doc = format!(
+        "The scalar function behind the [`{name}`] kernel, as written under `#[vectorize]`."
+    );
+    let into_doc = format!(
+        "Writes [`{name}`] of the inputs into `out`, whose shape must equal the inputs' \
+         broadcast shape.\n\n# Errors\n\n`KernelError::Broadcast` if the inputs do not \
+         broadcast together, `KernelError::ShapeMismatch` if an output has another shape."
+    );
+    let array_doc = format!(
+        "\n\nElementwise kernel generated by `#[vectorize]` from [`{scalar_name}`]: takes \
+         arrays, views or scalars, broadcasts them NumPy-style and returns a new array.\n\n\
+         # Errors\n\n`KernelError::Broadcast` if the inputs do not broadcast together."
+    );
+    let mod_doc = format!("Metadata of the [`{name}`](fn@{name}) kernel.");
+    let reduce = args
+        .identity
+        .as_ref()
+        .map(|(_, identity)| reduce_fns(args, kernel, identity, simd.as_ref().map(|s| &s.0)));
+
+    quote! {
+        #(#user_attrs)*
+        #[doc = #scalar_doc]
+        #[inline]
+        #vis fn #scalar_name #impl_generics (#sig_inputs) #sig_output #where_clause #body
+
+        #(#docs)*
+        #[doc = #array_doc]
+        #lints
+        #vis fn #name<#(#user_params,)* #(#operand_types),*>(
+            #(#param_names: #operand_types),*
+        ) -> ::core::result::Result<#returned_ty, #private::KernelError>
+        where
+            #(#user_predicates,)*
+            #(#operand_types: #private::operand::AsOperand<#param_types>,)*
+            #(#dim_bounds)*
+            #element_bounds
+            #(#out_types: ::core::default::Default,)*
+        {
+            #(let #param_names = #private::operand::AsOperand::as_operand(&#param_names);)*
+            let __kernel_shape = #private::broadcast::broadcast_operands(&[
+                #((#private::Operand::input(#in_indices).named(#param_strs), #param_names.shape()),)*
+            ])?;
+            let __kernel_dim: #dim = #private::operand::dim_of(&__kernel_shape);
+            #(
+                let mut #outs = #private::ndarray::Array::<#out_types, #dim>::from_elem(
+                    __kernel_dim.clone(),
+                    <#out_types as ::core::default::Default>::default(),
+                );
+            )*
+            #into_name(#(#param_names,)* #(&mut #outs),*)?;
+            ::core::result::Result::Ok(#returned)
+        }
+
+        #[doc = #into_doc]
+        #(#docs2)*
+        #lints
+        #vis fn #into_name<
+            #(#user_params,)* #(#operand_types,)* #(#storage_types,)* #(#out_dims),*
+        >(
+            #(#param_names: #operand_types,)*
+            #(#outs: &mut #private::ndarray::ArrayBase<#storage_types, #out_dims>),*
+        ) -> ::core::result::Result<(), #private::KernelError>
+        where
+            #(#user_predicates,)*
+            #(#operand_types: #private::operand::AsOperand<#param_types>,)*
+            #(#storage_types: #private::ndarray::DataMut<Elem = #out_types>,)*
+            #(#out_dims: #private::ndarray::Dimension,)*
+            #element_bounds
+        {
+            #(let #param_names = #private::operand::AsOperand::as_operand(&#param_names);)*
+            let __kernel_shape = #private::broadcast::broadcast_operands(&[
+                #((#private::Operand::input(#in_indices).named(#param_strs), #param_names.shape()),)*
+            ])?;
+            #(
+                #private::operand::check_output_shape(
+                    #private::Operand::output(#out_indices).named(#out_strs),
+                    &__kernel_shape,
+                    #outs.shape(),
+                )?;
+            )*
+            let __kernel_dim = #first_out.raw_dim();
+            #(let #param_names = #private::operand::broadcast_to(&#param_names, &__kernel_dim);)*
+            #private::dispatch::zip_rows(
+                (#(#param_names,)*),
+                (#(#outs.view_mut(),)*),
+                #schedule,
+                |(#(#param_names,)*), (#(#outs,)*)| {
+                    let __kernel_len = #first_out.len();
+                    #run_row
+                },
+            )
+        }
+
+        #[doc = #mod_doc]
+        #[allow(non_snake_case, reason = "named after the kernel function")]
+        #vis mod #name {
+            /// How many inputs the kernel takes.
+            pub const INPUTS: usize = #n_in;
+            /// How many outputs the kernel returns.
+            pub const OUTPUTS: usize = #n_out;
+            /// The kernel's signature in NumPy's gufunc notation: all core shapes are `()`.
+            pub const SIGNATURE: &str = #signature;
+            /// Whether the kernel runs its contiguous rows on SIMD lanes.
+            pub const SIMD: bool = #simd_flag;
+        }
+
+        #reduce
+    }
+}
+
+fn schedule(args: &Args) -> TokenStream {
+    let private = &args.krate;
+    let parallel = args
+        .parallel
+        .as_ref()
+        .map_or_else(|| quote!(true), |p| quote!(#p));
+    let grain = args
+        .grain
+        .as_ref()
+        .map_or_else(|| quote!(#private::dispatch::DEFAULT_GRAIN), |g| quote!(#g));
+    quote!(#private::dispatch::Schedule { grain: #grain, parallel: #parallel })
+}
+
+/// `name_reduce` (over one axis) and `name_reduce_all`, for kernels with an identity.
+fn reduce_fns(
+    args: &Args,
+    kernel: &KernelFn<'_>,
+    identity: &syn::Expr,
+    simd: Option<&String>,
+) -> TokenStream {
+    let private = &args.krate;
+    let func = kernel.original;
+    let vis = &func.vis;
+    let name = &func.sig.ident;
+    let scalar_name = format_ident!("{}_scalar", name);
+    let reduce_name = format_ident!("{}_reduce", name);
+    let reduce_all_name = format_ident!("{}_reduce_all", name);
+    let elem = kernel.outputs[0];
+    let (impl_generics, _, where_clause) = func.sig.generics.split_for_impl();
+    let user_params: Vec<_> = func.sig.generics.params.iter().collect();
+    let user_predicates: Vec<_> = where_clause
+        .map(|w| w.predicates.iter().collect())
+        .unwrap_or_default();
+    let _ = impl_generics;
+    let schedule = schedule(args);
+    let lints = allow_lints();
+    let identity_span = identity.span();
+    let identity = quote::quote_spanned!(identity_span=> { let __kernel_identity: #elem = #identity; __kernel_identity });
+    let combine = if let Some(elem_name) = simd {
+        let elem_ident = format_ident!("{elem_name}");
+        let lanes = lanes::rewrite(
+            private,
+            elem_name,
+            &kernel.params.iter().map(|p| p.ident).collect::<Vec<_>>(),
+            &func.block,
+        )
+        .expect("the kernel's own lane body exists");
+        let block = lanes.block;
+        let (a, b) = (kernel.params[0].ident, kernel.params[1].ident);
+        let lane_ty = quote!(<#elem_ident as #private::lanes::SimdElement>::Lanes);
+        quote! {
+            #private::reduce::Combine::Lanes {
+                lanes: {
+                    #[inline(always)]
+                    #[allow(unused_mut, unused_parens, clippy::all, reason = "the user's body, on lanes")]
+                    fn __kernel_lanes(#a: #lane_ty, #b: #lane_ty) -> #lane_ty #block
+                    __kernel_lanes
+                },
+                scalar: #scalar_name,
+            }
+        }
+    } else {
+        quote!(#private::reduce::Combine::Scalar(#scalar_name))
+    };
+    let reduce_doc = format!(
+        "Reduces `a` along `axis` with [`{name}`], starting from the kernel's identity, as \
+         NumPy's `ufunc.reduce`. See `ndkernel::reduce` for the order elements are \
+         combined in.\n\n# Errors\n\n`KernelError::AxisOutOfBounds` if `a` has no such axis."
+    );
+    let reduce_all_doc = format!(
+        "Reduces every element of `a` with [`{name}`], starting from the kernel's identity. \
+         See `ndkernel::reduce` for the order elements are combined in."
+    );
+    quote! {
+        #[doc = #reduce_doc]
+        #lints
+        #vis fn #reduce_name<#(#user_params,)* __KernelS, __KernelD>(
+            a: &#private::ndarray::ArrayBase<__KernelS, __KernelD>,
+            axis: #private::ndarray::Axis,
+        ) -> ::core::result::Result<
+            #private::ndarray::Array<#elem, <__KernelD as #private::ndarray::Dimension>::Smaller>,
+            #private::KernelError,
+        >
+        where
+            #(#user_predicates,)*
+            __KernelS: #private::ndarray::Data<Elem = #elem>,
+            __KernelD: #private::ndarray::RemoveAxis,
+            #elem: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            #private::reduce::reduce_axis(a.view(), axis, #identity, #combine, #schedule)
+        }
+
+        #[doc = #reduce_all_doc]
+        #lints
+        #vis fn #reduce_all_name<#(#user_params,)* __KernelS, __KernelD>(
+            a: &#private::ndarray::ArrayBase<__KernelS, __KernelD>,
+        ) -> #elem
+        where
+            #(#user_predicates,)*
+            __KernelS: #private::ndarray::Data<Elem = #elem>,
+            __KernelD: #private::ndarray::Dimension,
+            #elem: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            #private::reduce::reduce_all(a.view(), #identity, #combine, #schedule)
+        }
+    }
+}
