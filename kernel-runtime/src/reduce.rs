@@ -143,12 +143,8 @@ where
     if let Some(run) = view.as_slice_memory_order() {
         return reduce_contiguous(run, identity, &combiner, schedule);
     }
-    let flat = view
-        .into_dimensionality::<ndarray::IxDyn>()
-        .expect("any rank is dynamic");
-    if flat.ndim() == 0 {
-        return combiner.scalar(identity, flat[[]]);
-    }
+    // Not contiguous, so not 0-d: there is a last axis.
+    let flat = view.into_dyn();
     let last = Axis(flat.ndim() - 1);
     flat.lanes(last).into_iter().fold(identity, |acc, lane| {
         fold_lane(&combiner, acc, identity, lane, schedule)
