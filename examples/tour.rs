@@ -10,8 +10,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use ndkernel::dispatch::{Schedule, zip_rows};
-use ndkernel::ndarray::{Array1, ArrayView1, ArrayViewMut1};
+use ndkernel::KernelError;
+use ndkernel::ndarray::Array1;
+use ndkernel::vectorize;
 
 /// One row of the tour's table.
 struct Outcome {
@@ -34,35 +35,16 @@ fn best_of<R>(runs: usize, mut f: impl FnMut() -> R) -> Duration {
         .unwrap_or_default()
 }
 
-/// Seed 000's `addarr`: `result[i] = x[i] + y[i]`, through the runtime's row driver.
-fn addarr<T>(x: &Array1<T>, y: &Array1<T>) -> Array1<T>
-where
-    T: Copy + Default + Send + Sync + std::ops::Add<Output = T> + 'static,
-{
-    let mut out = Array1::from_elem(x.len(), T::default());
-    zip_rows(
-        (x.view(), y.view()),
-        (out.view_mut(),),
-        Schedule::default(),
-        |(x, y): (ArrayView1<T>, ArrayView1<T>), (mut out,): (ArrayViewMut1<T>,)| match (
-            x.as_slice(),
-            y.as_slice(),
-            out.as_slice_mut(),
-        ) {
-            (Some(x), Some(y), Some(out)) => {
-                for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
-                    *o = a + b;
-                }
-            }
-            _ => {
-                for ((o, &a), &b) in out.iter_mut().zip(&x).zip(&y) {
-                    *o = a + b;
-                }
-            }
-        },
-    )
-    .expect("operands share one shape");
-    out
+/// Seed 000's `addarr`: `result[i] = x[i] + y[i]`.
+#[vectorize]
+fn addarr(x: f64, y: f64) -> f64 {
+    x + y
+}
+
+/// The same on bytes: lanes wrap on overflow, as a release build's scalar `+` does.
+#[vectorize]
+fn addarr_u8(x: u8, y: u8) -> u8 {
+    x + y
 }
 
 /// The post's loop, transcribed.
@@ -74,17 +56,22 @@ fn addarr_naive<T: Copy + Default + std::ops::Add<Output = T>>(x: &[T], y: &[T])
     result
 }
 
-fn addarr_outcome<T>(workload: &'static str, x: &Array1<T>, y: &Array1<T>) -> Outcome
+fn addarr_outcome<T>(
+    workload: &'static str,
+    x: &Array1<T>,
+    y: &Array1<T>,
+    kernel: impl Fn(&Array1<T>, &Array1<T>) -> Result<Array1<T>, KernelError>,
+) -> Outcome
 where
-    T: Copy + Default + PartialEq + Send + Sync + std::ops::Add<Output = T> + 'static,
+    T: Copy + Default + PartialEq + std::ops::Add<Output = T>,
 {
     let (xs, ys) = (x.as_slice().unwrap(), y.as_slice().unwrap());
     let expected = addarr_naive(xs, ys);
-    let got = addarr(x, y);
+    let got = kernel(x, y).expect("operands share one shape");
     Outcome {
         workload,
         size: format!("{}", x.len()),
-        ours: best_of(10, || addarr(x, y)),
+        ours: best_of(10, || kernel(x, y)),
         naive: best_of(10, || addarr_naive(xs, ys)),
         check: if got.as_slice() == Some(&expected[..]) {
             Ok(())
@@ -101,11 +88,13 @@ fn main() {
             "addarr f64",
             &Array1::from_shape_fn(n, |i| (i % 1000) as f64 * 0.5),
             &Array1::from_shape_fn(n, |i| (i % 777) as f64),
+            |x, y| addarr(x, y),
         ),
         addarr_outcome(
             "addarr u8",
             &Array1::from_shape_fn(n, |i| (i % 128) as u8),
             &Array1::from_shape_fn(n, |i| (i % 97) as u8),
+            |x, y| addarr_u8(x, y),
         ),
     ];
 
