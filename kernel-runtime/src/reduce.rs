@@ -248,7 +248,9 @@ mod tests {
 
     use super::*;
 
-    fn add_lanes() -> Lanes<fn(wide::f64x4, wide::f64x4) -> wide::f64x4, fn(f64, f64) -> f64> {
+    type AddLanes = Lanes<fn(wide::f64x4, wide::f64x4) -> wide::f64x4, fn(f64, f64) -> f64>;
+
+    fn add_lanes() -> AddLanes {
         Lanes {
             lanes: |a, b| a + b,
             scalar: |a, b| a + b,
@@ -302,10 +304,7 @@ mod tests {
         let max = Scalar(f64::max);
         let got = reduce_axis(a.view(), Axis(0), f64::NEG_INFINITY, max, TINY).unwrap();
         assert_eq!(got, Array1::from_elem(3, f64::NEG_INFINITY));
-        assert_eq!(
-            reduce_all(a.view(), f64::NEG_INFINITY, max, TINY),
-            f64::NEG_INFINITY
-        );
+        assert!(reduce_all(a.view(), f64::NEG_INFINITY, max, TINY).is_infinite());
         let error = reduce_axis(a.view(), Axis(2), 0.0, max, TINY).unwrap_err();
         assert_eq!(
             error.to_string(),
