@@ -116,3 +116,8 @@ pub mod __private {
     pub use rayon;
     pub use wide;
 }
+
+/// The README's examples, compiled and run as doctests so that they cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -194,8 +194,17 @@ pub trait Inputs {
 pub trait LaneInputs<T: SimdElement>: Inputs {
     /// The tuple of one lane vector from each input.
     type Lanes;
+    /// The tuple of every input as a slice.
+    type Slices: Copy;
     /// Lanes `i .. i + T::LANES` of every input.
     fn lanes(&self, i: usize) -> Self::Lanes;
+    /// Every input's first `len` elements, if every input is a slice: the fast path, with
+    /// no per-element dispatch on the kind of row.
+    fn slices(&self, len: usize) -> Option<Self::Slices>;
+    /// Lanes `i .. i + T::LANES` of every slice.
+    fn load_slices(slices: Self::Slices, i: usize) -> Self::Lanes;
+    /// Element `i` of every slice.
+    fn get_slices(slices: Self::Slices, i: usize) -> Self::Scalars;
 }
 
 /// A tuple of [`Dst`]s: the outputs of one row segment.
@@ -212,8 +221,22 @@ pub trait Outputs {
 pub trait LaneOutputs<T: SimdElement>: Outputs {
     /// The tuple of one lane vector for each output.
     type Lanes;
+    /// The tuple of every output as a mutable slice.
+    type Slices<'s>
+    where
+        Self: 's;
     /// Writes lanes `i .. i + T::LANES` of every output.
     fn store(&mut self, i: usize, lanes: Self::Lanes);
+    /// Every output's first `len` elements, if every output is a slice.
+    fn slices(&mut self, len: usize) -> Option<Self::Slices<'_>>;
+    /// Writes lanes `i .. i + T::LANES` of every slice.
+    fn store_slices<'s>(slices: &mut Self::Slices<'s>, i: usize, lanes: Self::Lanes)
+    where
+        Self: 's;
+    /// Writes element `i` of every slice.
+    fn set_slices<'s>(slices: &mut Self::Slices<'s>, i: usize, values: Self::Scalars)
+    where
+        Self: 's;
 }
 
 macro_rules! tuples {
@@ -232,9 +255,25 @@ macro_rules! tuples {
 
         impl<'a, T: SimdElement> LaneInputs<T> for ($(Src<'a, tuples!(@same T; $elem)>,)+) {
             type Lanes = ($(tuples!(@same T::Lanes; $elem),)+);
+            type Slices = ($(tuples!(@same &'a [T]; $elem),)+);
             #[inline(always)]
             fn lanes(&self, i: usize) -> Self::Lanes {
                 ($(self.$idx.lanes(i),)+)
+            }
+            #[inline(always)]
+            fn slices(&self, len: usize) -> Option<Self::Slices> {
+                Some(($(match self.$idx {
+                    Src::Slice(s) => &s[..len],
+                    _ => return None,
+                },)+))
+            }
+            #[inline(always)]
+            fn load_slices(slices: Self::Slices, i: usize) -> Self::Lanes {
+                ($(T::load(&slices.$idx[i..]),)+)
+            }
+            #[inline(always)]
+            fn get_slices(slices: Self::Slices, i: usize) -> Self::Scalars {
+                ($(slices.$idx[i],)+)
             }
         }
 
@@ -252,9 +291,31 @@ macro_rules! tuples {
 
         impl<'a, T: SimdElement> LaneOutputs<T> for ($(Dst<'a, tuples!(@same T; $elem)>,)+) {
             type Lanes = ($(tuples!(@same T::Lanes; $elem),)+);
+            type Slices<'s> = ($(tuples!(@same &'s mut [T]; $elem),)+) where Self: 's;
             #[inline(always)]
             fn store(&mut self, i: usize, lanes: Self::Lanes) {
                 $(self.$idx.store(i, lanes.$idx);)+
+            }
+            #[inline(always)]
+            fn slices(&mut self, len: usize) -> Option<Self::Slices<'_>> {
+                Some(($(match &mut self.$idx {
+                    Dst::Slice(s) => &mut s[..len],
+                    Dst::Strided(_) => return None,
+                },)+))
+            }
+            #[inline(always)]
+            fn store_slices<'s>(slices: &mut Self::Slices<'s>, i: usize, lanes: Self::Lanes)
+            where
+                Self: 's,
+            {
+                $(T::store(lanes.$idx, &mut slices.$idx[i..]);)+
+            }
+            #[inline(always)]
+            fn set_slices<'s>(slices: &mut Self::Slices<'s>, i: usize, values: Self::Scalars)
+            where
+                Self: 's,
+            {
+                $(slices.$idx[i] = values.$idx;)+
             }
         }
     };
@@ -287,6 +348,18 @@ pub fn run_lanes<T, I, O>(
     I: LaneInputs<T>,
     O: LaneOutputs<T>,
 {
+    if let (Some(ins), Some(mut outs)) = (inputs.slices(len), outputs.slices(len)) {
+        let mut i = 0;
+        while i + T::LANES <= len {
+            O::store_slices(&mut outs, i, lanes(I::load_slices(ins, i)));
+            i += T::LANES;
+        }
+        while i < len {
+            O::set_slices(&mut outs, i, scalar(I::get_slices(ins, i)));
+            i += 1;
+        }
+        return;
+    }
     let mut i = 0;
     if inputs.lane_friendly() && outputs.lane_friendly() {
         while i + T::LANES <= len {
