@@ -81,8 +81,27 @@ impl Args {
         }
         match name.as_str() {
             "identity" => self.identity = Some((key, meta.value()?.parse()?)),
-            "parallel" => self.parallel = Some(meta.value()?.parse()?),
-            "grain" => self.grain = Some(meta.value()?.parse()?),
+            "parallel" => {
+                let value = meta.value()?;
+                self.parallel = Some(value.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        format!("{} `parallel` takes `true` or `false`", form.attr()),
+                    )
+                })?);
+            }
+            "grain" => {
+                let value = meta.value()?;
+                self.grain = Some(value.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        format!(
+                            "{} `grain` takes an integer number of elements",
+                            form.attr()
+                        ),
+                    )
+                })?);
+            }
             "crate" => {
                 let path: syn::LitStr = meta.value()?.parse()?;
                 self.krate = Private(path.parse()?);

@@ -403,3 +403,9 @@ fn run_scalar_from<I: Inputs, O: Outputs>(
 pub fn splat<T: SimdElement>(value: T) -> T::Lanes {
     T::splat(value)
 }
+
+/// Lane-wise `if mask { if_true } else { if_false }`: how lane bodies see `if`/`else`.
+#[inline(always)]
+pub fn select<W: wide::Select<W>>(mask: W, if_true: W, if_false: W) -> W {
+    mask.select(if_true, if_false)
+}

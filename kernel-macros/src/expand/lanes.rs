@@ -4,9 +4,9 @@
 //!
 //! ```text
 //! fn rel_diff(x: f64, y: f64) -> f64 {        fn lanes(x: f64x4, y: f64x4) -> (f64x4,) {
-//!     if x > y {                                  ({ let m = x.simd_gt(y);
-//!         2.0 * (x - y) / (x + y)                    m.blend(splat(2.0) * (x - y) / (x + y),
-//!     } else {                                               splat(0.0)) },)
+//!     if x > y {                                  (select(x.simd_gt(y),
+//!         2.0 * (x - y) / (x + y)                        splat(2.0) * (x - y) / (x + y),
+//!     } else {                                           splat(0.0)),)
 //!         0.0                                 }
 //!     }
 //! }
@@ -198,7 +198,8 @@ impl Rewriter<'_> {
                 let then = self.block(&expr_if.then_branch)?;
                 let (_, otherwise) = expr_if.else_branch.as_ref()?;
                 let otherwise = self.value(otherwise)?;
-                quote!(#cond.blend(#then, #otherwise))
+                let private = self.private;
+                quote!(#private::lanes::select(#cond, #then, #otherwise))
             }
             Expr::MethodCall(call) => {
                 if call.turbofish.is_some() {

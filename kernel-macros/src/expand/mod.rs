@@ -17,6 +17,10 @@ fn allow_lints() -> TokenStream {
         )]
         #[allow(clippy::type_complexity, reason = "broadcast ranks are spelled out in full")]
         #[allow(clippy::needless_pass_by_value, reason = "operands are taken like NumPy's")]
+        #[allow(
+            clippy::multiple_bound_locations,
+            reason = "element types get the bounds the runtime needs beside the user's own"
+        )]
     }
 }
 

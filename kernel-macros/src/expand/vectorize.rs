@@ -76,14 +76,16 @@ fn validate(cx: &Ctxt, args: &Args, kernel: &KernelFn<'_>) {
                 .iter()
                 .all(|p| scalar_type_name(p.ty) == scalar_type_name(kernel.outputs[0]));
         if !binary {
+            let plural =
+                |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
             cx.error_spanned_by(
                 key,
                 format!(
-                    "`identity` needs a binary kernel `fn(T, T) -> T` to reduce with; `{}` takes \
-                     {} parameters and returns {} values",
+                    "#[vectorize] `identity` needs a binary kernel `fn(T, T) -> T` to reduce \
+                     with; `{}` takes {} and returns {}",
                     kernel.original.sig.ident,
-                    kernel.params.len(),
-                    kernel.outputs.len()
+                    plural(kernel.params.len(), "parameter"),
+                    plural(kernel.outputs.len(), "value")
                 ),
             );
         }
@@ -114,7 +116,10 @@ fn simd_element(kernel: &KernelFn<'_>) -> Option<String> {
     .then_some(first)
 }
 
-#[allow(clippy::too_many_lines, reason = "one quote! of the generated items, built from named pieces")]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one quote! of the generated items, built from named pieces"
+)]
 fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
     let private = &args.krate;
     let func = kernel.original;
@@ -154,10 +159,17 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
     let out_indices: Vec<_> = (0..n_out).collect();
 
     let schedule = schedule(args);
-    let element_bounds = quote! {
-        #(#param_types: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,)*
-        #(#out_types: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,)*
-    };
+    // Spanned at the user's types, so that an unsuitable element type is reported there.
+    let element_bounds: TokenStream = param_types
+        .iter()
+        .copied()
+        .chain(out_types.iter().copied())
+        .map(|ty| {
+            quote::quote_spanned! {ty.span()=>
+                #ty: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,
+            }
+        })
+        .collect();
 
     // The scalar result as a tuple, whatever the user's function returns.
     let scalar_call = if n_out == 1 {
@@ -401,7 +413,7 @@ fn reduce_fns(
         let (a, b) = (kernel.params[0].ident, kernel.params[1].ident);
         let lane_ty = quote!(<#elem_ident as #private::lanes::SimdElement>::Lanes);
         quote! {
-            #private::reduce::Combine::Lanes {
+            #private::reduce::Lanes {
                 lanes: {
                     #[inline(always)]
                     #[allow(unused_mut, unused_parens, clippy::all, reason = "the user's body, on lanes")]
@@ -412,7 +424,7 @@ fn reduce_fns(
             }
         }
     } else {
-        quote!(#private::reduce::Combine::Scalar(#scalar_name))
+        quote!(#private::reduce::Scalar(#scalar_name))
     };
     let reduce_doc = format!(
         "Reduces `a` along `axis` with [`{name}`], starting from the kernel's identity, as \

@@ -1,0 +1,8 @@
+use ndkernel::vectorize;
+
+#[vectorize]
+fn pair(x: f64) -> [f64; 2] {
+    [x, -x]
+}
+
+fn main() {}
