@@ -83,7 +83,7 @@ where
                     black_box(xs),
                     black_box(ys),
                     black_box(out.as_slice_mut().unwrap()),
-                )
+                );
             });
         });
         group.bench_function(id("ndarray_add"), |bch| {
@@ -113,7 +113,7 @@ where
         });
         group.bench_function(id("ndkernel_into_serial"), |bch| {
             bch.iter(|| {
-                serial(|| (kernel.into)(black_box(&a), black_box(&b), black_box(&mut out)))
+                serial(|| (kernel.into)(black_box(&a), black_box(&b), black_box(&mut out)));
             });
         });
     }
