@@ -98,6 +98,84 @@
 /// is not binary.
 pub use kernel_macros::vectorize;
 
+/// Turns a function over core dimensions into a generalized ufunc, like Numba's
+/// `@guvectorize`, without dtype lists: types come from the function.
+///
+/// ```
+/// use ndkernel::prelude::*;
+///
+/// // Out-parameter form, as in Numba.
+/// #[guvectorize("(n,k),(k,m)->(n,m)")]
+/// fn matmul(a: ArrayView2<f64>, b: ArrayView2<f64>, mut out: ArrayViewMut2<f64>) {
+///     out.assign(&a.dot(&b));
+/// }
+///
+/// // Returning form: `()` operands are plain scalars.
+/// #[guvectorize("(n),()->(n)")]
+/// fn shift(x: ArrayView1<f32>, by: f32) -> Array1<f32> {
+///     x.mapv(|v| v + by)
+/// }
+///
+/// #[guvectorize("(n)->()")]
+/// fn norm(x: ArrayView1<f64>) -> f64 {
+///     x.dot(&x).sqrt()
+/// }
+///
+/// let a = Array4::<f64>::ones((2, 1, 3, 4));
+/// let b = Array3::<f64>::ones((5, 4, 2));
+/// let c = matmul(&a, &b)?;                       // loop dims (2, 1) and (5,) broadcast
+/// assert_eq!(c.shape(), &[2, 5, 3, 2]);
+/// assert_eq!(c[[1, 4, 2, 1]], 4.0);
+///
+/// let mut c2 = ArrayD::<f64>::zeros(vec![2, 5, 3, 2]);
+/// matmul_into(&a, &b, &mut c2)?;
+/// assert_eq!(c, c2);
+///
+/// assert_eq!(shift(&array![1.0f32, 2.0], 0.5)?, array![1.5f32, 2.5].into_dyn());
+/// assert_eq!(norm(&array![[3.0, 4.0], [6.0, 8.0]])?, array![5.0, 10.0].into_dyn());
+///
+/// let error = matmul(&a, &Array2::<f64>::ones((3, 2))).unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "input 1 (`b`) has size 3 on axis 0 for core dimension `k`, expected 4 as bound by \
+///      input 0 (`a`) (signature \"(n,k),(k,m)->(n,m)\")"
+/// );
+/// # Ok::<(), KernelError>(())
+/// ```
+///
+/// # What is generated
+///
+/// For `#[guvectorize("…")] fn name(…)`:
+///
+/// | item | what it does |
+/// |---|---|
+/// | `name(inputs…) -> Result<ArrayD<T>, KernelError>` | binds core dimensions, broadcasts loop dimensions, allocates the outputs (zeroed: an element the kernel forgets is 0, never uninitialised) and runs the kernel once per loop index in parallel; several outputs come back as a tuple |
+/// | `name_into(inputs…, &mut out…) -> Result<(), KernelError>` | the same into existing outputs of exactly the loop shape followed by their core shapes (output-only dimensions take their size from these) |
+/// | `name_core(…)` | the function as written |
+/// | `mod name { INPUTS, OUTPUTS, SIGNATURE, DIMS, signature() }` | metadata |
+///
+/// Parameters are `ArrayViewN<T>` / `ArrayViewD<T>` for inputs with core dimensions (a
+/// dynamic rank is needed where the core shape has optional dimensions `n?`), a scalar
+/// type for `()` inputs, and either `ArrayViewMutN<T>` output parameters after the inputs
+/// or a return value (`ArrayN<T>`, `ArrayD<T>`, a scalar for `()`, or a tuple of them). The
+/// return form allocates what the kernel returns on every call: prefer output parameters
+/// in hot loops. Inputs accept arrays, views, references and scalars of any rank.
+///
+/// # Arguments
+///
+/// - the signature, first: NumPy's grammar with fixed sizes `(3)`, optional `n?` and
+///   broadcastable `n|1` dimensions (see [`signature`]).
+/// - `p = "n * (n - 1) / 2"`: the size of an output-only dimension from the input
+///   dimensions, as a Rust expression over their names.
+/// - `parallel = false`, `grain = n`, `crate = "path"`: as for [`vectorize`].
+///
+/// # Errors
+///
+/// A signature that does not parse, or that disagrees with the function (operand counts,
+/// a view's rank against its core dimensions, a view where `()` needs a scalar), is a
+/// compile error pointing at the literal or the parameter.
+pub use kernel_macros::guvectorize;
+
 pub use kernel_runtime::{
     KernelError, Operand, Role, bind, boundary, broadcast, dispatch, error, lanes, operand, reduce,
     signature,
@@ -106,7 +184,7 @@ pub use ndarray;
 
 /// Everything a kernel author needs in scope.
 pub mod prelude {
-    pub use crate::{KernelError, vectorize};
+    pub use crate::{KernelError, guvectorize, vectorize};
     pub use ndarray::prelude::*;
 }
 

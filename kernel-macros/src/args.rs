@@ -11,18 +11,21 @@ use crate::private::Private;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Form {
     Vectorize,
+    Guvectorize,
 }
 
 impl Form {
     pub fn attr(self) -> &'static str {
         match self {
             Form::Vectorize => "#[vectorize]",
+            Form::Guvectorize => "#[guvectorize]",
         }
     }
 
     fn keys(self) -> &'static [&'static str] {
         match self {
             Form::Vectorize => &["identity", "parallel", "grain", "crate"],
+            Form::Guvectorize => &["parallel", "grain", "crate"],
         }
     }
 }
@@ -38,13 +41,32 @@ pub struct Args {
     pub grain: Option<syn::LitInt>,
     /// `crate = "path"`: where the facade is, for crates that re-export it.
     pub krate: Private,
+    /// The gufunc signature literal, first argument of `#[guvectorize]`.
+    pub signature: Option<syn::LitStr>,
+    /// `p = "n * (n - 1) / 2"`: sizes of output-only core dimensions.
+    pub size_rules: Vec<(syn::Ident, syn::LitStr)>,
 }
 
 impl Args {
     /// Parses `tokens`, recording every problem in `cx`.
     pub fn parse(cx: &Ctxt, form: Form, tokens: TokenStream) -> Args {
         let mut args = Args::default();
-        let parser = syn::meta::parser(|meta| args.parse_one(cx, form, &meta));
+        let parser = |input: syn::parse::ParseStream<'_>| {
+            if form == Form::Guvectorize {
+                if !input.peek(syn::LitStr) {
+                    return Err(input.error(
+                        "#[guvectorize] takes a signature first, such as \
+                         #[guvectorize(\"(n),(n)->()\")]",
+                    ));
+                }
+                args.signature = Some(input.parse()?);
+                if input.is_empty() {
+                    return Ok(());
+                }
+                input.parse::<syn::Token![,]>()?;
+            }
+            syn::meta::parser(|meta| args.parse_one(cx, form, &meta)).parse2(input.parse()?)
+        };
         if let Err(error) = parser.parse2(tokens) {
             cx.syn_error(error);
         }
@@ -58,6 +80,25 @@ impl Args {
             .cloned()
             .unwrap_or_else(|| syn::Ident::new("_", Span::call_site()));
         let name = key.to_string();
+        // In #[guvectorize], any other `name = "expr"` sizes an output-only dimension;
+        // `validate` checks that the name is one.
+        if form == Form::Guvectorize
+            && !form.keys().contains(&name.as_str())
+            && meta.path.get_ident().is_some()
+            && meta.input.peek(syn::Token![=])
+        {
+            let rule = meta.value()?.parse::<syn::LitStr>().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    format!(
+                        "#[guvectorize] size rule `{name}` takes a string such as \
+                         `{name} = \"n * (n - 1) / 2\"`"
+                    ),
+                )
+            })?;
+            self.size_rules.push((key, rule));
+            return Ok(());
+        }
         if !form.keys().contains(&name.as_str()) {
             let expected = form
                 .keys()

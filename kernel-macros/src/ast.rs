@@ -51,6 +51,7 @@ impl<'a> KernelFn<'a> {
             }
         }
         let outputs = match &item.sig.output {
+            ReturnType::Default if form == Form::Guvectorize => Vec::new(),
             ReturnType::Default => {
                 cx.error_spanned_by(
                     &item.sig,

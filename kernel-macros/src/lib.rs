@@ -16,3 +16,10 @@ use proc_macro::TokenStream;
 pub fn vectorize(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::vectorize(args.into(), item.into()).into()
 }
+
+/// Turns a function over core dimensions into a generalized ufunc. Documented on
+/// `ndkernel::guvectorize`.
+#[proc_macro_attribute]
+pub fn guvectorize(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::guvectorize(args.into(), item.into()).into()
+}

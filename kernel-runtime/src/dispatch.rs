@@ -58,9 +58,13 @@ use ndarray::{ArrayView1, ArrayViewMut1, Dimension};
 use crate::error::{KernelError, Operand};
 use crate::operand::check_output_shape;
 
+mod cores;
 mod layout;
 mod raw;
 
+pub use cores::{
+    CoreIn, CoreInputs, CoreOut, CoreOutputs, assign_returned, broadcast_core, scalar_of, zip_cores,
+};
 pub use layout::LoopLayout;
 
 /// Work below this many elements runs on the calling thread: measured on the addarr

@@ -1,11 +1,13 @@
 //! Code generation: one module per attribute, plus what they share.
 
+mod guvectorize;
 mod lanes;
 mod vectorize;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+pub use guvectorize::guvectorize;
 pub use vectorize::vectorize;
 
 /// The lint allowances every generated item carries, each with its reason.

@@ -362,7 +362,7 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
     }
 }
 
-fn schedule(args: &Args) -> TokenStream {
+pub(super) fn schedule(args: &Args) -> TokenStream {
     let private = &args.krate;
     let parallel = args
         .parallel

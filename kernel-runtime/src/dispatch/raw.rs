@@ -32,6 +32,11 @@ impl RawOperand {
         }
     }
 
+    /// The size of one element, in bytes.
+    pub fn elem_size(&self) -> usize {
+        self.elem_size
+    }
+
     /// The operand behind a mutable view.
     pub fn of_view_mut<T, D: ndarray::Dimension>(
         view: &mut ndarray::ArrayViewMut<'_, T, D>,
@@ -48,9 +53,23 @@ impl RawOperand {
 pub struct RowPart {
     ptr: *mut u8,
     step: isize,
+    elem_size: usize,
 }
 
 impl RowPart {
+    /// The address of the segment's first element.
+    pub fn ptr(&self) -> *mut u8 {
+        self.ptr
+    }
+
+    /// Moves to the segment's next element. The pointer is only computed, never read, so
+    /// stepping one past the segment's end is fine.
+    pub fn advance(&mut self) {
+        self.ptr = self
+            .ptr
+            .wrapping_offset(self.step * self.elem_size as isize);
+    }
+
     /// The segment as a read-only view of `len` elements.
     ///
     /// # Safety
@@ -206,6 +225,7 @@ unsafe fn run_range<F>(
                     .ptr
                     .wrapping_offset(offset * operand.elem_size as isize),
                 step: inner_step(k),
+                elem_size: operand.elem_size,
             });
         }
         segment(&index, col, &parts, len);

@@ -1,0 +1,371 @@
+//! The gufunc driver: one kernel call per loop index, on views of each operand's core.
+
+use std::marker::PhantomData;
+use std::sync::OnceLock;
+
+use ndarray::{ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, IxDyn};
+
+use super::raw::{self, RawOperand, RowPart};
+use super::{LoopLayout, Schedule};
+use crate::error::KernelError;
+
+/// An input of a gufunc call: the operand broadcast to the loop shape followed by its core
+/// shape, and the dimension type `C` its core views have.
+#[derive(Debug)]
+pub struct CoreIn<'a, T, C> {
+    full: ArrayViewD<'a, T>,
+    core_ndim: usize,
+    core: PhantomData<C>,
+}
+
+/// An output of a gufunc call: an array of the loop shape followed by its core shape.
+#[derive(Debug)]
+pub struct CoreOut<'a, T, C> {
+    full: ArrayViewMutD<'a, T>,
+    core_ndim: usize,
+    core: PhantomData<C>,
+}
+
+impl<'a, T, C: Dimension> CoreIn<'a, T, C> {
+    /// `full`'s last `core_ndim` axes are its core.
+    ///
+    /// # Panics
+    ///
+    /// If `full` has fewer than `core_ndim` axes, or `C` has a static rank other than
+    /// `core_ndim`: both are bugs of the caller, which binds shapes first.
+    pub fn new(full: ArrayViewD<'a, T>, core_ndim: usize) -> Self {
+        assert!(
+            full.ndim() >= core_ndim,
+            "core rank exceeds the operand's rank"
+        );
+        assert!(
+            C::NDIM.is_none_or(|n| n == core_ndim),
+            "core view rank mismatch"
+        );
+        CoreIn {
+            full,
+            core_ndim,
+            core: PhantomData,
+        }
+    }
+}
+
+impl<'a, T, C: Dimension> CoreOut<'a, T, C> {
+    /// `full`'s last `core_ndim` axes are its core.
+    ///
+    /// # Panics
+    ///
+    /// As for [`CoreIn::new`].
+    pub fn new(full: ArrayViewMutD<'a, T>, core_ndim: usize) -> Self {
+        assert!(
+            full.ndim() >= core_ndim,
+            "core rank exceeds the operand's rank"
+        );
+        assert!(
+            C::NDIM.is_none_or(|n| n == core_ndim),
+            "core view rank mismatch"
+        );
+        CoreOut {
+            full,
+            core_ndim,
+            core: PhantomData,
+        }
+    }
+}
+
+/// What the engine needs of one operand: where it starts, its loop strides, and how to
+/// cut a core view out of it.
+#[derive(Debug)]
+pub struct CoreGeometry {
+    operand: RawOperand,
+    loop_strides: Vec<isize>,
+    core_shape: Vec<usize>,
+    core_strides: Vec<isize>,
+}
+
+impl CoreGeometry {
+    fn of(operand: RawOperand, shape: &[usize], strides: &[isize], core_ndim: usize) -> Self {
+        let split = shape.len() - core_ndim;
+        CoreGeometry {
+            operand,
+            loop_strides: strides[..split].to_vec(),
+            core_shape: shape[split..].to_vec(),
+            core_strides: strides[split..].to_vec(),
+        }
+    }
+
+    /// What ndarray needs to build the core view at `part`: its shape, non-negative
+    /// strides, lowest address, and the axes to flip back afterwards. Computes addresses
+    /// only; dereferencing them is the caller's business.
+    fn parts<C: Dimension>(&self, part: &RowPart) -> (C, C, *mut u8, Vec<usize>) {
+        let mut shape = C::zeros(self.core_shape.len());
+        let mut strides = C::zeros(self.core_shape.len());
+        let mut flips = Vec::new();
+        let mut ptr = part.ptr();
+        for (axis, (&len, &stride)) in self.core_shape.iter().zip(&self.core_strides).enumerate() {
+            shape[axis] = len;
+            strides[axis] = stride.unsigned_abs();
+            if stride < 0 && len > 0 {
+                // ndarray builds views from the lowest address with non-negative strides.
+                let back = stride * (len as isize - 1) * self.operand.elem_size() as isize;
+                ptr = ptr.wrapping_offset(back);
+                flips.push(axis);
+            }
+        }
+        (shape, strides, ptr, flips)
+    }
+}
+
+/// A tuple of [`CoreIn`]s.
+pub trait CoreInputs: Send + Sync {
+    /// The core views of one loop index.
+    type Views<'r>;
+    /// Each operand's geometry.
+    fn geometry(&self) -> Vec<CoreGeometry>;
+    /// Each operand's full shape (loop shape followed by core shape).
+    fn shapes(&self) -> Vec<&[usize]>;
+    /// Builds the core views at one loop index.
+    ///
+    /// # Safety
+    ///
+    /// `parts[k]` must address operand `k`'s element at one loop index, so that its core
+    /// shape and strides from there stay inside it, borrowed for `'r`.
+    unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r>;
+}
+
+/// A tuple of [`CoreOut`]s.
+pub trait CoreOutputs: Send + Sync {
+    /// The mutable core views of one loop index.
+    type Views<'r>;
+    /// Each operand's geometry.
+    fn geometry(&mut self) -> Vec<CoreGeometry>;
+    /// Each operand's full shape.
+    fn shapes(&self) -> Vec<&[usize]>;
+    /// Builds the mutable core views at one loop index.
+    ///
+    /// # Safety
+    ///
+    /// As for [`CoreInputs::views`], and no two loop indices handed out at the same time may
+    /// be the same.
+    unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r>;
+}
+
+macro_rules! impl_cores {
+    ($($elem:ident $dim:ident $idx:tt),+) => {
+        impl<$($elem: Sync + 'static, $dim: Dimension),+> CoreInputs
+            for ($(CoreIn<'_, $elem, $dim>,)+)
+        {
+            type Views<'r> = ($(ArrayView<'r, $elem, $dim>,)+);
+            fn geometry(&self) -> Vec<CoreGeometry> {
+                vec![$({
+                    let full = &self.$idx.full;
+                    CoreGeometry::of(
+                        RawOperand::of_view(full),
+                        full.shape(),
+                        full.strides(),
+                        self.$idx.core_ndim,
+                    )
+                }),+]
+            }
+            fn shapes(&self) -> Vec<&[usize]> {
+                vec![$(self.$idx.full.shape()),+]
+            }
+            unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r> {
+                ($({
+                    let (shape, strides, ptr, flips) = geometry[$idx].parts::<$dim>(&parts[$idx]);
+                    // SAFETY: `parts` gives the lowest address and non-negative strides of
+                    // a core inside the operand (this function's contract), as
+                    // `from_shape_ptr` requires.
+                    let mut view = unsafe {
+                        ArrayView::<$elem, $dim>::from_shape_ptr(
+                            ndarray::ShapeBuilder::strides(shape, strides),
+                            ptr.cast::<$elem>(),
+                        )
+                    };
+                    for axis in flips {
+                        view.invert_axis(Axis(axis));
+                    }
+                    view
+                },)+)
+            }
+        }
+
+        impl<$($elem: Send + Sync + 'static, $dim: Dimension),+> CoreOutputs
+            for ($(CoreOut<'_, $elem, $dim>,)+)
+        {
+            type Views<'r> = ($(ArrayViewMut<'r, $elem, $dim>,)+);
+            fn geometry(&mut self) -> Vec<CoreGeometry> {
+                vec![$({
+                    let core_ndim = self.$idx.core_ndim;
+                    let full = &mut self.$idx.full;
+                    let (shape, strides) = (full.shape().to_vec(), full.strides().to_vec());
+                    CoreGeometry::of(RawOperand::of_view_mut(full), &shape, &strides, core_ndim)
+                }),+]
+            }
+            fn shapes(&self) -> Vec<&[usize]> {
+                vec![$(self.$idx.full.shape()),+]
+            }
+            unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r> {
+                ($({
+                    let (shape, strides, ptr, flips) = geometry[$idx].parts::<$dim>(&parts[$idx]);
+                    // SAFETY: as for inputs; exclusivity is this function's contract.
+                    let mut view = unsafe {
+                        ArrayViewMut::<$elem, $dim>::from_shape_ptr(
+                            ndarray::ShapeBuilder::strides(shape, strides),
+                            ptr.cast::<$elem>(),
+                        )
+                    };
+                    for axis in flips {
+                        view.invert_axis(Axis(axis));
+                    }
+                    view
+                },)+)
+            }
+        }
+    };
+}
+
+impl_cores!(A0 C0 0);
+impl_cores!(A0 C0 0, A1 C1 1);
+impl_cores!(A0 C0 0, A1 C1 1, A2 C2 2);
+impl_cores!(A0 C0 0, A1 C1 1, A2 C2 2, A3 C3 3);
+impl_cores!(A0 C0 0, A1 C1 1, A2 C2 2, A3 C3 3, A4 C4 4);
+impl_cores!(A0 C0 0, A1 C1 1, A2 C2 2, A3 C3 3, A4 C4 4, A5 C5 5);
+impl_cores!(A0 C0 0, A1 C1 1, A2 C2 2, A3 C3 3, A4 C4 4, A5 C5 5, A6 C6 6);
+impl_cores!(A0 C0 0, A1 C1 1, A2 C2 2, A3 C3 3, A4 C4 4, A5 C5 5, A6 C6 6, A7 C7 7);
+
+/// Runs `kernel` once per index of the loop space `loop_shape`, on the core views of
+/// every operand at that index, in parallel as `schedule` allows.
+///
+/// Every operand's shape must be `loop_shape` followed by its core shape: broadcast inputs
+/// first (stride-0 loop axes are fine), pass outputs of exactly that shape. A kernel that
+/// returns an error stops nothing already running; the first error is returned.
+///
+/// # Errors
+///
+/// [`KernelError::ShapeMismatch`] if an operand's leading axes are not `loop_shape`; any
+/// error the kernel returns.
+///
+/// # Examples
+///
+/// ```
+/// use kernel_runtime::dispatch::{CoreIn, CoreOut, Schedule, zip_cores};
+/// use ndarray::{Ix0, Ix1, array};
+///
+/// // "(n)->()": the sum of each row.
+/// let x = array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+/// let mut sums = ndarray::Array1::<f64>::zeros(3);
+/// zip_cores(
+///     &[3],
+///     (CoreIn::<f64, Ix1>::new(x.view().into_dyn(), 1),),
+///     (CoreOut::<f64, Ix0>::new(sums.view_mut().into_dyn(), 0),),
+///     Schedule::default(),
+///     |(row,), (mut sum,)| {
+///         sum[()] = row.sum();
+///         Ok(())
+///     },
+/// )?;
+/// assert_eq!(sums, array![3.0, 7.0, 11.0]);
+/// # Ok::<(), kernel_runtime::KernelError>(())
+/// ```
+pub fn zip_cores<I, O, K>(
+    loop_shape: &[usize],
+    inputs: I,
+    mut outputs: O,
+    schedule: Schedule,
+    kernel: K,
+) -> Result<(), KernelError>
+where
+    I: CoreInputs,
+    O: CoreOutputs,
+    K: for<'r> Fn(I::Views<'r>, O::Views<'r>) -> Result<(), KernelError> + Sync,
+{
+    let n = loop_shape.len();
+    let check = |operand, shape: &[usize]| {
+        let expected = loop_shape;
+        let found = &shape[..n.min(shape.len())];
+        crate::operand::check_output_shape(operand, expected, found)
+    };
+    for (index, shape) in outputs.shapes().into_iter().enumerate() {
+        check(crate::Operand::output(index), shape)?;
+    }
+    for (index, shape) in inputs.shapes().into_iter().enumerate() {
+        check(crate::Operand::input(index), shape)?;
+    }
+    let mut geometry = outputs.geometry();
+    geometry.extend(inputs.geometry());
+    let strides: Vec<&[isize]> = geometry.iter().map(|g| &g.loop_strides[..]).collect();
+    let layout = LoopLayout::new(loop_shape, &strides);
+    let operands: Vec<RawOperand> = geometry.iter().map(|g| g.operand).collect();
+    let outs = geometry.len() - inputs.shapes().len();
+    let first_error = OnceLock::new();
+    // SAFETY: every operand's loop axes were checked to be `loop_shape`, the layout was
+    // built from their own strides, and core views stay inside their operand by the
+    // shapes bound by the caller; outputs are mutable views, which never alias, and each
+    // loop index goes to one call.
+    unsafe {
+        raw::for_each_segment(&layout, &operands, schedule, |parts, len| {
+            let mut at: Vec<RowPart> = parts.to_vec();
+            for _ in 0..len {
+                let (out_parts, in_parts) = at.split_at(outs);
+                let (out_geometry, in_geometry) = geometry.split_at(outs);
+                let result = kernel(
+                    I::views(in_geometry, in_parts),
+                    O::views(out_geometry, out_parts),
+                );
+                if let Err(error) = result {
+                    let _ = first_error.set(error);
+                }
+                for part in &mut at {
+                    part.advance();
+                }
+            }
+        });
+    }
+    match first_error.into_inner() {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// The core views of a `()` operand are 0-d: this is their one element.
+pub fn scalar_of<T: Copy>(view: &ArrayView<'_, T, ndarray::Ix0>) -> T {
+    view[()]
+}
+
+/// Broadcasts an input to `loop_shape` followed by its own core shape.
+///
+/// # Panics
+///
+/// If it does not broadcast: callers bind shapes first.
+#[track_caller]
+pub fn broadcast_core<'v, T, D: Dimension>(
+    view: &'v ArrayView<'_, T, D>,
+    loop_shape: &[usize],
+    core_shape: &[usize],
+) -> ArrayViewD<'v, T> {
+    let mut shape = loop_shape.to_vec();
+    shape.extend_from_slice(core_shape);
+    crate::operand::broadcast_to(view, &IxDyn(&shape))
+}
+
+/// Copies a core result a gufunc kernel returned into its output slot.
+///
+/// # Errors
+///
+/// [`KernelError::ShapeMismatch`] naming `operand` if the kernel returned another shape
+/// than the signature bound for that output.
+pub fn assign_returned<T, C, S>(
+    operand: crate::Operand,
+    out: &mut ArrayViewMut<'_, T, C>,
+    value: &ndarray::ArrayBase<S, C>,
+) -> Result<(), KernelError>
+where
+    T: Clone,
+    C: Dimension,
+    S: ndarray::Data<Elem = T>,
+{
+    crate::operand::check_output_shape(operand, out.shape(), value.shape())?;
+    out.assign(value);
+    Ok(())
+}
