@@ -176,15 +176,99 @@ pub use kernel_macros::vectorize;
 /// compile error pointing at the literal or the parameter.
 pub use kernel_macros::guvectorize;
 
+/// Turns a rule for one element, reading neighbours by relative index, into a kernel over
+/// whole arrays, like Numba's `@stencil`.
+///
+/// ```
+/// use ndkernel::prelude::*;
+///
+/// #[stencil]                                   // Numba's default: the border is 0
+/// fn smooth(x: Rel<i8>) -> i8 {
+///     let s = x[[-1, -1]] as i16 + x[[-1, 0]] as i16 + x[[-1, 1]] as i16
+///           + x[[ 0, -1]] as i16 + x[[ 0, 0]] as i16 + x[[ 0, 1]] as i16
+///           + x[[ 1, -1]] as i16 + x[[ 1, 0]] as i16 + x[[ 1, 1]] as i16;
+///     (s / 9) as i8
+/// }
+///
+/// #[stencil(mode = "reflect")]                 // scipy.ndimage's modes
+/// fn laplace(u: Rel<f64>, k: f64) -> f64 {
+///     k * (u[[-1, 0]] + u[[1, 0]] + u[[0, -1]] + u[[0, 1]] - 4.0 * u[[0, 0]])
+/// }
+///
+/// #[stencil(neighborhood = [(-3, 3)])]         // computed offsets need a declared reach
+/// fn moving_mean(x: Rel<f32>) -> f32 {
+///     let mut acc = 0.0;
+///     for k in -3..=3 {
+///         acc += x[k];
+///     }
+///     acc / 7.0
+/// }
+///
+/// let image = Array2::<i8>::from_elem((5, 6), 9);
+/// let y = smooth(&image)?;
+/// assert_eq!((y[[0, 0]], y[[2, 3]]), (0, 9));  // border skipped, interior averaged
+///
+/// let stack = Array3::<i8>::from_elem((4, 5, 6), 9);
+/// assert_eq!(smooth(&stack)?.shape(), &[4, 5, 6]); // leading axes are a stack
+///
+/// let u = Array2::from_shape_fn((4, 4), |(i, j)| (i * i + j) as f64);
+/// assert_eq!(laplace(&u, 1.0)?[[1, 1]], 2.0);
+/// assert_eq!(moving_mean(&Array1::<f32>::ones(10))?[5], 1.0);
+/// assert_eq!(smooth::NEIGHBORHOOD.lo, [-1, -1]);
+/// # Ok::<(), KernelError>(())
+/// ```
+///
+/// # What is generated
+///
+/// For `#[stencil] fn name(x: Rel<T>, k: K, table: ArrayView1<U>) -> O`:
+///
+/// | item | what it does |
+/// |---|---|
+/// | `name(x, k, table) -> Result<Array<O, D>, KernelError>` | evaluates the rule at every position of `x`'s last `RANK` axes; leading axes are a stack; `x` is any array, view or reference |
+/// | `name_into(x, k, table, &mut out) -> Result<(), KernelError>` | the same into an existing array of the output shape |
+/// | `name_core(x, k, table) -> O` | the rule as written, generic over how `x` reads |
+/// | `mod name { RANK, NEIGHBORHOOD, MODES }` | metadata |
+///
+/// The rank is the number of indices of each read, `x[[di, dj]]`; one-dimensional stencils
+/// may write `x[k]`. The neighbourhood spans every offset read (literals, negated literals
+/// and `const` items of the enclosing module), always including 0; a kernel that computes
+/// offsets declares it with `neighborhood`, and a computed offset outside it panics naming
+/// the offset and the neighbourhood, never reading out of bounds. Plain-value parameters
+/// and `ArrayView` parameters (Numba's `standard_indexing`) are passed through unchanged.
+///
+/// # Arguments
+///
+/// - `mode = "skip"` (default), `"constant"`, `"nearest"`, `"reflect"`, `"mirror"`,
+///   `"wrap"` or `"valid"`, or one per axis: `mode = ["reflect", "wrap"]`. See [`boundary`]
+///   for the exact index mapping of each.
+/// - `cval = expr`: what `skip` writes at the border and what `constant` reads outside the
+///   array (default 0).
+/// - `neighborhood = [(lo, hi), ..]`: the reach per axis.
+/// - `parallel = false`, `grain = n`, `crate = "path"`: as for [`vectorize`].
+///
+/// # Execution
+///
+/// Output rows (and the planes of a stack) are split over rayon's threads. In the
+/// interior, each read is one load at a constant offset from the centre; the border goes
+/// through the boundary modes. Results do not depend on the number of threads.
+///
+/// # Errors
+///
+/// Compile errors on the offending tokens: a non-literal offset without `neighborhood`,
+/// reads with different numbers of indices, a literal offset outside the declared
+/// neighbourhood, a write to an input, an unknown mode, a `cval` of the wrong type.
+pub use kernel_macros::stencil;
+
 pub use kernel_runtime::{
     KernelError, Operand, Role, bind, boundary, broadcast, dispatch, error, lanes, operand, reduce,
-    signature,
+    signature, stencil,
 };
 pub use ndarray;
 
 /// Everything a kernel author needs in scope.
 pub mod prelude {
-    pub use crate::{KernelError, guvectorize, vectorize};
+    pub use crate::stencil::Rel;
+    pub use crate::{KernelError, guvectorize, stencil, vectorize};
     pub use ndarray::prelude::*;
 }
 

@@ -12,6 +12,7 @@ use crate::private::Private;
 pub enum Form {
     Vectorize,
     Guvectorize,
+    Stencil,
 }
 
 impl Form {
@@ -19,6 +20,7 @@ impl Form {
         match self {
             Form::Vectorize => "#[vectorize]",
             Form::Guvectorize => "#[guvectorize]",
+            Form::Stencil => "#[stencil]",
         }
     }
 
@@ -26,6 +28,7 @@ impl Form {
         match self {
             Form::Vectorize => &["identity", "parallel", "grain", "crate"],
             Form::Guvectorize => &["parallel", "grain", "crate"],
+            Form::Stencil => &["mode", "cval", "neighborhood", "parallel", "grain", "crate"],
         }
     }
 }
@@ -45,6 +48,12 @@ pub struct Args {
     pub signature: Option<syn::LitStr>,
     /// `p = "n * (n - 1) / 2"`: sizes of output-only core dimensions.
     pub size_rules: Vec<(syn::Ident, syn::LitStr)>,
+    /// `mode = "reflect"` or `mode = ["reflect", "wrap"]`: stencil boundary modes.
+    pub mode: Option<(syn::Ident, syn::Expr)>,
+    /// `cval = 0.0`: what skipped and constant-padded positions hold.
+    pub cval: Option<(syn::Ident, syn::Expr)>,
+    /// `neighborhood = [(-3, 3)]`: the declared reach per stencil axis.
+    pub neighborhood: Option<(syn::Ident, syn::Expr)>,
 }
 
 impl Args {
@@ -122,6 +131,9 @@ impl Args {
         }
         match name.as_str() {
             "identity" => self.identity = Some((key, meta.value()?.parse()?)),
+            "mode" => self.mode = Some((key, meta.value()?.parse()?)),
+            "cval" => self.cval = Some((key, meta.value()?.parse()?)),
+            "neighborhood" => self.neighborhood = Some((key, meta.value()?.parse()?)),
             "parallel" => {
                 let value = meta.value()?;
                 self.parallel = Some(value.parse().map_err(|e| {

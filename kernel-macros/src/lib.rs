@@ -2,6 +2,7 @@
 //! `#[guvectorize]` attributes. Use them through `ndkernel`, which documents them.
 #![forbid(unsafe_code)]
 
+mod analysis;
 mod args;
 mod ast;
 mod ctxt;
@@ -22,4 +23,11 @@ pub fn vectorize(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn guvectorize(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::guvectorize(args.into(), item.into()).into()
+}
+
+/// Turns a rule over relative neighbours into a stencil kernel over arrays. Documented on
+/// `ndkernel::stencil`.
+#[proc_macro_attribute]
+pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::stencil(args.into(), item.into()).into()
 }

@@ -8,6 +8,8 @@
 //! | [`bind`] | binding core dimensions of a signature to operand shapes |
 //! | [`boundary`] | stencil boundary modes: the index mapping at the array's edges |
 //! | [`dispatch`] | the parallel driver that runs a kernel over a loop space |
+//! | [`stencil`] | the stencil driver: interior and border readers |
+//! | [`lanes`], [`reduce`], [`operand`] | SIMD rows, reductions and operands for `#[vectorize]` |
 //! | [`error`] | [`KernelError`], the one error type of every kernel call |
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
@@ -20,6 +22,7 @@ pub mod error;
 pub mod lanes;
 pub mod operand;
 pub mod reduce;
+pub mod stencil;
 
 /// NumPy's generalized-ufunc signature grammar.
 ///

@@ -2,12 +2,14 @@
 
 mod guvectorize;
 mod lanes;
+mod stencil;
 mod vectorize;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 pub use guvectorize::guvectorize;
+pub use stencil::stencil;
 pub use vectorize::vectorize;
 
 /// The lint allowances every generated item carries, each with its reason.

@@ -1,0 +1,149 @@
+//! Collects every relative read `x[[di, dj]]` (or `x[k]` in one dimension) of a stencil's
+//! relatively indexed parameters, and every attempt to write through one.
+
+use std::collections::HashSet;
+
+use syn::visit::{self, Visit};
+use syn::{Expr, ExprIndex, UnOp};
+
+/// One relative read.
+pub struct Access<'a> {
+    pub original: &'a ExprIndex,
+    /// One offset expression per stencil axis.
+    pub offsets: Vec<Offset<'a>>,
+}
+
+/// An offset as written.
+pub enum Offset<'a> {
+    /// An integer literal, possibly negated: its value is known here.
+    Literal(isize, &'a Expr),
+    /// A path such as a `const` item: its value is known to the compiler only.
+    Constant(&'a Expr),
+    /// Anything else: computed at run time.
+    Computed(&'a Expr),
+}
+
+impl Offset<'_> {
+    pub fn expr(&self) -> &Expr {
+        match self {
+            Offset::Literal(_, e) | Offset::Constant(e) | Offset::Computed(e) => e,
+        }
+    }
+}
+
+/// Reads and writes of relatively indexed parameters in a body.
+#[derive(Default)]
+pub struct Accesses<'a> {
+    pub reads: Vec<Access<'a>>,
+    /// Index expressions on the left of an assignment.
+    pub writes: Vec<&'a ExprIndex>,
+}
+
+impl<'a> Accesses<'a> {
+    pub fn of(block: &'a syn::Block, rel: &HashSet<String>) -> Self {
+        let mut visitor = Visitor {
+            rel,
+            found: Accesses::default(),
+        };
+        visitor.visit_block(block);
+        visitor.found
+    }
+}
+
+struct Visitor<'r, 'a> {
+    rel: &'r HashSet<String>,
+    found: Accesses<'a>,
+}
+
+impl Visitor<'_, '_> {
+    fn is_rel(&self, expr: &Expr) -> bool {
+        matches!(expr, Expr::Path(p) if p.qself.is_none()
+            && p.path.get_ident().is_some_and(|i| self.rel.contains(&i.to_string())))
+    }
+}
+
+impl<'a> Visit<'a> for Visitor<'_, 'a> {
+    fn visit_expr_index(&mut self, index: &'a ExprIndex) {
+        if self.is_rel(&index.expr) {
+            let offsets = match &*index.index {
+                Expr::Array(array) => array.elems.iter().map(offset).collect(),
+                single => vec![offset(single)],
+            };
+            self.found.reads.push(Access {
+                original: index,
+                offsets,
+            });
+        }
+        visit::visit_expr_index(self, index);
+    }
+
+    fn visit_expr_assign(&mut self, assign: &'a syn::ExprAssign) {
+        if let Expr::Index(index) = &*assign.left
+            && self.is_rel(&index.expr)
+        {
+            self.found.writes.push(index);
+        }
+        visit::visit_expr_assign(self, assign);
+    }
+
+    fn visit_expr_binary(&mut self, binary: &'a syn::ExprBinary) {
+        use syn::BinOp::{
+            AddAssign, BitAndAssign, BitOrAssign, BitXorAssign, DivAssign, MulAssign, RemAssign,
+            ShlAssign, ShrAssign, SubAssign,
+        };
+        let compound = matches!(
+            binary.op,
+            AddAssign(_)
+                | SubAssign(_)
+                | MulAssign(_)
+                | DivAssign(_)
+                | RemAssign(_)
+                | BitAndAssign(_)
+                | BitOrAssign(_)
+                | BitXorAssign(_)
+                | ShlAssign(_)
+                | ShrAssign(_)
+        );
+        if compound
+            && let Expr::Index(index) = &*binary.left
+            && self.is_rel(&index.expr)
+        {
+            self.found.writes.push(index);
+        }
+        visit::visit_expr_binary(self, binary);
+    }
+}
+
+fn offset(expr: &Expr) -> Offset<'_> {
+    match literal(expr) {
+        Some(value) => Offset::Literal(value, expr),
+        None => match strip(expr) {
+            Expr::Path(_) => Offset::Constant(expr),
+            Expr::Unary(u)
+                if matches!(u.op, UnOp::Neg(_)) && matches!(strip(&u.expr), Expr::Path(_)) =>
+            {
+                Offset::Constant(expr)
+            }
+            _ => Offset::Computed(expr),
+        },
+    }
+}
+
+fn strip(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(p) => strip(&p.expr),
+        Expr::Group(g) => strip(&g.expr),
+        e => e,
+    }
+}
+
+fn literal(expr: &Expr) -> Option<isize> {
+    match strip(expr) {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => int.base10_parse().ok(),
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => literal(&u.expr).map(|v: isize| -v),
+        _ => None,
+    }
+}

@@ -1,0 +1,3 @@
+//! What a kernel body does with its relatively indexed parameters.
+
+pub mod access;
