@@ -218,6 +218,27 @@ pub use kernel_macros::guvectorize;
 /// # Ok::<(), KernelError>(())
 /// ```
 ///
+/// Seed 002's wish — a gufunc stacked on a stencil, returning its output — works as
+/// written:
+///
+/// ```
+/// use ndkernel::prelude::*;
+///
+/// #[guvectorize("(n,m)->(n,m)")]
+/// #[stencil]
+/// fn smooth(x: Rel<i8>) -> i8 {
+///     let s = x[[-1, -1]] as i16 + x[[-1, 0]] as i16 + x[[-1, 1]] as i16
+///           + x[[ 0, -1]] as i16 + x[[ 0, 0]] as i16 + x[[ 0, 1]] as i16
+///           + x[[ 1, -1]] as i16 + x[[ 1, 0]] as i16 + x[[ 1, 1]] as i16;
+///     (s / 9) as i8
+/// }
+///
+/// let stack = Array3::<i8>::from_elem((3, 5, 6), 9);
+/// let y = smooth(&stack)?;                       // one plane per loop index, in parallel
+/// assert_eq!((y.shape(), y[[1, 0, 0]], y[[2, 2, 3]]), (&[3, 5, 6][..], 0, 9));
+/// # Ok::<(), KernelError>(())
+/// ```
+///
 /// # What is generated
 ///
 /// For `#[stencil] fn name(x: Rel<T>, k: K, table: ArrayView1<U>) -> O`:

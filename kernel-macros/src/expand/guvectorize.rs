@@ -34,6 +34,13 @@ pub fn guvectorize(args: TokenStream, item: TokenStream) -> TokenStream {
         .signature
         .as_ref()
         .and_then(|lit| parse_signature(&cx, lit));
+    if let Some(position) = func.attrs.iter().position(is_stencil_attr) {
+        return match (cx.check(), signature) {
+            (Ok(()), Some(signature)) => over_stencil(args, func, position, &signature),
+            (Err(error), _) => with_errors(&item, &error),
+            (Ok(()), None) => unreachable!("a signature that did not parse was reported"),
+        };
+    }
     let model = classify(&cx, &func);
     if let Some(signature) = &signature {
         validate(&cx, &args, &func, signature, &model);
@@ -45,6 +52,111 @@ pub fn guvectorize(args: TokenStream, item: TokenStream) -> TokenStream {
         unreachable!("a signature that did not parse was reported above");
     };
     expand(&args, &func, &signature, &model)
+}
+
+fn is_stencil_attr(attr: &syn::Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "stencil")
+}
+
+/// `#[guvectorize("(n,m)->(n,m)")]` on a `#[stencil]` function (seed 002's wish): the
+/// stencil keeps a hidden name, and the gufunc's core function runs it on one plane.
+///
+/// ```text
+/// #[guvectorize("(n,m)->(n,m)")]        #[stencil] fn __smooth_stencil(x: Rel<i8>) -> i8 { .. }
+/// #[stencil]                            #[guvectorize("(n,m)->(n,m)")]
+/// fn smooth(x: Rel<i8>) -> i8 { .. }    fn smooth(x: ArrayView2<i8>, out: ArrayViewMut2<i8>) {
+///                                           __smooth_stencil_into(x, &mut out)
+///                                       }
+/// ```
+fn over_stencil(
+    args: Args,
+    func: syn::ItemFn,
+    position: usize,
+    signature: &Signature,
+) -> TokenStream {
+    let name = &func.sig.ident;
+    let hidden = format_ident!("__{}_stencil", name);
+    let hidden_into = format_ident!("__{}_stencil_into", name);
+    let private = &args.krate;
+    let mut inner = func.clone();
+    inner.sig.ident = hidden.clone();
+    inner.vis = syn::Visibility::Inherited;
+    inner.attrs.retain(|a| !a.path().is_ident("doc"));
+    inner.attrs.insert(0, syn::parse_quote!(#[doc(hidden)]));
+    let mut outer_attrs = func.attrs.clone();
+    outer_attrs.remove(position);
+    let rank_of = |core: Option<&CoreShape>| {
+        let ix = format_ident!("Ix{}", core.map_or(0, Vec::len));
+        quote!(#private::ndarray::#ix)
+    };
+    let in_rank = rank_of(signature.inputs().first());
+    let out_rank = rank_of(signature.outputs().first());
+    let out_ty = match &func.sig.output {
+        syn::ReturnType::Type(_, ty) => quote!(#ty),
+        syn::ReturnType::Default => quote!(()),
+    };
+    let mut params = Vec::new();
+    let mut call = Vec::new();
+    for input in &func.sig.inputs {
+        let syn::FnArg::Typed(pat_type) = input else {
+            continue;
+        };
+        let pat = &pat_type.pat;
+        match kind_of(&pat_type.ty) {
+            None => {
+                // `Rel<T>`: the plane, as a view of the signature's core rank.
+                let elem = rel_elem(&pat_type.ty);
+                params.push(quote!(#pat: #private::ndarray::ArrayView<'_, #elem, #in_rank>));
+            }
+            Some(_) => {
+                let ty = &pat_type.ty;
+                params.push(quote!(#pat: #ty));
+            }
+        }
+        call.push(quote!(#pat));
+    }
+    let vis = &func.vis;
+    let core: syn::ItemFn = syn::parse_quote! {
+        #(#outer_attrs)*
+        #vis fn #name(
+            #(#params,)*
+            mut __kernel_out: #private::ndarray::ArrayViewMut<'_, #out_ty, #out_rank>,
+        ) {
+            #hidden_into(#(#call,)* &mut __kernel_out)
+                .expect("the gufunc signature gives the stencil's output its input's shape");
+        }
+    };
+    let cx = Ctxt::new();
+    let model = classify(&cx, &core);
+    validate(&cx, &args, &core, signature, &model);
+    if let Err(error) = cx.check() {
+        return with_errors(&quote!(#inner), &error);
+    }
+    let gufunc = expand(&args, &core, signature, &model);
+    quote!(#inner #gufunc)
+}
+
+/// The last segment of a type path: `Ix2` of `ndarray::Ix2`.
+fn last_ident(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// `T` of `Rel<T>`.
+fn rel_elem(ty: &Type) -> TokenStream {
+    if let Type::Path(path) = ty
+        && let Some(segment) = path.path.segments.last()
+        && let PathArguments::AngleBracketed(args) = &segment.arguments
+        && let Some(GenericArgument::Type(elem)) = args.args.first()
+    {
+        return quote!(#elem);
+    }
+    quote!(#ty)
 }
 
 /// Parses the literal with the runtime's parser; errors get a caret under the position.
@@ -124,7 +236,7 @@ fn kind_of(ty: &Type) -> Option<Kind> {
         .find_map(|base| name.strip_prefix(base).map(|rest| (*base, rest)))?;
     let rank = match (suffix, types.len()) {
         ("D", 1) => None,
-        ("", 2) => match scalar_type_name(types[1])?.as_str() {
+        ("", 2) => match last_ident(types[1])?.as_str() {
             "IxDyn" => None,
             ix => Some(ix.strip_prefix("Ix")?.parse().ok()?),
         },
