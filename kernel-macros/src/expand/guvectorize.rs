@@ -105,16 +105,13 @@ fn over_stencil(
             continue;
         };
         let pat = &pat_type.pat;
-        match kind_of(&pat_type.ty) {
-            None => {
-                // `Rel<T>`: the plane, as a view of the signature's core rank.
-                let elem = rel_elem(&pat_type.ty);
-                params.push(quote!(#pat: #private::ndarray::ArrayView<'_, #elem, #in_rank>));
-            }
-            Some(_) => {
-                let ty = &pat_type.ty;
-                params.push(quote!(#pat: #ty));
-            }
+        if kind_of(&pat_type.ty).is_some() {
+            let ty = &pat_type.ty;
+            params.push(quote!(#pat: #ty));
+        } else {
+            // `Rel<T>`: the plane, as a view of the signature's core rank.
+            let elem = rel_elem(&pat_type.ty);
+            params.push(quote!(#pat: #private::ndarray::ArrayView<'_, #elem, #in_rank>));
         }
         call.push(quote!(#pat));
     }
