@@ -165,8 +165,9 @@ pub use kernel_macros::vectorize;
 ///
 /// - the signature, first: NumPy's grammar with fixed sizes `(3)`, optional `n?` and
 ///   broadcastable `n|1` dimensions (see [`signature`]).
-/// - `p = "n * (n - 1) / 2"`: the size of an output-only dimension from the input
-///   dimensions, as a Rust expression over their names.
+/// - `p = "n * n.saturating_sub(1) / 2"`: the size of an output-only dimension from the
+///   input dimensions, as a Rust expression over their names (it runs in debug builds
+///   too, so keep it free of overflow for empty inputs).
 /// - `parallel = false`, `grain = n`, `crate = "path"`: as for [`vectorize`].
 ///
 /// # Errors

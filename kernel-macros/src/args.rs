@@ -63,7 +63,13 @@ impl Args {
         let parser = |input: syn::parse::ParseStream<'_>| {
             if form == Form::Guvectorize {
                 if !input.peek(syn::LitStr) {
-                    return Err(input.error(
+                    let span = if input.is_empty() {
+                        Span::call_site()
+                    } else {
+                        input.span()
+                    };
+                    return Err(syn::Error::new(
+                        span,
                         "#[guvectorize] takes a signature first, such as \
                          #[guvectorize(\"(n),(n)->()\")]",
                     ));
@@ -95,17 +101,9 @@ impl Args {
             && !form.keys().contains(&name.as_str())
             && meta.path.get_ident().is_some()
             && meta.input.peek(syn::Token![=])
+            && meta.input.peek2(syn::LitStr)
         {
-            let rule = meta.value()?.parse::<syn::LitStr>().map_err(|e| {
-                syn::Error::new(
-                    e.span(),
-                    format!(
-                        "#[guvectorize] size rule `{name}` takes a string such as \
-                         `{name} = \"n * (n - 1) / 2\"`"
-                    ),
-                )
-            })?;
-            self.size_rules.push((key, rule));
+            self.size_rules.push((key, meta.value()?.parse()?));
             return Ok(());
         }
         if !form.keys().contains(&name.as_str()) {
@@ -115,10 +113,15 @@ impl Args {
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let rules = if form == Form::Guvectorize {
+                ", or a size rule such as `p = \"n * (n - 1) / 2\"`"
+            } else {
+                ""
+            };
             cx.error_spanned_by(
                 &meta.path,
                 format!(
-                    "unknown {} argument `{}`, expected one of {expected}",
+                    "unknown {} argument `{}`, expected one of {expected}{rules}",
                     form.attr(),
                     path_text(&meta.path)
                 ),

@@ -117,6 +117,8 @@ pub struct Binding<'a> {
 pub struct BoundOperand {
     shape: Vec<usize>,
     core_ndim: usize,
+    /// The core shape the kernel sees: `n|1` axes stretched to the bound size.
+    kernel_core: Vec<usize>,
 }
 
 /// The size of every dimension of a signature in one call.
@@ -229,9 +231,19 @@ impl<'a> Binder<'a> {
         let inputs = inputs
             .iter()
             .zip(&core_ndim)
-            .map(|(shape, &core_ndim)| BoundOperand {
-                shape: shape.to_vec(),
-                core_ndim,
+            .enumerate()
+            .map(|(op, (shape, &core_ndim))| {
+                let kernel_core = layout
+                    .of(op)
+                    .iter()
+                    .filter(|&&(d, _)| !sizes.missing[d])
+                    .map(|&(d, _)| sizes.sizes[d].expect("inputs bind every present dimension"))
+                    .collect();
+                BoundOperand {
+                    shape: shape.to_vec(),
+                    core_ndim,
+                    kernel_core,
+                }
             })
             .collect();
         let outputs = (0..outputs.len())
@@ -440,7 +452,12 @@ impl<'a> Binder<'a> {
             });
         }
         let core_ndim = shape.len() - loop_shape.len();
-        Ok(BoundOperand { shape, core_ndim })
+        let kernel_core = shape[loop_shape.len()..].to_vec();
+        Ok(BoundOperand {
+            shape,
+            core_ndim,
+            kernel_core,
+        })
     }
 
     /// Operand `op`, counting inputs then outputs, with its name if one was given.
@@ -559,6 +576,12 @@ impl BoundOperand {
     /// where [`CoreSizes`] has the broadcast size.
     pub fn core_shape(&self) -> &[usize] {
         &self.shape[self.loop_ndim()..]
+    }
+
+    /// The core shape the kernel sees: as [`BoundOperand::core_shape`], with every `n|1`
+    /// axis of size 1 stretched to the bound size of `n` (read with stride 0).
+    pub fn kernel_core_shape(&self) -> &[usize] {
+        &self.kernel_core
     }
 }
 

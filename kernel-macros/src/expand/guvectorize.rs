@@ -250,6 +250,8 @@ fn kind_of(ty: &Type) -> Option<Kind> {
 
 /// The function's operands in signature order, each with the tokens that name it.
 struct Model<'a> {
+    /// Whether every parameter and output type was understood; counts are only checked then.
+    complete: bool,
     inputs: Vec<(syn::Ident, Kind, &'a Type)>,
     outputs: Vec<(syn::Ident, Kind, &'a Type)>,
     /// Whether outputs are returned (rather than written through `ArrayViewMut` params).
@@ -261,8 +263,10 @@ fn classify<'a>(cx: &Ctxt, func: &'a syn::ItemFn) -> Model<'a> {
     let kernel = KernelFn::from_syn(cx, Form::Guvectorize, func);
     let mut inputs = Vec::new();
     let mut outputs = Vec::new();
+    let mut complete = kernel.params.len() == func.sig.inputs.len();
     for param in &kernel.params {
         let Some(kind) = kind_of(param.ty) else {
+            complete = false;
             cx.error_spanned_by(
                 param.ty,
                 "#[guvectorize] parameters are `ArrayViewN<T>` or `ArrayViewD<T>` for core \
@@ -272,6 +276,7 @@ fn classify<'a>(cx: &Ctxt, func: &'a syn::ItemFn) -> Model<'a> {
         };
         let mutable = matches!(kind, Kind::Array { mutable: true, .. });
         if matches!(kind, Kind::Array { owned: true, .. }) {
+            complete = false;
             cx.error_spanned_by(
                 param.ty,
                 "#[guvectorize] inputs are views: use `ArrayViewN<T>` rather than an owned array",
@@ -281,6 +286,7 @@ fn classify<'a>(cx: &Ctxt, func: &'a syn::ItemFn) -> Model<'a> {
         } else if outputs.is_empty() {
             inputs.push((param.ident.clone(), kind, param.ty));
         } else {
+            complete = false;
             cx.error_spanned_by(
                 param.ty,
                 "#[guvectorize] output parameters (`ArrayViewMut`) come after every input",
@@ -288,6 +294,7 @@ fn classify<'a>(cx: &Ctxt, func: &'a syn::ItemFn) -> Model<'a> {
         }
     }
     if has_return && !outputs.is_empty() {
+        complete = false;
         cx.error_spanned_by(
             &func.sig.output,
             "#[guvectorize] kernels either return their outputs or write them through \
@@ -296,19 +303,20 @@ fn classify<'a>(cx: &Ctxt, func: &'a syn::ItemFn) -> Model<'a> {
     }
     if has_return {
         for (j, ty) in kernel.outputs.iter().enumerate() {
-            match kind_of(ty) {
-                Some(kind @ (Kind::Scalar(_) | Kind::Array { owned: true, .. })) => {
-                    outputs.push((format_ident!("__kernel_out{j}"), kind, *ty));
-                }
-                _ => cx.error_spanned_by(
+            if let Some(kind @ (Kind::Scalar(_) | Kind::Array { owned: true, .. })) = kind_of(ty) {
+                outputs.push((format_ident!("__kernel_out{j}"), kind, *ty));
+            } else {
+                complete = false;
+                cx.error_spanned_by(
                     ty,
                     "#[guvectorize] kernels return `ArrayN<T>`, `ArrayD<T>`, a scalar such as \
                      `f64`, or a tuple of them",
-                ),
+                );
             }
         }
     }
     Model {
+        complete,
         inputs,
         outputs,
         returned: has_return,
@@ -321,6 +329,9 @@ fn validate(cx: &Ctxt, args: &Args, func: &syn::ItemFn, signature: &Signature, m
         ("outputs", signature.outputs(), &model.outputs),
     ];
     for (role, cores, operands) in counts {
+        if !model.complete {
+            continue;
+        }
         if cores.len() != operands.len() {
             let spanned: &dyn quote::ToTokens = if role == "outputs" && model.returned {
                 &func.sig.output
@@ -330,9 +341,9 @@ fn validate(cx: &Ctxt, args: &Args, func: &syn::ItemFn, signature: &Signature, m
             cx.error_spanned_by(
                 spanned,
                 format!(
-                    "#[guvectorize] signature {:?} has {} {role} but `{}` has {}",
+                    "#[guvectorize] signature {:?} has {} but `{}` has {}",
                     signature.as_str(),
-                    cores.len(),
+                    count(cores.len(), &role[..role.len() - 1]),
                     func.sig.ident,
                     operands.len()
                 ),
@@ -349,18 +360,46 @@ fn validate(cx: &Ctxt, args: &Args, func: &syn::ItemFn, signature: &Signature, m
             cx.error_spanned_by(
                 name,
                 format!(
-                    "unknown #[guvectorize] argument `{name}`: size rules name a dimension that \
-                     appears only in outputs ({})",
+                    "unknown #[guvectorize] argument `{name}`, expected one of `parallel`, \
+                     `grain`, `crate`, or a size rule for a dimension that appears only in \
+                     outputs ({})",
                     if output_only.is_empty() {
                         "this signature has none".to_owned()
                     } else {
-                        output_only.join(", ")
+                        output_only
+                            .iter()
+                            .map(|d| format!("`{d}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     }
                 ),
             );
         }
     }
+    let input_dims: Vec<&str> = signature
+        .dim_names()
+        .into_iter()
+        .filter(|n| !output_only.contains(n))
+        .collect();
     for (_, rule) in &args.size_rules {
+        if let Ok(expr) = rule.parse::<syn::Expr>() {
+            let mut names = RuleNames::default();
+            syn::visit::Visit::visit_expr(&mut names, &expr);
+            for unknown in names.0.iter().filter(|n| !input_dims.contains(&n.as_str())) {
+                cx.error_spanned_by(
+                    rule,
+                    format!(
+                        "#[guvectorize] size rule uses `{unknown}`, which is not a dimension of \
+                         the inputs (they are {})",
+                        input_dims
+                            .iter()
+                            .map(|d| format!("`{d}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
         if let Err(error) = rule.parse::<syn::Expr>() {
             cx.error_spanned_by(
                 rule,
@@ -368,6 +407,31 @@ fn validate(cx: &Ctxt, args: &Args, func: &syn::ItemFn, signature: &Signature, m
             );
         }
     }
+}
+
+/// The plain names a size rule uses: each must be an input dimension.
+#[derive(Default)]
+struct RuleNames(Vec<String>);
+
+impl<'ast> syn::visit::Visit<'ast> for RuleNames {
+    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+        if let Some(ident) = path.path.get_ident() {
+            self.0.push(ident.to_string());
+        }
+    }
+
+    // Method names (`n.saturating_sub(1)`) are not dimensions.
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        self.visit_expr(&call.receiver);
+        for arg in &call.args {
+            self.visit_expr(arg);
+        }
+    }
+}
+
+/// `1 input`, `2 inputs`.
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn check_rank(cx: &Ctxt, core: &CoreShape, kind: &Kind, ty: &Type) {
@@ -382,13 +446,19 @@ fn check_rank(cx: &Ctxt, core: &CoreShape, kind: &Kind, ty: &Type) {
         Kind::Scalar(_) if !core.is_empty() => cx.error_spanned_by(
             ty,
             format!(
-                "#[guvectorize] core shape `{core_text}` has {} dimensions: use an array view of \
-                 that rank, or `ArrayViewD<T>`",
-                core.len()
+                "#[guvectorize] core shape `{core_text}` has {}: use an array view of that rank, \
+                 or `ArrayViewD<T>`",
+                count(core.len(), "dimension")
             ),
         ),
-        Kind::Array { rank: Some(rank), .. } if core.iter().any(|d| d.optional) => {
-            let _ = rank;
+        Kind::Array { rank: Some(r), .. } if core.is_empty() && *r > 0 => {
+            cx.error_spanned_by(
+                ty,
+                "#[guvectorize] core shape `()` is a single value: use a scalar type such as \
+                 `f64` for it",
+            );
+        }
+        Kind::Array { rank: Some(_), .. } if core.iter().any(|d| d.optional) => {
             cx.error_spanned_by(
                 ty,
                 format!(
@@ -397,11 +467,13 @@ fn check_rank(cx: &Ctxt, core: &CoreShape, kind: &Kind, ty: &Type) {
                 ),
             );
         }
-        Kind::Array { rank: Some(rank), .. } if *rank != core.len() => cx.error_spanned_by(
+        Kind::Array {
+            rank: Some(rank), ..
+        } if *rank != core.len() => cx.error_spanned_by(
             ty,
             format!(
-                "#[guvectorize] core shape `{core_text}` has {} dimensions but this type has rank {rank}",
-                core.len()
+                "#[guvectorize] core shape `{core_text}` has {} but this type has rank {rank}",
+                count(core.len(), "dimension")
             ),
         ),
         _ => {}
@@ -650,7 +722,7 @@ fn expand(
                 .sum();
             #(
                 let #in_names = #private::dispatch::broadcast_core(
-                    &#in_names, __kernel_loop, __kernel_binding.inputs()[#in_indices].core_shape(),
+                    &#in_names, __kernel_loop, __kernel_binding.inputs()[#in_indices].kernel_core_shape(),
                 );
             )*
             #private::dispatch::zip_cores(

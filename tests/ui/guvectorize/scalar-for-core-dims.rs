@@ -1,0 +1,8 @@
+use ndkernel::prelude::*;
+
+#[guvectorize("(n)->()")]
+fn norm(x: f64) -> f64 {
+    x.abs()
+}
+
+fn main() {}
