@@ -9,4 +9,5 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/vectorize/*.rs");
     t.compile_fail("tests/ui/guvectorize/*.rs");
+    t.compile_fail("tests/ui/stencil/*.rs");
 }

@@ -304,7 +304,8 @@ impl fmt::Display for KernelError {
                 found,
             } => write!(
                 f,
-                "{found} {what} were given for an array with {expected} axes"
+                "{found} {what} were given for an array with {expected} {}",
+                if *expected == 1 { "axis" } else { "axes" }
             ),
         }
     }

@@ -30,6 +30,26 @@ use crate::error::{KernelError, Operand};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Rel<T>(PhantomData<T>);
 
+/// Lets a kernel body type-check as written even where the macro has reported an error
+/// and left the function as it was, so that the error is not buried under follow-on
+/// ones. Generated kernels never index a `Rel`.
+impl<T, const N: usize> Index<[isize; N]> for Rel<T> {
+    type Output = T;
+
+    fn index(&self, _: [isize; N]) -> &T {
+        unreachable!("`Rel` only marks a #[stencil] parameter; it holds no data")
+    }
+}
+
+/// As for `Index<[isize; N]>`: the one-dimensional form `x[k]`.
+impl<T> Index<isize> for Rel<T> {
+    type Output = T;
+
+    fn index(&self, _: isize) -> &T {
+        unreachable!("`Rel` only marks a #[stencil] parameter; it holds no data")
+    }
+}
+
 /// The neighbourhood of a stencil: per axis, the least and greatest offset it reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Footprint<const N: usize> {

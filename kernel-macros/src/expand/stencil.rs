@@ -69,7 +69,7 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
         .iter()
         .filter(|r| matches!(r, Role::Relative(_)))
         .count();
-    if relatives == 0 && !kernel.params.is_empty() {
+    if relatives == 0 {
         cx.error_spanned_by(
             &func.sig.inputs,
             "#[stencil] kernels read neighbours of at least one parameter of type `Rel<T>`",
@@ -104,7 +104,12 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
         .neighborhood
         .as_ref()
         .and_then(|(_, e)| neighborhood(&cx, e));
-    let rank = rank(&cx, &accesses, declared.as_deref(), &func);
+    // Without a `Rel` parameter there is nothing to take a rank from: that error suffices.
+    let rank = if relatives == 0 {
+        None
+    } else {
+        rank(&cx, &accesses, declared.as_deref(), &func)
+    };
     let modes = rank.and_then(|n| modes(&cx, &args, n));
     if let Err(error) = cx.check() {
         return with_errors(&item, &error);
@@ -380,7 +385,6 @@ fn expand(
         .filter(|(_, r)| !matches!(r, Role::Relative(_)))
         .collect();
     let other_names: Vec<_> = others.iter().map(|(p, _)| p.ident).collect();
-    let other_types: Vec<_> = others.iter().map(|(p, _)| p.ty).collect();
     let field_types: Vec<Type> = others
         .iter()
         .map(|(p, r)| {
@@ -394,6 +398,58 @@ fn expand(
     let generics = &func.sig.generics;
     let user_params: Vec<_> = generics.params.iter().collect();
     let user_type_params: Vec<_> = generics.type_params().map(|t| &t.ident).collect();
+    let user_lifetimes: Vec<_> = generics.lifetimes().map(|l| &l.lifetime).collect();
+    // Every user parameter as an argument, for naming `__Kernel<..>`; and the type and
+    // const ones alone, for turbofish calls (lifetimes there are late-bound).
+    let user_args: Vec<TokenStream> = generics
+        .params
+        .iter()
+        .map(|p| match p {
+            syn::GenericParam::Lifetime(l) => {
+                let l = &l.lifetime;
+                quote!(#l)
+            }
+            syn::GenericParam::Type(t) => {
+                let t = &t.ident;
+                quote!(#t)
+            }
+            syn::GenericParam::Const(c) => {
+                let c = &c.ident;
+                quote!(#c)
+            }
+        })
+        .collect();
+    let turbofish_args: Vec<TokenStream> = generics
+        .params
+        .iter()
+        .filter(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+        .map(|p| match p {
+            syn::GenericParam::Type(t) => {
+                let t = &t.ident;
+                quote!(#t)
+            }
+            syn::GenericParam::Const(c) => {
+                let c = &c.ident;
+                quote!(#c)
+            }
+            syn::GenericParam::Lifetime(_) => unreachable!("filtered"),
+        })
+        .collect();
+    // Parameters in the user's order, the relative one taking any array-like argument.
+    let array_params: Vec<TokenStream> = kernel
+        .params
+        .iter()
+        .zip(roles)
+        .map(|(p, r)| {
+            let (ident, ty) = (p.ident, p.ty);
+            if matches!(r, Role::Relative(_)) {
+                quote!(#ident: __KernelA)
+            } else {
+                quote!(#ident: #ty)
+            }
+        })
+        .collect();
+    let all_names: Vec<_> = kernel.params.iter().map(|p| p.ident).collect();
     let user_predicates: Vec<_> = generics
         .where_clause
         .as_ref()
@@ -436,10 +492,12 @@ fn expand(
     let mode_idents = modes.iter().map(|m| format_ident!("{m}"));
     let modes_tokens = quote!([#(#private::boundary::Boundary::#mode_idents),*]);
     let constant = modes.contains(&"Constant");
-    let cval = args.cval.as_ref().map_or_else(
-        || quote!(<#out_ty as ::core::default::Default>::default()),
-        |(_, e)| quote_spanned!(e.span()=> #e),
-    );
+    // `cval` fills skipped outputs (output type) and pads constant axes (input type): each
+    // use only where a mode needs it, so kernels whose types differ can still use it.
+    let cval = match &args.cval {
+        Some((_, e)) if modes.contains(&"Skip") => quote_spanned!(e.span()=> #e),
+        _ => quote!(<#out_ty as ::core::default::Default>::default()),
+    };
     let pad = if constant {
         let cval_expr = args.cval.as_ref().map_or_else(
             || quote!(<#rel_elem as ::core::default::Default>::default()),
@@ -498,7 +556,7 @@ fn expand(
         #[doc = #array_doc]
         #lints
         #vis fn #name<#(#user_params,)* __KernelA>(
-            #rel_name: __KernelA, #(#other_names: #other_types),*
+            #(#array_params),*
         ) -> ::core::result::Result<
             #private::ndarray::Array<#out_ty, <__KernelA as #private::operand::AsOperand<#rel_elem>>::Dim>,
             #private::KernelError,
@@ -521,14 +579,14 @@ fn expand(
                 #private::operand::dim_of::<<__KernelA as #private::operand::AsOperand<#rel_elem>>::Dim>(&__kernel_shape),
                 <#out_ty as ::core::default::Default>::default(),
             );
-            #into_name(#rel_name, #(#other_names,)* &mut __kernel_out)?;
+            #into_name::<#(#turbofish_args,)* _, _, _>(#(#all_names,)* &mut __kernel_out)?;
             ::core::result::Result::Ok(__kernel_out)
         }
 
         #[doc = #into_doc]
         #lints
         #vis fn #into_name<#(#user_params,)* __KernelA, __KernelS, __KernelD>(
-            #rel_name: __KernelA, #(#other_names: #other_types,)*
+            #(#array_params,)*
             out: &mut #private::ndarray::ArrayBase<__KernelS, __KernelD>,
         ) -> ::core::result::Result<(), #private::KernelError>
         where
@@ -541,10 +599,12 @@ fn expand(
         {
             struct __Kernel<'__kernel, #(#user_params,)*> {
                 #(#other_names: #field_types,)*
-                __kernel_marker: ::core::marker::PhantomData<(&'__kernel (), #(fn() -> #user_type_params,)*)>,
+                __kernel_marker: ::core::marker::PhantomData<(
+                    &'__kernel (), #(&#user_lifetimes (),)* #(fn() -> #user_type_params,)*
+                )>,
             }
             impl<'__kernel, #(#user_params,)*> #private::stencil::Kernel<#rel_elem, #rank>
-                for __Kernel<'__kernel, #(#user_type_params,)*>
+                for __Kernel<'__kernel, #(#user_args,)*>
             where
                 #(#user_predicates,)*
                 #(#field_types: ::core::marker::Sync,)*
@@ -552,12 +612,12 @@ fn expand(
                 type Out = #out_ty;
                 #[inline(always)]
                 fn eval<__KernelR: #private::stencil::Reader<#rel_elem, #rank>>(&self, #rel_name: __KernelR) -> #out_ty {
-                    #core_name(#(#call_args),*)
+                    #core_name::<#(#turbofish_args,)* _>(#(#call_args),*)
                 }
             }
             let #rel_name = #private::operand::AsOperand::as_operand(&#rel_name);
             #pad
-            let __kernel = __Kernel { #(#other_names,)* __kernel_marker: ::core::marker::PhantomData };
+            let __kernel = __Kernel::<#(#turbofish_args,)*> { #(#other_names,)* __kernel_marker: ::core::marker::PhantomData };
             #private::stencil::run(
                 #rel_name.view(),
                 out.view_mut(),
