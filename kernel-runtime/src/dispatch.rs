@@ -71,6 +71,10 @@ pub use layout::LoopLayout;
 /// workload, splitting smaller calls costs more in rayon's wake-ups than it gains.
 pub const DEFAULT_GRAIN: usize = 1 << 15;
 
+/// Element kernels' chunks start on multiples of this many items, so that their SIMD loops
+/// see whole lane vectors everywhere but at the ends of rows.
+const LANE_ALIGN: usize = 64;
+
 /// How a call may be split across threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Schedule {
@@ -320,7 +324,7 @@ where
     // built from their own strides; outputs come from `ArrayViewMut`s, which never alias,
     // and the engine hands each element to exactly one segment.
     unsafe {
-        raw::for_each_segment(&layout, &operands, schedule, |parts, len| {
+        raw::for_each_segment(&layout, &operands, schedule, LANE_ALIGN, |parts, len| {
             let (out_parts, in_parts) = parts.split_at(outs);
             kernel(I::rows(in_parts, len), O::rows(out_parts, len));
         });
@@ -364,9 +368,15 @@ pub fn for_each_row_mut<T, D, K>(
     // SAFETY: the layout is the view's own shape and strides, and the view is mutable,
     // hence free of aliasing; each element goes to one segment.
     unsafe {
-        raw::for_each_indexed_segment(&layout, &[operand], schedule, |index, start, parts, len| {
-            kernel(index, start, parts[0].view_mut::<T>(len));
-        });
+        raw::for_each_indexed_segment(
+            &layout,
+            &[operand],
+            schedule,
+            LANE_ALIGN,
+            |index, start, parts, len| {
+                kernel(index, start, parts[0].view_mut::<T>(len));
+            },
+        );
     }
 }
 

@@ -139,7 +139,7 @@ impl<const N: usize> Footprint<N> {
 /// Reads the neighbours of an interior position: every offset in the footprint is in
 /// bounds, so each read is a single load.
 #[derive(Debug)]
-pub struct Interior<'a, T, const N: usize> {
+pub struct Interior<'a, T, const N: usize, const UNIT: bool = false> {
     center: *const T,
     strides: [isize; N],
     footprint: &'a Footprint<N>,
@@ -147,12 +147,12 @@ pub struct Interior<'a, T, const N: usize> {
 }
 
 // Readers hold only addresses and references: copyable whatever `T` is.
-impl<T, const N: usize> Clone for Interior<'_, T, N> {
+impl<T, const N: usize, const UNIT: bool> Clone for Interior<'_, T, N, UNIT> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T, const N: usize> Copy for Interior<'_, T, N> {}
+impl<T, const N: usize, const UNIT: bool> Copy for Interior<'_, T, N, UNIT> {}
 impl<T, const N: usize> Clone for Border<'_, T, N> {
     fn clone(&self) -> Self {
         *self
@@ -160,13 +160,18 @@ impl<T, const N: usize> Clone for Border<'_, T, N> {
 }
 impl<T, const N: usize> Copy for Border<'_, T, N> {}
 
-impl<T, const N: usize> Index<[isize; N]> for Interior<'_, T, N> {
+/// With `UNIT`, the last axis has stride 1 and says so to the compiler, so that a row of
+/// evaluations reads consecutive elements and can be vectorised.
+impl<T, const N: usize, const UNIT: bool> Index<[isize; N]> for Interior<'_, T, N, UNIT> {
     type Output = T;
 
     #[inline(always)]
     fn index(&self, offset: [isize; N]) -> &T {
         self.footprint.check(&offset);
-        let delta: isize = offset.iter().zip(&self.strides).map(|(d, s)| d * s).sum();
+        let mut delta: isize = 0;
+        for (axis, (&d, &stride)) in offset.iter().zip(&self.strides).enumerate() {
+            delta += d * if UNIT && axis == N - 1 { 1 } else { stride };
+        }
         // SAFETY: `Interior`s are only built by `run` at positions whose whole footprint is
         // in bounds (`AxisPlan::interior`), and `offset` was just checked to lie in it.
         unsafe { &*self.center.offset(delta) }
@@ -175,7 +180,7 @@ impl<T, const N: usize> Index<[isize; N]> for Interior<'_, T, N> {
 
 /// `x[k]`: one-dimensional stencils may drop the brackets. The macro rejects this form for
 /// stencils of other ranks at compile time.
-impl<T, const N: usize> Index<isize> for Interior<'_, T, N> {
+impl<T, const N: usize, const UNIT: bool> Index<isize> for Interior<'_, T, N, UNIT> {
     type Output = T;
 
     #[inline(always)]
@@ -239,7 +244,7 @@ pub trait Reader<T, const N: usize>:
 {
 }
 
-impl<T, const N: usize> Reader<T, N> for Interior<'_, T, N> {}
+impl<T, const N: usize, const UNIT: bool> Reader<T, N> for Interior<'_, T, N, UNIT> {}
 impl<T, const N: usize> Reader<T, N> for Border<'_, T, N> {}
 
 /// A stencil kernel over `N` axes with one relatively indexed input of element type `T`;
@@ -387,21 +392,28 @@ where
             for axis in 0..N {
                 offset += center[axis] as isize * stencil_strides[axis];
             }
-            let step = stencil_strides[last];
-            let reader = |o: usize| Interior {
-                center: plane_origin.wrapping_offset(offset + (o - lo) as isize * step),
-                strides: stencil_strides,
-                footprint,
-                data: PhantomData,
-            };
+            let first = plane_origin.wrapping_offset(offset);
             let mut interior = row.slice_mut(ndarray::s![lo - start..hi - start]);
-            if let Some(slice) = interior.as_slice_mut() {
-                for (k, o) in slice.iter_mut().enumerate() {
-                    *o = kernel.eval(reader(lo + k));
+            match interior.as_slice_mut() {
+                Some(slice) if stencil_strides[last] == 1 => {
+                    interior_row::<_, _, _, N, true>(
+                        slice,
+                        first,
+                        stencil_strides,
+                        footprint,
+                        kernel,
+                    );
                 }
-            } else {
-                for (k, o) in interior.iter_mut().enumerate() {
-                    *o = kernel.eval(reader(lo + k));
+                _ => {
+                    let step = stencil_strides[last];
+                    for (k, o) in interior.iter_mut().enumerate() {
+                        *o = kernel.eval(Interior::<_, N> {
+                            center: first.wrapping_offset(k as isize * step),
+                            strides: stencil_strides,
+                            footprint,
+                            data: PhantomData,
+                        });
+                    }
                 }
             }
         }
@@ -410,6 +422,30 @@ where
         }
     });
     Ok(())
+}
+
+/// Evaluates `kernel` along one contiguous interior run: `out[k]` is centred `k` elements
+/// after `first`. A function of its own so that `out` is a `noalias` argument: the
+/// compiler may then vectorise the loop, loads of the input and stores of the output
+/// interleaved.
+#[inline]
+fn interior_row<T, O, K, const N: usize, const UNIT: bool>(
+    out: &mut [O],
+    first: *const T,
+    strides: [isize; N],
+    footprint: &Footprint<N>,
+    kernel: &K,
+) where
+    K: Kernel<T, N, Out = O>,
+{
+    for (k, o) in out.iter_mut().enumerate() {
+        *o = kernel.eval(Interior::<T, N, UNIT> {
+            center: first.wrapping_add(k),
+            strides,
+            footprint,
+            data: PhantomData,
+        });
+    }
 }
 
 /// The input's address, shared read-only by the row tasks.

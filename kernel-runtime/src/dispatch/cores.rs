@@ -304,7 +304,8 @@ where
     // shapes bound by the caller; outputs are mutable views, which never alias, and each
     // loop index goes to one call.
     unsafe {
-        raw::for_each_segment(&layout, &operands, schedule, |parts, len| {
+        // One loop item is a whole core: chunks may end anywhere.
+        raw::for_each_segment(&layout, &operands, schedule, 1, |parts, len| {
             let mut at: Vec<RowPart> = parts.to_vec();
             for _ in 0..len {
                 let (out_parts, in_parts) = at.split_at(outs);

@@ -132,13 +132,14 @@ pub unsafe fn for_each_segment<F>(
     layout: &LoopLayout,
     operands: &[RawOperand],
     schedule: Schedule,
+    align: usize,
     segment: F,
 ) where
     F: Fn(&[RowPart], usize) + Sync,
 {
     // SAFETY: forwarded from this function's contract.
     unsafe {
-        for_each_indexed_segment(layout, operands, schedule, |_, _, parts, len| {
+        for_each_indexed_segment(layout, operands, schedule, align, |_, _, parts, len| {
             segment(parts, len);
         });
     }
@@ -147,6 +148,10 @@ pub unsafe fn for_each_segment<F>(
 /// As [`for_each_segment`], also telling `segment` the row's index on the outer axes and
 /// the position of the segment's first element along the innermost axis.
 ///
+/// Chunk edges fall on multiples of `align` items: 64 for element kernels, so that SIMD
+/// loops see whole lanes everywhere but at the ends of rows; 1 where one item is a whole
+/// core or row of work.
+///
 /// # Safety
 ///
 /// As for [`for_each_segment`].
@@ -154,6 +159,7 @@ pub unsafe fn for_each_indexed_segment<F>(
     layout: &LoopLayout,
     operands: &[RawOperand],
     schedule: Schedule,
+    align: usize,
     segment: F,
 ) where
     F: Fn(&[usize], usize, &[RowPart], usize) + Sync,
@@ -164,9 +170,7 @@ pub unsafe fn for_each_indexed_segment<F>(
         return;
     }
     let chunks = schedule.chunk_count(total);
-    // Chunk edges fall on multiples of 64 elements so that SIMD kernels see whole lanes
-    // everywhere but at the ends of rows.
-    let chunk_len = total.div_ceil(chunks).next_multiple_of(64);
+    let chunk_len = total.div_ceil(chunks).next_multiple_of(align.max(1));
     let run = |chunk: usize| {
         let start = chunk * chunk_len;
         let end = (start + chunk_len).min(total);
