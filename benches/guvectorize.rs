@@ -1,0 +1,228 @@
+//! `#[guvectorize]` against hand-written loops: row-wise softmax (seed 001) and batched
+//! small matrix products.
+//!
+//! ```text
+//! cargo bench --bench guvectorize -- --warm-up-time 1 --measurement-time 3
+//! ```
+//!
+//! Each kernel is timed against a naive serial loop over the batch, against ndarray's
+//! `Zip::par_for_each` calling the same core function (`softmax_core`, `matmul_core`: the
+//! difference is the gufunc's dispatch alone), and on one thread (`ndkernel_serial`).
+//! Softmax throughput counts the elements of the input; matmul throughput counts
+//! multiply-adds (`batch · n · k · m`). No `wide` lanes are involved: the core functions
+//! are plain scalar Rust, so the target flags matter only as far as LLVM autovectorises.
+
+use std::hint::black_box;
+use std::ops::{Add, AddAssign, Div, Mul, Sub};
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use ndarray::{Array2, Array3, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Zip};
+use ndarray_npy::read_npy;
+use ndkernel::dispatch::serial;
+use ndkernel::guvectorize;
+
+/// The float operations the softmax kernel needs, for `f32` and `f64`.
+trait Real:
+    Copy
+    + Default
+    + Send
+    + Sync
+    + 'static
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Div<Output = Self>
+    + AddAssign
+{
+    const NEG_INFINITY: Self;
+    fn exp(self) -> Self;
+    fn max(self, other: Self) -> Self;
+}
+
+macro_rules! impl_real {
+    ($($t:ty),*) => {$(
+        impl Real for $t {
+            const NEG_INFINITY: Self = <$t>::NEG_INFINITY;
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+            fn max(self, other: Self) -> Self {
+                <$t>::max(self, other)
+            }
+        }
+    )*};
+}
+impl_real!(f32, f64);
+
+/// Seed 001's softmax of one row, shifted by the row's maximum so that `exp` never
+/// overflows: `out[i] = exp(x[i] - max) / sum_j exp(x[j] - max)`.
+#[guvectorize("(n)->(n)")]
+fn softmax<T: Real>(x: ArrayView1<T>, mut out: ArrayViewMut1<T>) {
+    let max = x.fold(T::NEG_INFINITY, |m, &v| m.max(v));
+    let mut sum = T::default();
+    Zip::from(&mut out).and(&x).for_each(|o, &v| {
+        *o = (v - max).exp();
+        sum += *o;
+    });
+    out.mapv_inplace(|o| o / sum);
+}
+
+/// The same over every row of `x`, serially, on slices.
+fn softmax_naive<T: Real>(x: &Array2<T>, out: &mut Array2<T>) {
+    let cols = x.ncols();
+    let rows = x.as_slice().unwrap().chunks(cols);
+    for (x, out) in rows.zip(out.as_slice_mut().unwrap().chunks_mut(cols)) {
+        let mut max = T::NEG_INFINITY;
+        for &v in x {
+            max = max.max(v);
+        }
+        let mut sum = T::default();
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = (v - max).exp();
+            sum += *o;
+        }
+        for o in out.iter_mut() {
+            *o = *o / sum;
+        }
+    }
+}
+
+/// One product of core matrices: `out = a · b`, the user's triple loop.
+#[guvectorize("(n,k),(k,m)->(n,m)")]
+fn matmul<T: Copy + Default + Add<Output = T> + Mul<Output = T>>(
+    a: ArrayView2<T>,
+    b: ArrayView2<T>,
+    mut out: ArrayViewMut2<T>,
+) {
+    let (n, k) = a.dim();
+    for i in 0..n {
+        for j in 0..b.ncols() {
+            let mut acc = T::default();
+            for l in 0..k {
+                acc = acc + a[[i, l]] * b[[l, j]];
+            }
+            out[[i, j]] = acc;
+        }
+    }
+}
+
+/// The same over a batch, serially, one index at a time.
+fn matmul_naive(a: &Array3<f64>, b: &Array3<f64>, out: &mut Array3<f64>) {
+    let (batch, rows, inner) = a.dim();
+    for s in 0..batch {
+        for row in 0..rows {
+            for col in 0..b.dim().2 {
+                let mut acc = 0.0;
+                for l in 0..inner {
+                    acc += a[[s, row, l]] * b[[s, l, col]];
+                }
+                out[[s, row, col]] = acc;
+            }
+        }
+    }
+}
+
+/// Checks the softmax kernel against SciPy's outputs in `data/softmax/`.
+fn check_softmax() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/softmax");
+    let read = |name: &str| -> Array2<f64> { read_npy(format!("{dir}/{name}")).unwrap() };
+    let (x, expected) = (read("batch.in.npy"), read("batch.out.npy"));
+    let ours = softmax(&x).unwrap();
+    Zip::from(&ours.into_dimensionality().unwrap())
+        .and(&expected)
+        .for_each(|&o: &f64, &e| assert!((o - e).abs() <= 1e-12 * e.abs(), "{o} != {e}"));
+    let x32: Array2<f32> = read_npy(format!("{dir}/batch32.in.npy")).unwrap();
+    let expected32: Array2<f32> = read_npy(format!("{dir}/batch32.out.npy")).unwrap();
+    let ours32 = softmax(&x32).unwrap();
+    Zip::from(&ours32.into_dimensionality().unwrap())
+        .and(&expected32)
+        .for_each(|&o: &f32, &e| assert!((o - e).abs() <= 1e-5 * e.abs(), "{o} != {e}"));
+}
+
+fn bench_softmax<T: Real>(c: &mut Criterion, name: &str, make: fn(usize, usize) -> T) {
+    let (rows, cols) = (1000, 10_000);
+    let x = Array2::from_shape_fn((rows, cols), |(i, j)| make(i, j));
+    let mut out = Array2::<T>::default((rows, cols));
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((rows * cols) as u64));
+    let id = |what: &str| BenchmarkId::new(what, format!("{rows}x{cols}"));
+    group.bench_function(id("naive"), |bch| {
+        bch.iter(|| softmax_naive(black_box(&x), black_box(&mut out)));
+    });
+    group.bench_function(id("zip_par"), |bch| {
+        bch.iter(|| {
+            Zip::from(black_box(&mut out).rows_mut())
+                .and(black_box(&x).rows())
+                .par_for_each(|out, x| softmax_core(x, out));
+        });
+    });
+    group.bench_function(id("ndkernel_into"), |bch| {
+        bch.iter(|| softmax_into(black_box(&x), black_box(&mut out)).unwrap());
+    });
+    group.bench_function(id("ndkernel_into_serial"), |bch| {
+        bch.iter(|| serial(|| softmax_into(black_box(&x), black_box(&mut out)).unwrap()));
+    });
+    group.bench_function(id("ndkernel"), |bch| {
+        bch.iter(|| softmax(black_box(&x)).unwrap());
+    });
+    group.finish();
+}
+
+fn bench_matmul(c: &mut Criterion) {
+    let mut group = c.benchmark_group("matmul_f64");
+    group.sample_size(20);
+    for (batch, size) in [(10_000, 4), (10_000, 8)] {
+        let shape = (batch, size, size);
+        let a = Array3::from_shape_fn(shape, |(s, i, j)| ((s + 3 * i + j) % 17) as f64 - 8.0);
+        let b = Array3::from_shape_fn(shape, |(s, i, j)| ((s * 5 + i + 7 * j) % 13) as f64);
+        let mut expected = Array3::zeros(shape);
+        matmul_naive(&a, &b, &mut expected);
+        let mut out = Array3::zeros(shape);
+        matmul_into(&a, &b, &mut out).unwrap();
+        assert_eq!(out, expected);
+
+        group.throughput(Throughput::Elements((batch * size * size * size) as u64));
+        let id = |what: &str| BenchmarkId::new(what, format!("{batch}x{size}x{size}"));
+        group.bench_function(id("naive"), |bch| {
+            bch.iter(|| matmul_naive(black_box(&a), black_box(&b), black_box(&mut out)));
+        });
+        group.bench_function(id("zip_par"), |bch| {
+            bch.iter(|| {
+                Zip::from(black_box(&mut out).outer_iter_mut())
+                    .and(black_box(&a).outer_iter())
+                    .and(black_box(&b).outer_iter())
+                    .par_for_each(|out, a, b| matmul_core(a, b, out));
+            });
+        });
+        group.bench_function(id("ndkernel_into"), |bch| {
+            bch.iter(|| matmul_into(black_box(&a), black_box(&b), black_box(&mut out)).unwrap());
+        });
+        group.bench_function(id("ndkernel_into_serial"), |bch| {
+            bch.iter(|| {
+                serial(|| matmul_into(black_box(&a), black_box(&b), black_box(&mut out)).unwrap());
+            });
+        });
+        group.bench_function(id("ndkernel"), |bch| {
+            bch.iter(|| matmul(black_box(&a), black_box(&b)).unwrap());
+        });
+    }
+    group.finish();
+}
+
+/// Spread over [-50, 50): `exp` of the unshifted values would overflow `f32`.
+fn input(i: usize, j: usize) -> f64 {
+    ((i * 7919 + j * 104_729) % 10_007) as f64 / 100.07 - 50.0
+}
+
+fn benches(c: &mut Criterion) {
+    check_softmax();
+    bench_softmax(c, "softmax_f32", |i, j| input(i, j) as f32);
+    bench_softmax(c, "softmax_f64", input);
+    bench_matmul(c);
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    benches(&mut c);
+    c.final_summary();
+}

@@ -1,0 +1,296 @@
+//! `#[stencil]` against hand-written loops: seed 002's 3x3 mean (`smooth`) on `i8` (the
+//! post's type, with Numba's floor division), `u8` and `f32`, on single images and on a
+//! stack of 64 images, on one and on two threads.
+//!
+//! ```text
+//! cargo bench --bench smooth -- --warm-up-time 1 --measurement-time 3
+//! RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/native \
+//!     cargo bench --bench smooth -- --warm-up-time 1 --measurement-time 3
+//! ```
+//!
+//! Each group compares, on the same input and into the same preallocated output:
+//!
+//! - `naive`: the post's loop nest, `out[i, j] = (x[i - 1, j - 1] + …) // 9`, indexing the
+//!   array element by element (one thread);
+//! - `rows`: the same arithmetic over three row slices side by side, a loop the compiler
+//!   can vectorise: what a careful hand-written loop reaches on one thread;
+//! - `ndkernel/1`, `ndkernel/2`: `smooth_into` inside a rayon pool of 1 and 2 threads.
+//!
+//! Throughput is in elements (output pixels). Before the timings, `cargo bench` prints the
+//! peak memory of one call on the 64-image stack (64 MB in, 64 MB out): the stencil reads
+//! its halo from the input in place, so the call adds no padded copy to the peak.
+
+use std::hint::black_box;
+use std::ops::Add;
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use ndarray::{Array3, ArrayView2, ArrayViewMut2};
+use ndkernel::stencil;
+
+/// The post's kernel on `i8`: an exact `i16` sum and floor division (`div_euclid` by a
+/// positive divisor), as Numba's `int64` sum `// 9` gives.
+#[stencil]
+fn smooth_i8(x: Rel<i8>) -> i8 {
+    let s = i16::from(x[[-1, -1]])
+        + i16::from(x[[-1, 0]])
+        + i16::from(x[[-1, 1]])
+        + i16::from(x[[0, -1]])
+        + i16::from(x[[0, 0]])
+        + i16::from(x[[0, 1]])
+        + i16::from(x[[1, -1]])
+        + i16::from(x[[1, 0]])
+        + i16::from(x[[1, 1]]);
+    s.div_euclid(9) as i8
+}
+
+/// The same mean on unsigned pixels, as images usually come.
+#[stencil]
+fn smooth_u8(x: Rel<u8>) -> u8 {
+    let s = u16::from(x[[-1, -1]])
+        + u16::from(x[[-1, 0]])
+        + u16::from(x[[-1, 1]])
+        + u16::from(x[[0, -1]])
+        + u16::from(x[[0, 0]])
+        + u16::from(x[[0, 1]])
+        + u16::from(x[[1, -1]])
+        + u16::from(x[[1, 0]])
+        + u16::from(x[[1, 1]]);
+    (s / 9) as u8
+}
+
+/// The mean on floats (a true mean, `/ 9.0`; Numba's `// 9` would floor it).
+#[stencil]
+fn mean_f32(x: Rel<f32>) -> f32 {
+    (x[[-1, -1]]
+        + x[[-1, 0]]
+        + x[[-1, 1]]
+        + x[[0, -1]]
+        + x[[0, 0]]
+        + x[[0, 1]]
+        + x[[1, -1]]
+        + x[[1, 0]]
+        + x[[1, 1]])
+        / 9.0
+}
+
+/// The arithmetic of each kernel on nine values in the post's reading order, so that the
+/// baselines compute exactly what the stencils compute.
+trait Mean9: Copy + Default + PartialEq + std::fmt::Debug + Send + Sync + 'static {
+    fn mean9(v: [Self; 9]) -> Self;
+}
+
+impl Mean9 for i8 {
+    #[inline]
+    fn mean9(v: [i8; 9]) -> i8 {
+        sum9(v.map(i16::from)).div_euclid(9) as i8
+    }
+}
+
+impl Mean9 for u8 {
+    #[inline]
+    fn mean9(v: [u8; 9]) -> u8 {
+        (sum9(v.map(u16::from)) / 9) as u8
+    }
+}
+
+impl Mean9 for f32 {
+    #[inline]
+    fn mean9(v: [f32; 9]) -> f32 {
+        sum9(v) / 9.0
+    }
+}
+
+/// `v[0] + v[1] + … + v[8]`, left to right like the kernels' sums.
+#[inline]
+fn sum9<T: Copy + Add<Output = T>>(v: [T; 9]) -> T {
+    v[1..].iter().fold(v[0], |acc, &x| acc + x)
+}
+
+/// The post's loop nest on one image: element-by-element indexing, border 0.
+fn naive<T: Mean9>(x: ArrayView2<T>, mut out: ArrayViewMut2<T>) {
+    let (n, m) = x.dim();
+    out.fill(T::default());
+    for i in 1..n.saturating_sub(1) {
+        for j in 1..m.saturating_sub(1) {
+            out[[i, j]] = T::mean9([
+                x[[i - 1, j - 1]],
+                x[[i - 1, j]],
+                x[[i - 1, j + 1]],
+                x[[i, j - 1]],
+                x[[i, j]],
+                x[[i, j + 1]],
+                x[[i + 1, j - 1]],
+                x[[i + 1, j]],
+                x[[i + 1, j + 1]],
+            ]);
+        }
+    }
+}
+
+/// The same over three contiguous rows at a time, as `windows(3)` the compiler can
+/// vectorise.
+fn rows<T: Mean9>(x: ArrayView2<T>, mut out: ArrayViewMut2<T>) {
+    let (n, m) = x.dim();
+    out.fill(T::default());
+    if n < 3 || m < 3 {
+        return;
+    }
+    let x = x.as_slice().expect("C-contiguous input");
+    let out = out.as_slice_mut().expect("C-contiguous output");
+    for i in 1..n - 1 {
+        let (above, here, below) = (
+            &x[(i - 1) * m..i * m],
+            &x[i * m..(i + 1) * m],
+            &x[(i + 1) * m..(i + 2) * m],
+        );
+        let row = &mut out[i * m + 1..(i + 1) * m - 1];
+        for (((o, a), b), c) in row
+            .iter_mut()
+            .zip(above.windows(3))
+            .zip(here.windows(3))
+            .zip(below.windows(3))
+        {
+            *o = T::mean9([a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2]]);
+        }
+    }
+}
+
+/// A baseline over every image of a stack.
+fn per_plane<T: Mean9>(f: fn(ArrayView2<T>, ArrayViewMut2<T>), x: &Array3<T>, out: &mut Array3<T>) {
+    for (x, out) in x.outer_iter().zip(out.outer_iter_mut()) {
+        f(x, out);
+    }
+}
+
+/// A deterministic image stack: a smooth ramp with a texture, covering the type's range.
+fn input<T>(shape: (usize, usize, usize), from_byte: fn(u8) -> T) -> Array3<T> {
+    Array3::from_shape_fn(shape, |(k, i, j)| {
+        from_byte(((i * 3 + j * 5 + k * 11 + (i * j) % 7) % 256) as u8)
+    })
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a rayon pool")
+}
+
+fn bench_mean<T: Mean9>(
+    c: &mut Criterion,
+    name: &str,
+    shapes: &[(usize, usize, usize)],
+    kernel: fn(&Array3<T>, &mut Array3<T>),
+    from_byte: fn(u8) -> T,
+) {
+    let pools = [(1, pool(1)), (2, pool(2))];
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10);
+    for &shape in shapes {
+        let x = input(shape, from_byte);
+        let mut out = Array3::from_elem(shape, T::default());
+        let mut expected = Array3::from_elem(shape, T::default());
+        per_plane(naive, &x, &mut expected);
+        kernel(&x, &mut out);
+        assert_eq!(
+            out, expected,
+            "{name} {shape:?}: stencil differs from the loop"
+        );
+        per_plane(rows, &x, &mut out);
+        assert_eq!(out, expected, "{name} {shape:?}: row loop differs");
+
+        group.throughput(Throughput::Elements(x.len() as u64));
+        let label = format!("{}x{}x{}", shape.0, shape.1, shape.2);
+        let id = |what: &str| BenchmarkId::new(what, &label);
+        group.bench_function(id("naive"), |b| {
+            b.iter(|| per_plane(naive, black_box(&x), black_box(&mut out)));
+        });
+        group.bench_function(id("rows"), |b| {
+            b.iter(|| per_plane(rows, black_box(&x), black_box(&mut out)));
+        });
+        for (threads, pool) in &pools {
+            group.bench_function(id(&format!("ndkernel/{threads}")), |b| {
+                pool.install(|| b.iter(|| kernel(black_box(&x), black_box(&mut out))));
+            });
+        }
+    }
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let images = [(1, 1000, 1000), (1, 4000, 4000), (64, 1000, 1000)];
+    bench_mean(
+        c,
+        "smooth_i8",
+        &images,
+        |x, out| smooth_i8_into(x, out).expect("same shapes"),
+        |v| v as i8,
+    );
+    bench_mean(
+        c,
+        "smooth_u8",
+        &images,
+        |x, out| smooth_u8_into(x, out).expect("same shapes"),
+        |v| v,
+    );
+    bench_mean(
+        c,
+        "mean_f32",
+        &images[..2],
+        |x, out| mean_f32_into(x, out).expect("same shapes"),
+        f32::from,
+    );
+}
+
+/// A field of `/proc/self/status`, in kB (Linux).
+fn status_kb(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Peak memory of one `smooth_i8_into` and one `smooth_i8` call on the 64-image stack,
+/// each measured from a reset high-water mark (`/proc/self/clear_refs`, Linux ≥ 4.0).
+fn print_peak_memory() {
+    let reset = || std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let mb = |kb: u64| kb as f64 / 1024.0;
+    let x = input((64, 1000, 1000), |v| v as i8);
+    let mut out = Array3::<i8>::zeros(x.dim());
+    out.fill(1); // touch every page, so the output counts before the call
+    for (label, allocating) in [("smooth_i8_into", false), ("smooth_i8 (allocates)", true)] {
+        if !reset() {
+            println!("peak memory: /proc/self/clear_refs not writable, skipped");
+            return;
+        }
+        let before = status_kb("VmRSS:").unwrap_or(0);
+        for threads in [1, 2] {
+            pool(threads).install(|| {
+                if allocating {
+                    black_box(smooth_i8(black_box(&x)).expect("a stack"));
+                } else {
+                    smooth_i8_into(black_box(&x), black_box(&mut out)).expect("same shapes");
+                }
+            });
+        }
+        let peak = status_kb("VmHWM:").unwrap_or(0);
+        println!(
+            "peak memory, {label} on {:?} i8 (64 MB in, 64 MB out), 1 then 2 threads: \
+             {:.1} MiB resident before, peak {:.1} MiB, +{:.1} MiB during the calls",
+            x.dim(),
+            mb(before),
+            mb(peak),
+            mb(peak.saturating_sub(before)),
+        );
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs each bench once, without
+    // the memory report.
+    if std::env::args().any(|arg| arg == "--bench") {
+        print_peak_memory();
+    }
+    let mut c = Criterion::default().configure_from_args();
+    benches(&mut c);
+    c.final_summary();
+}
