@@ -217,8 +217,14 @@ fn bench_mean<T: Mean9>(
     group.finish();
 }
 
-fn benches(c: &mut Criterion) {
-    let images = [(1, 1000, 1000), (1, 4000, 4000), (64, 1000, 1000)];
+/// The benchmarked shapes; `cargo test --benches` (a debug build that runs each bench once)
+/// gets small awkward ones instead, so that it checks the kernels in seconds.
+fn benches(c: &mut Criterion, full: bool) {
+    let images = if full {
+        [(1, 1000, 1000), (1, 4000, 4000), (64, 1000, 1000)]
+    } else {
+        [(1, 37, 53), (1, 3, 3), (5, 41, 29)]
+    };
     bench_mean(
         c,
         "smooth_i8",
@@ -285,12 +291,13 @@ fn print_peak_memory() {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` runs each bench once, without
-    // the memory report.
-    if std::env::args().any(|arg| arg == "--bench") {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs each bench once, on small
+    // shapes and without the memory report.
+    let full = std::env::args().any(|arg| arg == "--bench");
+    if full {
         print_peak_memory();
     }
     let mut c = Criterion::default().configure_from_args();
-    benches(&mut c);
+    benches(&mut c, full);
     c.final_summary();
 }
