@@ -1541,3 +1541,18 @@ fn generic_kernels_take_their_type_from_the_operands() {
         array![0, 0].into_dyn()
     );
 }
+
+/// A const generic parameter carries through to the generated functions.
+#[guvectorize("(n)->()")]
+fn scaled_sum<const K: usize>(x: ArrayView1<f64>) -> f64 {
+    x.sum() * K as f64
+}
+
+#[test]
+fn const_generic_kernels() {
+    let x = Array2::from_shape_fn((2, 3), |(i, j)| (i * 3 + j) as f64);
+    assert_eq!(
+        scaled_sum::<2, _>(&x).unwrap(),
+        Array1::from(vec![6.0, 24.0]).into_dyn()
+    );
+}

@@ -1167,3 +1167,18 @@ proptest! {
         assert_same(&got, &want, "transposed");
     }
 }
+
+/// A const generic parameter carries through to the generated functions.
+#[vectorize]
+fn scale_by<const K: i32>(x: f64) -> f64 {
+    x * f64::from(K)
+}
+
+#[test]
+fn const_generic_kernels() {
+    let x = Array1::from(vec![1.0, -2.0, 0.5]);
+    assert_eq!(
+        scale_by::<3, _>(&x).unwrap(),
+        Array1::from(vec![3.0, -6.0, 1.5])
+    );
+}

@@ -17,7 +17,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{GenericArgument, PathArguments, Type};
 
-use super::{allow_lints, with_errors};
+use super::{UserGenerics, allow_lints, with_errors};
 use crate::args::{Args, Form};
 use crate::ast::{KernelFn, scalar_type_name};
 use crate::ctxt::Ctxt;
@@ -496,15 +496,15 @@ fn expand(
     let core_name = format_ident!("{}_core", name);
     let into_name = format_ident!("{}_into", name);
     let (impl_generics, _, where_clause) = func.sig.generics.split_for_impl();
-    let user_params: Vec<_> = func.sig.generics.params.iter().collect();
-    let user_predicates: Vec<_> = where_clause
-        .map(|w| w.predicates.iter().collect())
-        .unwrap_or_default();
+    let user = UserGenerics::of(&func.sig.generics);
+    let (user_params, user_predicates) = (&user.params, &user.predicates);
     let lints = allow_lints();
     let lit = args.signature.as_ref().expect("parsed");
 
     let n_in = model.inputs.len();
     let n_out = model.outputs.len();
+    let into_call = user.call_args(n_in + 2 * n_out);
+    let core_call = user.call_args(0);
     let in_names: Vec<_> = model.inputs.iter().map(|(n, _, _)| n).collect();
     let in_strs: Vec<_> = in_names.iter().map(ToString::to_string).collect();
     let in_elems: Vec<_> = model.inputs.iter().map(|(_, k, _)| k.elem()).collect();
@@ -581,11 +581,11 @@ fn expand(
             quote!((#(#results),*))
         };
         quote! {
-            let #pattern = #core_name(#(#call_args),*);
+            let #pattern = #core_name #core_call (#(#call_args),*);
             #(#stores)*
         }
     } else {
-        quote!(#core_name(#(#call_args,)* #(#out_names),*);)
+        quote!(#core_name #core_call (#(#call_args,)* #(#out_names),*);)
     };
 
     let out_none: Vec<_> = (0..n_out)
@@ -685,7 +685,7 @@ fn expand(
                     <#out_elems as ::core::default::Default>::default(),
                 );
             )*
-            #into_name(#(#in_names,)* #(&mut #out_names),*)?;
+            #into_name #into_call (#(#in_names,)* #(&mut #out_names),*)?;
             ::core::result::Result::Ok(#returned)
         }
 

@@ -12,6 +12,61 @@ pub use guvectorize::guvectorize;
 pub use stencil::stencil;
 pub use vectorize::vectorize;
 
+/// The user's generic parameters, as the generated items need them.
+struct UserGenerics<'a> {
+    /// The parameters with their bounds, for declaring generated items.
+    params: Vec<&'a syn::GenericParam>,
+    /// The `where` predicates.
+    predicates: Vec<&'a syn::WherePredicate>,
+    /// Each parameter as an argument (`'a`, `T`, `K`), for naming generated types.
+    args: Vec<TokenStream>,
+    /// Type and const parameters as arguments, for turbofish calls of generated functions
+    /// (their lifetimes are late-bound, so cannot be given).
+    turbofish: Vec<TokenStream>,
+}
+
+impl<'a> UserGenerics<'a> {
+    fn of(generics: &'a syn::Generics) -> Self {
+        let arg = |p: &syn::GenericParam| match p {
+            syn::GenericParam::Lifetime(l) => {
+                let l = &l.lifetime;
+                quote!(#l)
+            }
+            syn::GenericParam::Type(t) => {
+                let t = &t.ident;
+                quote!(#t)
+            }
+            syn::GenericParam::Const(c) => {
+                let c = &c.ident;
+                quote!(#c)
+            }
+        };
+        UserGenerics {
+            params: generics.params.iter().collect(),
+            predicates: generics
+                .where_clause
+                .as_ref()
+                .map(|w| w.predicates.iter().collect())
+                .unwrap_or_default(),
+            args: generics.params.iter().map(arg).collect(),
+            turbofish: generics
+                .params
+                .iter()
+                .filter(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+                .map(arg)
+                .collect(),
+        }
+    }
+
+    /// Turbofish arguments for a generated function with `extra` parameters of its own
+    /// after the user's: the user's, then `_` for each of ours.
+    fn call_args(&self, extra: usize) -> TokenStream {
+        let user = &self.turbofish;
+        let ours = std::iter::repeat_n(quote!(_), extra);
+        quote!(::<#(#user,)* #(#ours),*>)
+    }
+}
+
 /// The lint allowances every generated item carries, each with its reason.
 fn allow_lints() -> TokenStream {
     quote! {

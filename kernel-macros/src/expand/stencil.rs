@@ -20,7 +20,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, GenericArgument, PathArguments, Type};
 
-use super::{allow_lints, with_errors};
+use super::{UserGenerics, allow_lints, with_errors};
 use crate::analysis::access::{Accesses, Offset};
 use crate::args::{Args, Form};
 use crate::ast::{KernelFn, scalar_type_name};
@@ -396,45 +396,13 @@ fn expand(
         })
         .collect();
     let generics = &func.sig.generics;
-    let user_params: Vec<_> = generics.params.iter().collect();
+    let user = UserGenerics::of(generics);
+    let (user_params, user_predicates, user_args) = (&user.params, &user.predicates, &user.args);
     let user_type_params: Vec<_> = generics.type_params().map(|t| &t.ident).collect();
     let user_lifetimes: Vec<_> = generics.lifetimes().map(|l| &l.lifetime).collect();
-    // Every user parameter as an argument, for naming `__Kernel<..>`; and the type and
-    // const ones alone, for turbofish calls (lifetimes there are late-bound).
-    let user_args: Vec<TokenStream> = generics
-        .params
-        .iter()
-        .map(|p| match p {
-            syn::GenericParam::Lifetime(l) => {
-                let l = &l.lifetime;
-                quote!(#l)
-            }
-            syn::GenericParam::Type(t) => {
-                let t = &t.ident;
-                quote!(#t)
-            }
-            syn::GenericParam::Const(c) => {
-                let c = &c.ident;
-                quote!(#c)
-            }
-        })
-        .collect();
-    let turbofish_args: Vec<TokenStream> = generics
-        .params
-        .iter()
-        .filter(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
-        .map(|p| match p {
-            syn::GenericParam::Type(t) => {
-                let t = &t.ident;
-                quote!(#t)
-            }
-            syn::GenericParam::Const(c) => {
-                let c = &c.ident;
-                quote!(#c)
-            }
-            syn::GenericParam::Lifetime(_) => unreachable!("filtered"),
-        })
-        .collect();
+    let into_call = user.call_args(3);
+    let core_call = user.call_args(1);
+    let turbofish_args = &user.turbofish;
     // Parameters in the user's order, the relative one taking any array-like argument.
     let array_params: Vec<TokenStream> = kernel
         .params
@@ -450,11 +418,6 @@ fn expand(
         })
         .collect();
     let all_names: Vec<_> = kernel.params.iter().map(|p| p.ident).collect();
-    let user_predicates: Vec<_> = generics
-        .where_clause
-        .as_ref()
-        .map(|w| w.predicates.iter().collect())
-        .unwrap_or_default();
 
     // The core function: the user's, generic over how the relative parameter reads.
     let core_params = kernel.params.iter().zip(roles).map(|(p, r)| {
@@ -579,7 +542,7 @@ fn expand(
                 #private::operand::dim_of::<<__KernelA as #private::operand::AsOperand<#rel_elem>>::Dim>(&__kernel_shape),
                 <#out_ty as ::core::default::Default>::default(),
             );
-            #into_name::<#(#turbofish_args,)* _, _, _>(#(#all_names,)* &mut __kernel_out)?;
+            #into_name #into_call (#(#all_names,)* &mut __kernel_out)?;
             ::core::result::Result::Ok(__kernel_out)
         }
 
@@ -612,7 +575,7 @@ fn expand(
                 type Out = #out_ty;
                 #[inline(always)]
                 fn eval<__KernelR: #private::stencil::Reader<#rel_elem, #rank>>(&self, #rel_name: __KernelR) -> #out_ty {
-                    #core_name::<#(#turbofish_args,)* _>(#(#call_args),*)
+                    #core_name #core_call (#(#call_args),*)
                 }
             }
             let #rel_name = #private::operand::AsOperand::as_operand(&#rel_name);

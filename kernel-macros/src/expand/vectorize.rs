@@ -18,7 +18,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 
-use super::{allow_lints, lanes, with_errors};
+use super::{UserGenerics, allow_lints, lanes, with_errors};
 use crate::args::{Args, Form};
 use crate::ast::{KernelFn, scalar_type_name};
 use crate::ctxt::Ctxt;
@@ -128,13 +128,13 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
     let scalar_name = format_ident!("{}_scalar", name);
     let into_name = format_ident!("{}_into", name);
     let (impl_generics, _, where_clause) = func.sig.generics.split_for_impl();
-    let user_params: Vec<_> = func.sig.generics.params.iter().collect();
-    let user_predicates: Vec<_> = where_clause
-        .map(|w| w.predicates.iter().collect())
-        .unwrap_or_default();
+    let user = UserGenerics::of(&func.sig.generics);
+    let (user_params, user_predicates) = (&user.params, &user.predicates);
     let lints = allow_lints();
 
     let n_in = kernel.params.len();
+    let into_call = user.call_args(n_in + 2 * kernel.outputs.len());
+    let scalar_turbofish = user.call_args(0);
     let n_out = kernel.outputs.len();
     let param_names: Vec<_> = kernel.params.iter().map(|p| p.ident).collect();
     let param_strs: Vec<_> = param_names.iter().map(ToString::to_string).collect();
@@ -173,9 +173,9 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
 
     // The scalar result as a tuple, whatever the user's function returns.
     let scalar_call = if n_out == 1 {
-        quote!((#scalar_name(#(#param_names),*),))
+        quote!((#scalar_name #scalar_turbofish (#(#param_names),*),))
     } else {
-        quote!(#scalar_name(#(#param_names),*))
+        quote!(#scalar_name #scalar_turbofish (#(#param_names),*))
     };
     let simd = simd_element(kernel).and_then(|elem| {
         let body = lanes::rewrite(private, &elem, &param_names, &func.block)?;
@@ -301,7 +301,7 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
                     <#out_types as ::core::default::Default>::default(),
                 );
             )*
-            #into_name(#(#param_names,)* #(&mut #outs),*)?;
+            #into_name #into_call (#(#param_names,)* #(&mut #outs),*)?;
             ::core::result::Result::Ok(#returned)
         }
 
@@ -390,12 +390,9 @@ fn reduce_fns(
     let reduce_name = format_ident!("{}_reduce", name);
     let reduce_all_name = format_ident!("{}_reduce_all", name);
     let elem = kernel.outputs[0];
-    let (impl_generics, _, where_clause) = func.sig.generics.split_for_impl();
-    let user_params: Vec<_> = func.sig.generics.params.iter().collect();
-    let user_predicates: Vec<_> = where_clause
-        .map(|w| w.predicates.iter().collect())
-        .unwrap_or_default();
-    let _ = impl_generics;
+    let user = UserGenerics::of(&func.sig.generics);
+    let (user_params, user_predicates) = (&user.params, &user.predicates);
+    let scalar_turbofish = user.call_args(0);
     let schedule = schedule(args);
     let lints = allow_lints();
     let identity_span = identity.span();
@@ -420,11 +417,11 @@ fn reduce_fns(
                     fn __kernel_lanes(#a: #lane_ty, #b: #lane_ty) -> #lane_ty #block
                     __kernel_lanes
                 },
-                scalar: #scalar_name,
+                scalar: #scalar_name #scalar_turbofish,
             }
         }
     } else {
-        quote!(#private::reduce::Scalar(#scalar_name))
+        quote!(#private::reduce::Scalar(#scalar_name #scalar_turbofish))
     };
     let reduce_doc = format!(
         "Reduces `a` along `axis` with [`{name}`], starting from the kernel's identity, as \
