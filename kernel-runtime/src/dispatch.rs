@@ -56,7 +56,7 @@ use std::cell::Cell;
 use ndarray::{ArrayView1, ArrayViewMut1, Dimension};
 
 use crate::error::{KernelError, Operand};
-use crate::operand::check_output_shape;
+use crate::operand::check_shape;
 
 mod cores;
 mod layout;
@@ -306,10 +306,10 @@ where
     let output_shapes = outputs.shapes();
     let shape = output_shapes[0].to_vec();
     for (index, found) in output_shapes.iter().enumerate() {
-        check_output_shape(Operand::output(index), &shape, found)?;
+        check_shape(Operand::output(index), &shape, found)?;
     }
     for (index, found) in inputs.shapes().iter().enumerate() {
-        check_output_shape(Operand::input(index), &shape, found)?;
+        check_shape(Operand::input(index), &shape, found)?;
     }
     let mut strides: Vec<&[isize]> = outputs.strides();
     strides.extend(inputs.strides());

@@ -114,13 +114,13 @@ pub fn broadcast_to<'v, T, D: Dimension, E: Dimension>(
     })
 }
 
-/// Checks that an output passed by the caller has exactly the loop shape: outputs are
-/// never broadcast, and never silently truncated.
+/// Checks that an operand has exactly the shape a call requires: outputs are never
+/// broadcast, and never silently truncated.
 ///
 /// # Errors
 ///
 /// [`KernelError::ShapeMismatch`] naming `operand` and both shapes.
-pub fn check_output_shape(
+pub fn check_shape(
     operand: Operand,
     expected: &[usize],
     found: &[usize],

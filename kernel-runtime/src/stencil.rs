@@ -275,13 +275,11 @@ pub struct Edges<'a, T, O, const N: usize> {
 ///
 /// [`KernelError::RankMismatch`] if the input has fewer axes than the stencil.
 pub fn output_shape<const N: usize>(
-    operand: Operand,
     shape: &[usize],
     footprint: &Footprint<N>,
     modes: &[Boundary; N],
 ) -> Result<Vec<usize>, KernelError> {
     if shape.len() < N {
-        let _ = operand;
         return Err(KernelError::RankMismatch {
             what: "stencil axes",
             expected: shape.len(),
@@ -321,8 +319,8 @@ where
     E: Dimension,
     K: Kernel<T, N, Out = O>,
 {
-    let expected = output_shape(Operand::input(0), input.shape(), footprint, &edges.modes)?;
-    crate::operand::check_output_shape(Operand::output(0).named("out"), &expected, out.shape())?;
+    let expected = output_shape(input.shape(), footprint, &edges.modes)?;
+    crate::operand::check_shape(Operand::output(0).named("out"), &expected, out.shape())?;
     let loop_axes = input.ndim() - N;
     let plans: [AxisPlan; N] = std::array::from_fn(|axis| {
         edges.modes[axis].plan(

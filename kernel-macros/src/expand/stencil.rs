@@ -533,7 +533,6 @@ fn expand(
         {
             let #rel_name = #private::operand::AsOperand::as_operand(&#rel_name);
             let __kernel_shape = #private::stencil::output_shape(
-                #private::Operand::input(#rel_index).named(#rel_str),
                 #rel_name.shape(),
                 &#name::NEIGHBORHOOD,
                 &#name::MODES,

@@ -326,7 +326,7 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
                 #((#private::Operand::input(#in_indices).named(#param_strs), #param_names.shape()),)*
             ])?;
             #(
-                #private::operand::check_output_shape(
+                #private::operand::check_shape(
                     #private::Operand::output(#out_indices).named(#out_strs),
                     &__kernel_shape,
                     #outs.shape(),

@@ -116,6 +116,44 @@ impl CoreGeometry {
     }
 }
 
+impl CoreGeometry {
+    /// The read-only core view at `part`.
+    ///
+    /// # Safety
+    ///
+    /// `part` must address the operand's element at one loop index, so that its core shape
+    /// and strides from there stay inside it, borrowed for `'r`.
+    unsafe fn view<'r, T, C: Dimension>(&self, part: &RowPart) -> ArrayView<'r, T, C> {
+        let (shape, strides, ptr, flips) = self.parts::<C>(part);
+        // SAFETY: `parts` gives the lowest address and non-negative strides of a core
+        // inside the operand (this function's contract), as `from_shape_ptr` requires.
+        let mut view = unsafe {
+            ArrayView::from_shape_ptr(ndarray::ShapeBuilder::strides(shape, strides), ptr.cast())
+        };
+        for axis in flips {
+            view.invert_axis(Axis(axis));
+        }
+        view
+    }
+
+    /// The mutable core view at `part`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`CoreGeometry::view`], and no other view of this core may exist during `'r`.
+    unsafe fn view_mut<'r, T, C: Dimension>(&self, part: &RowPart) -> ArrayViewMut<'r, T, C> {
+        let (shape, strides, ptr, flips) = self.parts::<C>(part);
+        // SAFETY: as for `view`; exclusivity is this function's contract.
+        let mut view = unsafe {
+            ArrayViewMut::from_shape_ptr(ndarray::ShapeBuilder::strides(shape, strides), ptr.cast())
+        };
+        for axis in flips {
+            view.invert_axis(Axis(axis));
+        }
+        view
+    }
+}
+
 /// A tuple of [`CoreIn`]s.
 pub trait CoreInputs: Send + Sync {
     /// The core views of one loop index.
@@ -171,22 +209,8 @@ macro_rules! impl_cores {
                 vec![$(self.$idx.full.shape()),+]
             }
             unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r> {
-                ($({
-                    let (shape, strides, ptr, flips) = geometry[$idx].parts::<$dim>(&parts[$idx]);
-                    // SAFETY: `parts` gives the lowest address and non-negative strides of
-                    // a core inside the operand (this function's contract), as
-                    // `from_shape_ptr` requires.
-                    let mut view = unsafe {
-                        ArrayView::<$elem, $dim>::from_shape_ptr(
-                            ndarray::ShapeBuilder::strides(shape, strides),
-                            ptr.cast::<$elem>(),
-                        )
-                    };
-                    for axis in flips {
-                        view.invert_axis(Axis(axis));
-                    }
-                    view
-                },)+)
+                // SAFETY: forwarded from this function's contract.
+                unsafe { ($(geometry[$idx].view::<$elem, $dim>(&parts[$idx]),)+) }
             }
         }
 
@@ -206,20 +230,8 @@ macro_rules! impl_cores {
                 vec![$(self.$idx.full.shape()),+]
             }
             unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r> {
-                ($({
-                    let (shape, strides, ptr, flips) = geometry[$idx].parts::<$dim>(&parts[$idx]);
-                    // SAFETY: as for inputs; exclusivity is this function's contract.
-                    let mut view = unsafe {
-                        ArrayViewMut::<$elem, $dim>::from_shape_ptr(
-                            ndarray::ShapeBuilder::strides(shape, strides),
-                            ptr.cast::<$elem>(),
-                        )
-                    };
-                    for axis in flips {
-                        view.invert_axis(Axis(axis));
-                    }
-                    view
-                },)+)
+                // SAFETY: forwarded from this function's contract.
+                unsafe { ($(geometry[$idx].view_mut::<$elem, $dim>(&parts[$idx]),)+) }
             }
         }
     };
@@ -284,7 +296,7 @@ where
     let check = |operand, shape: &[usize]| {
         let expected = loop_shape;
         let found = &shape[..n.min(shape.len())];
-        crate::operand::check_output_shape(operand, expected, found)
+        crate::operand::check_shape(operand, expected, found)
     };
     for (index, shape) in outputs.shapes().into_iter().enumerate() {
         check(crate::Operand::output(index), shape)?;
@@ -366,7 +378,7 @@ where
     C: Dimension,
     S: ndarray::Data<Elem = T>,
 {
-    crate::operand::check_output_shape(operand, out.shape(), value.shape())?;
+    crate::operand::check_shape(operand, out.shape(), value.shape())?;
     out.assign(value);
     Ok(())
 }
