@@ -1,0 +1,11 @@
+//! The seed posts' workloads (`../shared/seeds/`), each written with ndkernel's attributes and
+//! paired with a naive Rust transcription of the post's code.
+//!
+//! One module per workload. The tour (`examples/tour.rs`), the criterion benches, the peer
+//! comparison (`examples/peers_rust.rs`) and the tests all call these functions, so each
+//! workload is written once.
+
+pub mod data;
+pub mod inputs;
+pub mod skeleton;
+pub mod softmax;

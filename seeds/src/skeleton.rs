@@ -1,0 +1,1 @@
+//! Skeleton pixel graph (seed 000, skan).

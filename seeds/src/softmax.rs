@@ -1,0 +1,1 @@
+//! Softmax (seed 001).
