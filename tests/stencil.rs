@@ -28,109 +28,12 @@ use ndkernel::prelude::*;
 use ndkernel::stencil::Footprint;
 use proptest::prelude::*;
 
+mod common;
+use common::stencil_reference::{MODES, Mode, Read, naive};
+
 // ---------------------------------------------------------------------------------------
 // The reference
 // ---------------------------------------------------------------------------------------
-
-/// The seven modes, in the order of the kernel tables below.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Skip,
-    Constant,
-    Nearest,
-    Reflect,
-    Mirror,
-    Wrap,
-    Valid,
-}
-
-const MODES: [Mode; 7] = [
-    Mode::Skip,
-    Mode::Constant,
-    Mode::Nearest,
-    Mode::Reflect,
-    Mode::Mirror,
-    Mode::Wrap,
-    Mode::Valid,
-];
-
-impl Mode {
-    /// The input index read at `i` on an axis of length `len`, or `None` for `cval`.
-    fn read(self, i: isize, len: usize) -> Option<usize> {
-        let n = len as isize;
-        if (0..n).contains(&i) {
-            return Some(i as usize);
-        }
-        match self {
-            Mode::Skip | Mode::Valid => panic!("reference: {self:?} read {i} outside 0..{n}"),
-            Mode::Constant => None,
-            Mode::Nearest => Some(if i < 0 { 0 } else { len - 1 }),
-            // `3 2 1 | 1 2 3 | 3 2 1`: period 2n, the second half backwards.
-            Mode::Reflect => {
-                let j = i.rem_euclid(2 * n);
-                Some((if j < n { j } else { 2 * n - 1 - j }) as usize)
-            }
-            // `2 3 2 | 1 2 3 | 2 1 2`: period 2n - 2; a single element everywhere.
-            Mode::Mirror if n == 1 => Some(0),
-            Mode::Mirror => {
-                let j = i.rem_euclid(2 * n - 2);
-                Some((if j < n { j } else { 2 * n - 2 - j }) as usize)
-            }
-            Mode::Wrap => Some(i.rem_euclid(n) as usize),
-        }
-    }
-}
-
-/// What a reference body reads: the input at `centre + offset`.
-type Read<'r, T> = &'r dyn Fn(&[isize]) -> T;
-
-/// The stencil by hand: the last `modes.len()` axes of `x` are the stencil's, with
-/// neighbourhood `lo..=hi` (centre included); leading axes are a stack. `skip` outputs
-/// whose neighbourhood leaves the array hold `cval`, `valid` axes are `hi - lo` shorter,
-/// and a `constant` read outside the array gives `pad`.
-fn naive<T: Copy, O: Copy>(
-    x: &ArrayViewD<'_, T>,
-    modes: &[Mode],
-    (lo, hi): (&[isize], &[isize]),
-    (pad, cval): (T, O),
-    body: impl Fn(Read<'_, T>) -> O,
-) -> ArrayD<O> {
-    let rank = modes.len();
-    let lead = x.ndim() - rank;
-    let len = |axis: usize| x.shape()[lead + axis];
-    let mut shape = x.shape().to_vec();
-    for (axis, mode) in modes.iter().enumerate() {
-        if *mode == Mode::Valid {
-            shape[lead + axis] = (len(axis) as isize - (hi[axis] - lo[axis])).max(0) as usize;
-        }
-    }
-    ArrayD::from_shape_fn(IxDyn(&shape), |out| {
-        let out = out.slice();
-        let mut centre = Vec::new();
-        for (axis, mode) in modes.iter().enumerate() {
-            let o = out[lead + axis] as isize;
-            match mode {
-                Mode::Valid => centre.push(o - lo[axis]),
-                Mode::Skip if o + lo[axis] < 0 || o + hi[axis] >= len(axis) as isize => {
-                    return cval;
-                }
-                _ => centre.push(o),
-            }
-        }
-        let read = |offset: &[isize]| -> T {
-            assert_eq!(offset.len(), rank, "reference: offset {offset:?}");
-            let mut index = out[..lead].to_vec();
-            for (axis, mode) in modes.iter().enumerate() {
-                match mode.read(centre[axis] + offset[axis], len(axis)) {
-                    Some(i) => index.push(i),
-                    None => return pad,
-                }
-            }
-            x[IxDyn(&index)]
-        };
-        body(&read)
-    })
-}
 
 /// Values compared bit for bit.
 trait Bits: Copy + Debug {
@@ -1499,12 +1402,20 @@ fn into_checks_the_output_shape() {
     // A stencil needs at least its own rank.
     let error = mean(&Array1::<f64>::zeros(4)).unwrap_err();
     assert!(
-        matches!(error, KernelError::RankMismatch { .. }),
+        matches!(
+            error,
+            KernelError::StencilRank {
+                ndim: 1,
+                rank: 2,
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(
         error.to_string(),
-        "2 stencil axes were given for an array with 1 axis"
+        "input 0 (`x`) has 1 axis but the stencil reads 2 (its last 2; any leading axes are a \
+         stack)"
     );
 }
 

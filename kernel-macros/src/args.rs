@@ -133,10 +133,10 @@ impl Args {
             return Ok(());
         }
         match name.as_str() {
-            "identity" => self.identity = Some((key, meta.value()?.parse()?)),
-            "mode" => self.mode = Some((key, meta.value()?.parse()?)),
-            "cval" => self.cval = Some((key, meta.value()?.parse()?)),
-            "neighborhood" => self.neighborhood = Some((key, meta.value()?.parse()?)),
+            "identity" => self.identity = Some((key, ungrouped(meta.value()?.parse()?))),
+            "mode" => self.mode = Some((key, ungrouped(meta.value()?.parse()?))),
+            "cval" => self.cval = Some((key, ungrouped(meta.value()?.parse()?))),
+            "neighborhood" => self.neighborhood = Some((key, ungrouped(meta.value()?.parse()?))),
             "parallel" => {
                 let value = meta.value()?;
                 self.parallel = Some(value.parse().map_err(|e| {
@@ -174,4 +174,13 @@ fn path_text(path: &syn::Path) -> String {
         .map(|s| s.ident.to_string())
         .collect::<Vec<_>>()
         .join("::")
+}
+
+/// The expression inside the invisible group a `macro_rules!` fragment such as `$mode:literal`
+/// or `$e:expr` arrives in, so that generated kernels read their arguments as written ones.
+fn ungrouped(expr: syn::Expr) -> syn::Expr {
+    match expr {
+        syn::Expr::Group(group) => ungrouped(*group.expr),
+        other => other,
+    }
 }

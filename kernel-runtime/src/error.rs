@@ -190,6 +190,34 @@ pub enum KernelError {
         /// The number of entries given.
         found: usize,
     },
+
+    /// A stencil input has fewer axes than the stencil reads.
+    #[non_exhaustive]
+    StencilRank {
+        /// The input.
+        operand: Operand,
+        /// How many axes it has.
+        ndim: usize,
+        /// How many axes the stencil reads (its last ones; leading axes are a stack).
+        rank: usize,
+    },
+
+    /// Two relatively indexed inputs of one stencil differ in shape: a stencil reads every
+    /// input at the same positions, so they never broadcast.
+    #[non_exhaustive]
+    StencilShapes {
+        /// The input that differs from the first.
+        operand: Operand,
+        /// Its shape.
+        shape: Vec<usize>,
+        /// The first relatively indexed input.
+        other: Operand,
+        /// The first input's shape.
+        other_shape: Vec<usize>,
+        /// The first axis where they differ (the shorter rank when one shape extends the
+        /// other).
+        axis: usize,
+    },
 }
 
 impl From<SignatureError> for KernelError {
@@ -217,7 +245,38 @@ impl fmt::Display for ShapeDisplay<'_> {
     }
 }
 
+/// The message of [`KernelError::StencilShapes`].
+fn stencil_shapes(
+    f: &mut fmt::Formatter<'_>,
+    (operand, shape): (&Operand, &[usize]),
+    (other, other_shape): (&Operand, &[usize]),
+    axis: usize,
+) -> fmt::Result {
+    write!(f, "stencil inputs must share one shape: {operand} has ")?;
+    match (shape.get(axis), other_shape.get(axis)) {
+        (Some(size), Some(other_size)) => {
+            write!(
+                f,
+                "size {size} on axis {axis} where {other} has size {other_size}"
+            )?;
+        }
+        _ => write!(
+            f,
+            "{} axes where {other} has {}",
+            shape.len(),
+            other_shape.len()
+        )?,
+    }
+    write!(
+        f,
+        " (shapes {} and {})",
+        ShapeDisplay(shape),
+        ShapeDisplay(other_shape)
+    )
+}
+
 impl fmt::Display for KernelError {
+    #[allow(clippy::too_many_lines, reason = "one short arm per variant")]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KernelError::Signature(error) => write!(f, "invalid signature: {error}"),
@@ -307,6 +366,23 @@ impl fmt::Display for KernelError {
                 "{found} {what} were given for an array with {expected} {}",
                 if *expected == 1 { "axis" } else { "axes" }
             ),
+            KernelError::StencilRank {
+                operand,
+                ndim,
+                rank,
+            } => write!(
+                f,
+                "{operand} has {ndim} {} but the stencil reads {rank} (its last {rank}; any \
+                 leading axes are a stack)",
+                if *ndim == 1 { "axis" } else { "axes" }
+            ),
+            KernelError::StencilShapes {
+                operand,
+                shape,
+                other,
+                other_shape,
+                axis,
+            } => stencil_shapes(f, (operand, shape), (other, other_shape), *axis),
         }
     }
 }

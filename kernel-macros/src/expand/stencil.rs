@@ -75,21 +75,6 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
             "#[stencil] kernels read neighbours of at least one parameter of type `Rel<T>`",
         );
     }
-    if relatives > 1 {
-        let second = kernel
-            .params
-            .iter()
-            .zip(&roles)
-            .filter(|(_, r)| matches!(r, Role::Relative(_)))
-            .nth(1);
-        if let Some((param, _)) = second {
-            cx.error_spanned_by(
-                param.ty,
-                "#[stencil] reads one `Rel<T>` array per kernel in this release; pass further \
-                 arrays as `ArrayView` parameters and index them absolutely",
-            );
-        }
-    }
     if kernel.outputs.len() > 1 {
         cx.error_spanned_by(&func.sig.output, "#[stencil] kernels return one value");
     }
@@ -368,16 +353,41 @@ fn expand(
     let into_name = format_ident!("{}_into", name);
     let lints = allow_lints();
     let out_ty = kernel.outputs[0];
-    let (rel_index, rel_elem) = roles
+    // The relatively indexed inputs in the user's order: parameter position, name, element.
+    let rels: Vec<(usize, &syn::Ident, &Type)> = kernel
+        .params
         .iter()
+        .zip(roles)
         .enumerate()
-        .find_map(|(i, r)| match r {
-            Role::Relative(t) => Some((i, *t)),
+        .filter_map(|(i, (p, r))| match r {
+            Role::Relative(elem) => Some((i, p.ident, *elem)),
             _ => None,
         })
-        .expect("one relative parameter");
-    let rel_name = kernel.params[rel_index].ident;
-    let rel_str = rel_name.to_string();
+        .collect();
+    let rel_names: Vec<_> = rels.iter().map(|(_, ident, _)| *ident).collect();
+    let rel_elems: Vec<_> = rels.iter().map(|(_, _, elem)| *elem).collect();
+    let operands: Vec<TokenStream> = rels
+        .iter()
+        .map(|(i, ident, _)| {
+            let name = ident.to_string();
+            quote!(#private::Operand::input(#i).named(#name))
+        })
+        .collect();
+    let array_types: Vec<_> = (0..rels.len())
+        .map(|j| format_ident!("__KernelA{j}"))
+        .collect();
+    let reader_types: Vec<_> = (0..rels.len())
+        .map(|j| format_ident!("__KernelR{j}"))
+        .collect();
+    let dim_types: Vec<_> = (0..rels.len())
+        .map(|j| format_ident!("__KernelD{j}"))
+        .collect();
+    let pads: Vec<_> = (0..rels.len())
+        .map(|j| format_ident!("__kernel_pad{j}"))
+        .collect();
+    let row_fields: Vec<syn::Index> = (0..rels.len()).map(syn::Index::from).collect();
+    let first_array = &array_types[0];
+    let first_elem = rel_elems[0];
     let others: Vec<_> = kernel
         .params
         .iter()
@@ -400,10 +410,11 @@ fn expand(
     let (user_params, user_predicates, user_args) = (&user.params, &user.predicates, &user.args);
     let user_type_params: Vec<_> = generics.type_params().map(|t| &t.ident).collect();
     let user_lifetimes: Vec<_> = generics.lifetimes().map(|l| &l.lifetime).collect();
-    let into_call = user.call_args(3);
-    let core_call = user.call_args(1);
+    let into_call = user.call_args(rels.len() + 2);
+    let core_call = user.call_args(rels.len());
     let turbofish_args = &user.turbofish;
-    // Parameters in the user's order, the relative one taking any array-like argument.
+    // Parameters in the user's order, each relative one taking any array-like argument.
+    let mut next_rel = 0..;
     let array_params: Vec<TokenStream> = kernel
         .params
         .iter()
@@ -411,7 +422,8 @@ fn expand(
         .map(|(p, r)| {
             let (ident, ty) = (p.ident, p.ty);
             if matches!(r, Role::Relative(_)) {
-                quote!(#ident: __KernelA)
+                let a = &array_types[next_rel.next().unwrap_or_default()];
+                quote!(#ident: #a)
             } else {
                 quote!(#ident: #ty)
             }
@@ -419,23 +431,37 @@ fn expand(
         .collect();
     let all_names: Vec<_> = kernel.params.iter().map(|p| p.ident).collect();
 
-    // The core function: the user's, generic over how the relative parameter reads.
-    let core_params = kernel.params.iter().zip(roles).map(|(p, r)| {
-        let (ident, ty) = (p.ident, p.ty);
-        if matches!(r, Role::Relative(_)) {
-            quote!(#ident: __KernelR)
-        } else {
-            quote!(#ident: #ty)
-        }
-    });
-    let call_args = kernel.params.iter().zip(roles).map(|(p, r)| {
-        let ident = p.ident;
-        if matches!(r, Role::Relative(_)) {
-            quote!(#ident)
-        } else {
-            quote!(::core::clone::Clone::clone(&self.#ident))
-        }
-    });
+    // The core function: the user's, generic over how each relative parameter reads.
+    let mut next_rel = 0..;
+    let core_params: Vec<TokenStream> = kernel
+        .params
+        .iter()
+        .zip(roles)
+        .map(|(p, r)| {
+            let (ident, ty) = (p.ident, p.ty);
+            if matches!(r, Role::Relative(_)) {
+                let reader = &reader_types[next_rel.next().unwrap_or_default()];
+                quote!(#ident: #reader)
+            } else {
+                quote!(#ident: #ty)
+            }
+        })
+        .collect();
+    let mut next_rel = 0..;
+    let call_args: Vec<TokenStream> = kernel
+        .params
+        .iter()
+        .zip(roles)
+        .map(|(p, r)| {
+            let ident = p.ident;
+            if matches!(r, Role::Relative(_)) {
+                let field = &row_fields[next_rel.next().unwrap_or_default()];
+                quote!(#private::stencil::Place::read(&__kernel_place, &__kernel_row.#field))
+            } else {
+                quote!(::core::clone::Clone::clone(&self.#ident))
+            }
+        })
+        .collect();
 
     let offsets: Vec<TokenStream> = accesses
         .reads
@@ -461,23 +487,33 @@ fn expand(
         Some((_, e)) if modes.contains(&"Skip") => quote_spanned!(e.span()=> #e),
         _ => quote!(<#out_ty as ::core::default::Default>::default()),
     };
-    let pad = if constant {
-        let cval_expr = args.cval.as_ref().map_or_else(
-            || quote!(<#rel_elem as ::core::default::Default>::default()),
-            |(_, e)| quote_spanned!(e.span()=> #e),
-        );
-        quote!(let __kernel_pad: #rel_elem = #cval_expr;)
-    } else {
-        // Never read: no axis pads with a constant.
-        quote!(let __kernel_pad: #rel_elem = <#rel_elem as ::core::default::Default>::default();)
-    };
+    // Each input pads a `constant` axis with `cval` typed as that input's element.
+    let pad_values: Vec<TokenStream> = rel_elems
+        .iter()
+        .map(|elem| match &args.cval {
+            Some((_, e)) if constant => quote_spanned!(e.span()=> #e),
+            _ => quote!(<#elem as ::core::default::Default>::default()),
+        })
+        .collect();
     let schedule = super::vectorize::schedule(args);
-    let element_bounds = [rel_elem, out_ty].into_iter().map(|ty| {
-        quote_spanned! {ty.span()=>
-            #ty: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,
-        }
-    });
-    let element_bounds: TokenStream = element_bounds.collect();
+    let element_bounds: TokenStream = rel_elems
+        .iter()
+        .copied()
+        .chain([out_ty])
+        .map(|ty| {
+            quote_spanned! {ty.span()=>
+                #ty: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,
+            }
+        })
+        .collect();
+    let pad_bounds: TokenStream = if constant && args.cval.is_some() {
+        TokenStream::new()
+    } else {
+        rel_elems
+            .iter()
+            .map(|elem| quote!(#elem: ::core::default::Default,))
+            .collect()
+    };
     let docs: Vec<_> = func
         .attrs
         .iter()
@@ -485,60 +521,64 @@ fn expand(
         .collect();
     let user_attrs = func.attrs.iter().filter(|a| !a.path().is_ident("doc"));
     let body = &func.block;
+    let rel_list = rel_names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let core_doc = format!(
-        "The rule behind the [`{name}`] stencil, as written under `#[stencil]`, generic over how `{rel_str}` reads its neighbours."
+        "The rule behind the [`{name}`] stencil, as written under `#[stencil]`, generic over how {rel_list} read neighbours."
     );
     let array_doc = format!(
         "\n\nStencil generated by `#[stencil]` from [`{core_name}`]: evaluates the rule at every \
-         position of `{rel_str}`'s last {rank} axes (leading axes are a stack, run in parallel) \
+         position of the last {rank} axes of {rel_list} (leading axes are a stack, run in parallel) \
          and returns a new array; see [`mod@{name}`] for the neighbourhood and modes.\n\n# Errors\n\n\
-         `KernelError::RankMismatch` if `{rel_str}` has fewer than {rank} axes."
+         `KernelError::StencilRank` if an input has fewer than {rank} axes; \
+         `KernelError::StencilShapes` if the relatively indexed inputs differ in shape."
     );
     let into_doc = format!(
         "Writes [`{name}`] into `out`, whose shape must be the stencil's output shape.\n\n# Errors\n\n\
          As [`{name}`], and `KernelError::ShapeMismatch` for an `out` of another shape."
     );
     let mod_doc = format!("Metadata of the [`{name}`](fn@{name}) stencil.");
-    let pad_bound = if constant {
-        quote!()
-    } else {
-        quote!(#rel_elem: ::core::default::Default,)
+    let sources_type = quote! {
+        (#(#private::stencil::Source<'__kernel_s, #rel_elems, #dim_types, #rank>,)*)
     };
 
     quote! {
         #(#user_attrs)*
         #[doc = #core_doc]
         #[inline(always)]
-        #vis fn #core_name<#(#user_params,)* __KernelR>(#(#core_params),*) -> #out_ty
+        #vis fn #core_name<#(#user_params,)* #(#reader_types),*>(#(#core_params),*) -> #out_ty
         where
             #(#user_predicates,)*
-            __KernelR: #private::stencil::Reader<#rel_elem, #rank>,
+            #(#reader_types: #private::stencil::Reader<#rel_elems, #rank>,)*
         #body
 
         #(#docs)*
         #[doc = #array_doc]
         #lints
-        #vis fn #name<#(#user_params,)* __KernelA>(
+        #vis fn #name<#(#user_params,)* #(#array_types),*>(
             #(#array_params),*
         ) -> ::core::result::Result<
-            #private::ndarray::Array<#out_ty, <__KernelA as #private::operand::AsOperand<#rel_elem>>::Dim>,
+            #private::ndarray::Array<#out_ty, <#first_array as #private::operand::AsOperand<#first_elem>>::Dim>,
             #private::KernelError,
         >
         where
             #(#user_predicates,)*
-            __KernelA: #private::operand::AsOperand<#rel_elem>,
+            #(#array_types: #private::operand::AsOperand<#rel_elems>,)*
             #element_bounds
-            #pad_bound
+            #pad_bounds
             #out_ty: ::core::default::Default,
         {
-            let #rel_name = #private::operand::AsOperand::as_operand(&#rel_name);
+            #(let #rel_names = #private::operand::AsOperand::as_operand(&#rel_names);)*
             let __kernel_shape = #private::stencil::output_shape(
-                #rel_name.shape(),
+                &[#((&#operands, #rel_names.shape())),*],
                 &#name::NEIGHBORHOOD,
                 &#name::MODES,
             )?;
             let mut __kernel_out = #private::ndarray::Array::from_elem(
-                #private::operand::dim_of::<<__KernelA as #private::operand::AsOperand<#rel_elem>>::Dim>(&__kernel_shape),
+                #private::operand::dim_of::<<#first_array as #private::operand::AsOperand<#first_elem>>::Dim>(&__kernel_shape),
                 <#out_ty as ::core::default::Default>::default(),
             );
             #into_name #into_call (#(#all_names,)* &mut __kernel_out)?;
@@ -547,17 +587,17 @@ fn expand(
 
         #[doc = #into_doc]
         #lints
-        #vis fn #into_name<#(#user_params,)* __KernelA, __KernelS, __KernelD>(
+        #vis fn #into_name<#(#user_params,)* #(#array_types,)* __KernelS, __KernelD>(
             #(#array_params,)*
             out: &mut #private::ndarray::ArrayBase<__KernelS, __KernelD>,
         ) -> ::core::result::Result<(), #private::KernelError>
         where
             #(#user_predicates,)*
-            __KernelA: #private::operand::AsOperand<#rel_elem>,
+            #(#array_types: #private::operand::AsOperand<#rel_elems>,)*
             __KernelS: #private::ndarray::DataMut<Elem = #out_ty>,
             __KernelD: #private::ndarray::Dimension,
             #element_bounds
-            #pad_bound
+            #pad_bounds
         {
             struct __Kernel<'__kernel, #(#user_params,)*> {
                 #(#other_names: #field_types,)*
@@ -565,26 +605,35 @@ fn expand(
                     &'__kernel (), #(&#user_lifetimes (),)* #(fn() -> #user_type_params,)*
                 )>,
             }
-            impl<'__kernel, #(#user_params,)*> #private::stencil::Kernel<#rel_elem, #rank>
+            impl<'__kernel, '__kernel_s, #(#user_params,)* #(#dim_types: #private::ndarray::Dimension),*>
+                #private::stencil::Kernel<#sources_type, #rank>
                 for __Kernel<'__kernel, #(#user_args,)*>
             where
                 #(#user_predicates,)*
                 #(#field_types: ::core::marker::Sync,)*
+                #(#rel_elems: ::core::marker::Sync,)*
             {
                 type Out = #out_ty;
                 #[inline(always)]
-                fn eval<__KernelR: #private::stencil::Reader<#rel_elem, #rank>>(&self, #rel_name: __KernelR) -> #out_ty {
+                fn eval<__KernelP: #private::stencil::Place<#rank>>(
+                    &self,
+                    __kernel_row: &<#sources_type as #private::stencil::Sources<#rank>>::Row,
+                    __kernel_place: __KernelP,
+                ) -> #out_ty {
                     #core_name #core_call (#(#call_args),*)
                 }
             }
-            let #rel_name = #private::operand::AsOperand::as_operand(&#rel_name);
-            #pad
+            #(let #rel_names = #private::operand::AsOperand::as_operand(&#rel_names);)*
+            #(let #pads: #rel_elems = #pad_values;)*
+            let __kernel_cval: #out_ty = #cval;
+            let __kernel_sources = (#(#private::stencil::Source::new(#rel_names.view(), &#pads, #operands),)*);
             let __kernel = __Kernel::<#(#turbofish_args,)*> { #(#other_names,)* __kernel_marker: ::core::marker::PhantomData };
             #private::stencil::run(
-                #rel_name.view(),
+                &__kernel_sources,
                 out.view_mut(),
                 &#name::NEIGHBORHOOD,
-                #private::stencil::Edges { modes: #name::MODES, pad: &__kernel_pad, cval: #cval },
+                #name::MODES,
+                __kernel_cval,
                 #schedule,
                 &__kernel,
             )

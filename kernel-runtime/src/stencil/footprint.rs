@@ -1,0 +1,87 @@
+//! The neighbourhood a stencil reads, computed at compile time from its offsets.
+
+/// The neighbourhood of a stencil: per axis, the least and greatest offset it reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Footprint<const N: usize> {
+    /// Least offset per axis (at most 0).
+    pub lo: [isize; N],
+    /// Greatest offset per axis (at least 0).
+    pub hi: [isize; N],
+}
+
+impl<const N: usize> Footprint<N> {
+    /// The smallest footprint holding the centre and every offset in `offsets`: evaluated
+    /// at compile time on the offsets a kernel reads, `const` items included.
+    pub const fn from_offsets(offsets: &[[isize; N]]) -> Self {
+        let mut lo = [0; N];
+        let mut hi = [0; N];
+        let mut i = 0;
+        while i < offsets.len() {
+            let mut axis = 0;
+            while axis < N {
+                let d = offsets[i][axis];
+                if d < lo[axis] {
+                    lo[axis] = d;
+                }
+                if d > hi[axis] {
+                    hi[axis] = d;
+                }
+                axis += 1;
+            }
+            i += 1;
+        }
+        Footprint { lo, hi }
+    }
+
+    /// A declared neighbourhood `[(lo, hi); N]`, widened to hold the centre.
+    pub const fn declared(bounds: [(isize, isize); N]) -> Self {
+        let mut lo = [0; N];
+        let mut hi = [0; N];
+        let mut axis = 0;
+        while axis < N {
+            if bounds[axis].0 < 0 {
+                lo[axis] = bounds[axis].0;
+            }
+            if bounds[axis].1 > 0 {
+                hi[axis] = bounds[axis].1;
+            }
+            axis += 1;
+        }
+        Footprint { lo, hi }
+    }
+
+    /// Panics unless `offset` lies in the footprint: a computed offset must never read
+    /// outside the neighbourhood the border was planned for.
+    #[inline(always)]
+    #[track_caller]
+    pub(crate) fn check(&self, offset: &[isize; N]) {
+        let mut axis = 0;
+        while axis < N {
+            if offset[axis] < self.lo[axis] || offset[axis] > self.hi[axis] {
+                self.out_of_reach(offset);
+            }
+            axis += 1;
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn out_of_reach(&self, offset: &[isize; N]) -> ! {
+        let reach: Vec<String> = (0..N)
+            .map(|a| format!("({}, {})", self.lo[a], self.hi[a]))
+            .collect();
+        panic!(
+            "#[stencil] read at offset {offset:?}, outside the neighbourhood [{}]: declare a \
+             wider `neighborhood`",
+            reach.join(", ")
+        )
+    }
+
+    /// How many positions the footprint covers: the cost of one evaluation.
+    pub fn size(&self) -> usize {
+        (0..N)
+            .map(|a| (self.hi[a] - self.lo[a]) as usize + 1)
+            .product()
+    }
+}
