@@ -196,6 +196,11 @@ pub use kernel_macros::guvectorize;
 ///     k * (u[[-1, 0]] + u[[1, 0]] + u[[0, -1]] + u[[0, 1]] - 4.0 * u[[0, 0]])
 /// }
 ///
+/// #[stencil(mode = "nearest")]                 // several inputs: read at the same place
+/// fn diffuse(u: Rel<f64>, c: Rel<f64>) -> f64 {
+///     u[[0, 0]] + c[[0, 0]] * (u[[-1, 0]] + u[[1, 0]] - 2.0 * u[[0, 0]])
+/// }
+///
 /// #[stencil(neighborhood = [(-3, 3)])]         // computed offsets need a declared reach
 /// fn moving_mean(x: Rel<f32>) -> f32 {
 ///     let mut acc = 0.0;
@@ -214,6 +219,8 @@ pub use kernel_macros::guvectorize;
 ///
 /// let u = Array2::from_shape_fn((4, 4), |(i, j)| (i * i + j) as f64);
 /// assert_eq!(laplace(&u, 1.0)?[[1, 1]], 2.0);
+/// assert_eq!(diffuse(&u, &Array2::from_elem((4, 4), 0.5))?[[1, 1]], 3.0);
+/// assert!(diffuse(&u, &Array2::<f64>::zeros((4, 5))).is_err()); // inputs share one shape
 /// assert_eq!(moving_mean(&Array1::<f32>::ones(10))?[5], 1.0);
 /// assert_eq!(smooth::NEIGHBORHOOD.lo, [-1, -1]);
 /// # Ok::<(), KernelError>(())
@@ -251,9 +258,14 @@ pub use kernel_macros::guvectorize;
 /// | `name_core(x, k, table) -> O` | the rule as written, generic over how `x` reads |
 /// | `mod name { RANK, NEIGHBORHOOD, MODES }` | metadata |
 ///
+/// A kernel reads one to six `Rel` inputs, in any order among the other parameters; they
+/// must share one shape (a `KernelError` names the two that differ, the axis and both
+/// sizes; they never broadcast), each may have its own element type and layout, and a
+/// `constant` axis pads each with `cval` converted to its element type.
+///
 /// The rank is the number of indices of each read, `x[[di, dj]]`; one-dimensional stencils
-/// may write `x[k]`. The neighbourhood spans every offset read (literals, negated literals
-/// and `const` items of the enclosing module), always including 0; a kernel that computes
+/// may write `x[k]`. The neighbourhood spans every offset read from any input (literals,
+/// negated literals and `const` items of the enclosing module), always including 0; a kernel that computes
 /// offsets declares it with `neighborhood`, and a computed offset outside it panics naming
 /// the offset and the neighbourhood, never reading out of bounds. Plain-value parameters
 /// and `ArrayView` parameters (Numba's `standard_indexing`) are passed through unchanged.
@@ -263,8 +275,8 @@ pub use kernel_macros::guvectorize;
 /// - `mode = "skip"` (default), `"constant"`, `"nearest"`, `"reflect"`, `"mirror"`,
 ///   `"wrap"` or `"valid"`, or one per axis: `mode = ["reflect", "wrap"]`. See [`boundary`]
 ///   for the exact index mapping of each.
-/// - `cval = expr`: what `skip` writes at the border and what `constant` reads outside the
-///   array (default 0).
+/// - `cval = expr`: what `skip` writes at the border (typed as the output) and what
+///   `constant` reads outside each input (typed as that input's element; default 0).
 /// - `neighborhood = [(lo, hi), ..]`: the reach per axis.
 /// - `parallel = false`, `grain = n`, `crate = "path"`: as for [`vectorize`].
 ///

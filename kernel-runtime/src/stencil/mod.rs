@@ -198,8 +198,48 @@ where
 /// after each input's first interior position. A function of its own so that `out` is a
 /// `noalias` argument: the compiler may then vectorise the loop, loads of the inputs and
 /// stores of the output interleaved.
+///
+/// On `x86_64` the loop is compiled twice, for the build's target and for AVX2, and the
+/// CPU picks at run time: a default build (SSE2 only) runs 256-bit lanes where the machine
+/// has them, as `-C target-cpu=native` would. Both copies evaluate the same expressions in
+/// the same order (no contraction into FMA happens without fast-math), so they agree
+/// bit for bit.
 #[inline(never)]
 fn interior_row<S, O, K, const N: usize, const UNIT: bool>(
+    out: &mut [O],
+    rows: S::Row,
+    footprint: &Footprint<N>,
+    kernel: &K,
+) where
+    S: Sources<N>,
+    K: Kernel<S, N, Out = O>,
+{
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU was just found to support AVX2, the only feature enabled.
+        unsafe { interior_row_avx2::<S, O, K, N, UNIT>(out, rows, footprint, kernel) };
+        return;
+    }
+    interior_row_body::<S, O, K, N, UNIT>(out, rows, footprint, kernel);
+}
+
+/// [`interior_row_body`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn interior_row_avx2<S, O, K, const N: usize, const UNIT: bool>(
+    out: &mut [O],
+    rows: S::Row,
+    footprint: &Footprint<N>,
+    kernel: &K,
+) where
+    S: Sources<N>,
+    K: Kernel<S, N, Out = O>,
+{
+    interior_row_body::<S, O, K, N, UNIT>(out, rows, footprint, kernel);
+}
+
+#[inline(always)]
+fn interior_row_body<S, O, K, const N: usize, const UNIT: bool>(
     out: &mut [O],
     rows: S::Row,
     footprint: &Footprint<N>,
