@@ -277,7 +277,10 @@ pub use kernel_macros::guvectorize;
 ///   for the exact index mapping of each.
 /// - `cval = expr`: what `skip` writes at the border (typed as the output) and what
 ///   `constant` reads outside each input (typed as that input's element; default 0).
-/// - `neighborhood = [(lo, hi), ..]`: the reach per axis.
+/// - `neighborhood = [(lo, hi), ..]`: the reach per axis. Bounds are integer literals, or
+///   `isize` expressions of the kernel's parameters, set at each call (seed 004's box width:
+///   `#[stencil(mode = "valid", neighborhood = [(0, w), (0, w)])] fn corner_sum(x: Rel<f64>,
+///   w: isize)`); such a kernel's module has no `NEIGHBORHOOD` constant.
 /// - `parallel = false`, `grain = n`, `crate = "path"`: as for [`vectorize`].
 ///
 /// # Execution

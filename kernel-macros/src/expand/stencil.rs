@@ -147,25 +147,69 @@ fn role<'a>(cx: &Ctxt, ty: &'a Type) -> Role<'a> {
     Role::Scalar
 }
 
-/// `[(-3, 3), (-1, 1)]` as pairs of integers.
-fn neighborhood(cx: &Ctxt, expr: &Expr) -> Option<Vec<(isize, isize)>> {
+/// One end of a declared neighbourhood: an integer literal, known to the macro, or an
+/// expression of the kernel's parameters (`w`, `-r`), known at the call.
+#[derive(Clone)]
+enum Bound {
+    Literal(isize),
+    Dynamic(Expr),
+}
+
+impl Bound {
+    fn literal(&self) -> Option<isize> {
+        match self {
+            Bound::Literal(value) => Some(*value),
+            Bound::Dynamic(_) => None,
+        }
+    }
+
+    /// The bound as an `isize` expression; a dynamic one keeps the user's span, so that a
+    /// bound of another type is reported on it.
+    fn tokens(&self) -> TokenStream {
+        match self {
+            Bound::Literal(value) => quote!(#value),
+            Bound::Dynamic(expr) => {
+                quote_spanned!(expr.span()=> { let bound: isize = #expr; bound })
+            }
+        }
+    }
+}
+
+/// Every identifier in `tokens`.
+fn mentioned(tokens: TokenStream) -> Vec<proc_macro2::Ident> {
+    tokens
+        .into_iter()
+        .flat_map(|tree| match tree {
+            proc_macro2::TokenTree::Ident(ident) => vec![ident],
+            proc_macro2::TokenTree::Group(group) => mentioned(group.stream()),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// `[(-3, 3), (0, w)]`: per axis, a pair of integer literals or `isize` expressions of the
+/// kernel's parameters.
+fn neighborhood(cx: &Ctxt, expr: &Expr) -> Option<Vec<(Bound, Bound)>> {
     let Expr::Array(array) = expr else {
         cx.error_spanned_by(expr, "#[stencil] `neighborhood` is a list of `(lo, hi)` pairs, one per axis, such as `[(-3, 3)]`");
         return None;
     };
     let mut pairs = Vec::new();
     for elem in &array.elems {
+        let bound =
+            |e: &Expr| int_literal(e).map_or_else(|| Bound::Dynamic(e.clone()), Bound::Literal);
         let pair = match elem {
-            Expr::Tuple(t) if t.elems.len() == 2 => {
-                let mut values = t.elems.iter().map(int_literal);
-                values.next().flatten().zip(values.next().flatten())
-            }
+            Expr::Tuple(t) if t.elems.len() == 2 => Some((bound(&t.elems[0]), bound(&t.elems[1]))),
             _ => None,
         };
         match pair {
-            Some((lo, hi)) if lo <= hi => pairs.push((lo, hi)),
-            _ => {
-                cx.error_spanned_by(elem, "#[stencil] neighbourhood bounds are `(lo, hi)` with integer literals `lo <= hi`");
+            Some((Bound::Literal(lo), Bound::Literal(hi))) if lo > hi => {
+                cx.error_spanned_by(elem, format!("#[stencil] neighbourhood bounds are `(lo, hi)` with `lo <= hi`, found ({lo}, {hi})"));
+                return None;
+            }
+            Some(pair) => pairs.push(pair),
+            None => {
+                cx.error_spanned_by(elem, "#[stencil] neighbourhood bounds are `(lo, hi)` pairs of integer literals or `isize` expressions of the kernel's parameters");
                 return None;
             }
         }
@@ -191,7 +235,7 @@ fn int_literal(expr: &Expr) -> Option<isize> {
 fn rank(
     cx: &Ctxt,
     accesses: &Accesses<'_>,
-    declared: Option<&[(isize, isize)]>,
+    declared: Option<&[(Bound, Bound)]>,
     func: &syn::ItemFn,
 ) -> Option<usize> {
     let mut rank = declared.map(<[_]>::len);
@@ -224,7 +268,8 @@ fn rank(
                     ),
                 ),
                 (Offset::Literal(value, expr), Some(bounds)) => {
-                    if let Some(&(lo, hi)) = bounds.get(axis)
+                    if let Some((lo, hi)) = bounds.get(axis)
+                        && let (Some(lo), Some(hi)) = (lo.literal(), hi.literal())
                         && (*value < lo || *value > hi)
                     {
                         cx.error_spanned_by(
@@ -341,7 +386,7 @@ fn expand(
     kernel: &KernelFn<'_>,
     roles: &[Role<'_>],
     accesses: &Accesses<'_>,
-    declared: Option<&[(isize, isize)]>,
+    declared: Option<&[(Bound, Bound)]>,
     rank: usize,
     modes: &[&str],
 ) -> TokenStream {
@@ -473,10 +518,30 @@ fn expand(
         })
         .collect();
     let footprint = if let Some(bounds) = declared {
-        let pairs = bounds.iter().map(|(lo, hi)| quote!((#lo, #hi)));
+        let pairs = bounds.iter().map(|(lo, hi)| {
+            let (lo, hi) = (lo.tokens(), hi.tokens());
+            quote!((#lo, #hi))
+        });
         quote!(#private::stencil::Footprint::<#rank>::declared([#(#pairs),*]))
     } else {
         quote!(#private::stencil::Footprint::<#rank>::from_offsets(&[#(#offsets),*]))
+    };
+    // A neighbourhood with bounds from parameters is made at each call; a static one is a
+    // constant of the kernel's module.
+    let dynamic = declared.is_some_and(|b| {
+        b.iter()
+            .any(|(lo, hi)| lo.literal().is_none() || hi.literal().is_none())
+    });
+    let (footprint_local, neighborhood_const) = if dynamic {
+        (quote!(let __kernel_footprint = #footprint;), quote!())
+    } else {
+        (
+            quote!(let __kernel_footprint = #name::NEIGHBORHOOD;),
+            quote! {
+                /// The least and greatest offset read on each axis.
+                pub const NEIGHBORHOOD: #private::stencil::Footprint<#rank> = #footprint;
+            },
+        )
     };
     let mode_idents = modes.iter().map(|m| format_ident!("{m}"));
     let modes_tokens = quote!([#(#private::boundary::Boundary::#mode_idents),*]);
@@ -521,6 +586,18 @@ fn expand(
         .collect();
     let user_attrs = func.attrs.iter().filter(|a| !a.path().is_ident("doc"));
     let body = &func.block;
+    // A parameter that only sets the neighbourhood is used, just not in the body.
+    let reach_params: Vec<&syn::Ident> = declared
+        .into_iter()
+        .flatten()
+        .flat_map(|(lo, hi)| [lo, hi])
+        .filter_map(|bound| match bound {
+            Bound::Dynamic(expr) => Some(expr),
+            Bound::Literal(_) => None,
+        })
+        .flat_map(|expr| mentioned(quote!(#expr)))
+        .filter_map(|ident| kernel.params.iter().map(|p| p.ident).find(|p| **p == ident))
+        .collect();
     let rel_list = rel_names
         .iter()
         .map(|n| format!("`{n}`"))
@@ -553,7 +630,10 @@ fn expand(
         where
             #(#user_predicates,)*
             #(#reader_types: #private::stencil::Reader<#rel_elems, #rank>,)*
-        #body
+        {
+            #(let _ = &#reach_params;)*
+            #body
+        }
 
         #(#docs)*
         #[doc = #array_doc]
@@ -572,9 +652,10 @@ fn expand(
             #out_ty: ::core::default::Default,
         {
             #(let #rel_names = #private::operand::AsOperand::as_operand(&#rel_names);)*
+            #footprint_local
             let __kernel_shape = #private::stencil::output_shape(
                 &[#((&#operands, #rel_names.shape())),*],
-                &#name::NEIGHBORHOOD,
+                &__kernel_footprint,
                 &#name::MODES,
             )?;
             let mut __kernel_out = #private::ndarray::Array::from_elem(
@@ -624,6 +705,7 @@ fn expand(
                 }
             }
             #(let #rel_names = #private::operand::AsOperand::as_operand(&#rel_names);)*
+            #footprint_local
             #(let #pads: #rel_elems = #pad_values;)*
             let __kernel_cval: #out_ty = #cval;
             let __kernel_sources = (#(#private::stencil::Source::new(#rel_names.view(), &#pads, #operands),)*);
@@ -631,7 +713,7 @@ fn expand(
             #private::stencil::run(
                 &__kernel_sources,
                 out.view_mut(),
-                &#name::NEIGHBORHOOD,
+                &__kernel_footprint,
                 #name::MODES,
                 __kernel_cval,
                 #schedule,
@@ -647,8 +729,7 @@ fn expand(
 
             /// How many trailing axes the stencil spans.
             pub const RANK: usize = #rank;
-            /// The least and greatest offset read on each axis.
-            pub const NEIGHBORHOOD: #private::stencil::Footprint<#rank> = #footprint;
+            #neighborhood_const
             /// The boundary mode of each axis.
             pub const MODES: [#private::boundary::Boundary; #rank] = #modes_tokens;
         }

@@ -1,0 +1,92 @@
+//! `#[stencil]` kernels whose neighbourhood bounds name the kernel's parameters, such as
+//! seed 004's box width `w`: the reach is fixed per call, not per compile.
+
+use ndarray::{Array1, Array2, s};
+use ndkernel::prelude::*;
+
+/// Seed 004's four corner taps for any box width.
+#[stencil(mode = "valid", neighborhood = [(0, w), (0, w)])]
+fn corner_sum(x: Rel<f64>, w: isize) -> f64 {
+    x[[0, 0]] - x[[0, w]] - x[[w, 0]] + x[[w, w]]
+}
+
+fn corner_sum_naive(x: &Array2<f64>, w: usize) -> Array2<f64> {
+    let (rows, cols) = x.dim();
+    let shape = (rows.saturating_sub(w), cols.saturating_sub(w));
+    Array2::from_shape_fn(shape, |(i, j)| {
+        x[[i, j]] - x[[i, j + w]] - x[[i + w, j]] + x[[i + w, j + w]]
+    })
+}
+
+/// A moving sum of reach `r` each side, Numba's default border.
+#[stencil(neighborhood = [(-r, r)])]
+fn moving_sum(x: Rel<f64>, r: isize) -> f64 {
+    let mut total = 0.0;
+    for k in -r..=r {
+        total += x[k];
+    }
+    total
+}
+
+/// Reads `x[k]` for a `k` the neighbourhood may not cover.
+#[stencil(mode = "nearest", neighborhood = [(-r, r)])]
+fn shifted(x: Rel<f64>, r: isize, k: isize) -> f64 {
+    x[k]
+}
+
+fn image(rows: usize, cols: usize) -> Array2<f64> {
+    Array2::from_shape_fn((rows, cols), |(i, j)| {
+        ((i * 37 + j * 11) % 101) as f64 * 0.25
+    })
+}
+
+#[test]
+fn the_width_is_chosen_per_call() {
+    let x = image(40, 57);
+    for w in [0, 1, 3, 7, 39, 40, 56, 57, 100] {
+        let got = corner_sum(&x, w as isize).unwrap();
+        assert_eq!(got, corner_sum_naive(&x, w), "w = {w}");
+    }
+    // Views of any layout, and `_into`.
+    let t = image(57, 40);
+    let t = t.t();
+    let mut out = Array2::zeros((40 - 5, 57 - 5));
+    corner_sum_into(&t, 5, &mut out).unwrap();
+    assert_eq!(out, corner_sum_naive(&t.to_owned(), 5));
+    let error = corner_sum_into(&t, 6, &mut out).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "output 0 (`out`) has shape (35, 52) but the call requires (34, 51)"
+    );
+}
+
+#[test]
+fn the_border_follows_the_reach() {
+    let x = Array1::from_shape_fn(23, |i| (i * i % 17) as f64);
+    for r in [0, 1, 2, 5, 11, 12, 30] {
+        let got = moving_sum(&x, r).unwrap();
+        let r = r as usize;
+        let want = Array1::from_shape_fn(23, |i| {
+            if i < r || i + r >= 23 {
+                0.0
+            } else {
+                x.slice(s![i - r..=i + r]).iter().sum()
+            }
+        });
+        assert_eq!(got, want, "r = {r}");
+    }
+}
+
+#[test]
+fn a_read_inside_the_reach_is_served() {
+    let x = Array1::from_shape_fn(9, |i| i as f64);
+    let got = shifted(&x, 3, -3).unwrap();
+    let want = Array1::from_shape_fn(9, |i| i.saturating_sub(3) as f64);
+    assert_eq!(got, want);
+}
+
+#[test]
+#[should_panic(expected = "#[stencil] read at offset [4], outside the neighbourhood [(-3, 3)]")]
+fn a_read_beyond_the_reach_panics_instead_of_reading_out_of_bounds() {
+    let _ = shifted(&Array1::<f64>::zeros(9), 3, 4);
+}
