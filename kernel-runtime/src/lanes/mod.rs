@@ -29,6 +29,10 @@
 //! assert_eq!(out, [11.0, 12.0, 13.0, 14.0, 15.0]);
 //! ```
 
+mod math;
+
+pub use math::{LaneExp, exp};
+
 use ndarray::{ArrayView1, ArrayViewMut1};
 
 /// An element type with a `wide` lane type of 256 bits.
