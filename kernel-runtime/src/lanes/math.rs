@@ -25,8 +25,9 @@ pub fn exp<L: LaneExp>(x: L) -> L {
 
 impl LaneExp for f64x4 {
     #[inline(always)]
+    #[allow(clippy::many_single_char_names, reason = "fdlibm's names")]
     fn lane_exp(self) -> f64x4 {
-        const INV_LN2: f64 = 1.442_695_040_888_963_4;
+        const INV_LN2: f64 = std::f64::consts::LOG2_E;
         const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
         const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
         const P1: f64 = 1.666_666_666_666_660_190_37e-1;
@@ -79,8 +80,9 @@ fn pow2_f64(k: f64x4) -> f64x4 {
 
 impl LaneExp for f32x8 {
     #[inline(always)]
+    #[allow(clippy::many_single_char_names, reason = "fdlibm's names")]
     fn lane_exp(self) -> f32x8 {
-        const INV_LN2: f32 = 1.442_695_021_6;
+        const INV_LN2: f32 = std::f32::consts::LOG2_E;
         const LN2_HI: f32 = 6.931_457_519_5e-1;
         const LN2_LO: f32 = 1.428_606_765_3e-6;
         const P1: f32 = 1.666_662_544_0e-1;
