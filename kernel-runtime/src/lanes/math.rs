@@ -7,6 +7,12 @@
 //! multiply-add: Rust never contracts), so a default build and a `target-cpu=native` build
 //! give the same bits.
 
+#![allow(
+    clippy::excessive_precision,
+    clippy::unreadable_literal,
+    reason = "fdlibm's constants, digit for digit"
+)]
+
 use wide::{f32x8, f64x4, i32x8, i64x4};
 
 /// `e^x` on every lane; [`f64::exp`]'s and [`f32::exp`]'s results to within 1 ULP,
@@ -129,6 +135,11 @@ fn bytemuck_cast<A: wide::bytemuck::Pod, B: wide::bytemuck::Pod>(a: A) -> B {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::float_cmp,
+    clippy::cast_lossless,
+    reason = "exact values are the point; the sweeps index small integers"
+)]
 mod tests {
     use super::*;
 
