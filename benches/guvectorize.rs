@@ -6,85 +6,27 @@
 //! ```
 //!
 //! Each kernel is timed against a naive serial loop over the batch, against ndarray's
-//! `Zip::par_for_each` calling the same core function (`softmax_core`, `matmul_core`: the
-//! difference is the gufunc's dispatch alone), and on one thread (`ndkernel_serial`).
+//! `Zip::par_for_each` calling the same core function (`softmax_rows_core`, `matmul_core`:
+//! the difference is the gufunc's dispatch alone), and on one thread (`ndkernel_serial`).
 //! Softmax throughput counts the elements of the input; matmul throughput counts
-//! multiply-adds (`batch · n · k · m`). No `wide` lanes are involved: the core functions
-//! are plain scalar Rust, so the target flags matter only as far as LLVM autovectorises.
+//! multiply-adds (`batch · n · k · m`).
+//!
+//! The softmax kernel and its naive loop are `seeds/src/softmax.rs`'s `softmax_rows` and
+//! `softmax_rows_naive` (which allocates its result, as the post's function does); its
+//! sweeps run on `#[vectorize]` lanes, so the target flags matter. `matmul`'s core is plain
+//! scalar Rust: there they matter only as far as LLVM autovectorises.
 
 use std::hint::black_box;
-use std::ops::{Add, AddAssign, Div, Mul, Sub};
+use std::ops::{Add, Mul};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use ndarray::{Array2, Array3, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Zip};
+use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, Zip};
 use ndarray_npy::read_npy;
 use ndkernel::dispatch::serial;
 use ndkernel::guvectorize;
-
-/// The float operations the softmax kernel needs, for `f32` and `f64`.
-trait Real:
-    Copy
-    + Default
-    + Send
-    + Sync
-    + 'static
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Div<Output = Self>
-    + AddAssign
-{
-    const NEG_INFINITY: Self;
-    fn exp(self) -> Self;
-    fn max(self, other: Self) -> Self;
-}
-
-macro_rules! impl_real {
-    ($($t:ty),*) => {$(
-        impl Real for $t {
-            const NEG_INFINITY: Self = <$t>::NEG_INFINITY;
-            fn exp(self) -> Self {
-                <$t>::exp(self)
-            }
-            fn max(self, other: Self) -> Self {
-                <$t>::max(self, other)
-            }
-        }
-    )*};
-}
-impl_real!(f32, f64);
-
-/// Seed 001's softmax of one row, shifted by the row's maximum so that `exp` never
-/// overflows: `out[i] = exp(x[i] - max) / sum_j exp(x[j] - max)`.
-#[guvectorize("(n)->(n)")]
-fn softmax<T: Real>(x: ArrayView1<T>, mut out: ArrayViewMut1<T>) {
-    let max = x.fold(T::NEG_INFINITY, |m, &v| m.max(v));
-    let mut sum = T::default();
-    Zip::from(&mut out).and(&x).for_each(|o, &v| {
-        *o = (v - max).exp();
-        sum += *o;
-    });
-    out.mapv_inplace(|o| o / sum);
-}
-
-/// The same over every row of `x`, serially, on slices.
-fn softmax_naive<T: Real>(x: &Array2<T>, out: &mut Array2<T>) {
-    let cols = x.ncols();
-    let rows = x.as_slice().unwrap().chunks(cols);
-    for (x, out) in rows.zip(out.as_slice_mut().unwrap().chunks_mut(cols)) {
-        let mut max = T::NEG_INFINITY;
-        for &v in x {
-            max = max.max(v);
-        }
-        let mut sum = T::default();
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o = (v - max).exp();
-            sum += *o;
-        }
-        for o in out.iter_mut() {
-            *o = *o / sum;
-        }
-    }
-}
+use ndkernel_seeds::softmax::{
+    Real, softmax_rows, softmax_rows_core, softmax_rows_into, softmax_rows_naive,
+};
 
 /// One product of core matrices: `out = a · b`, the user's triple loop.
 #[guvectorize("(n,k),(k,m)->(n,m)")]
@@ -126,13 +68,13 @@ fn check_softmax() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/softmax");
     let read = |name: &str| -> Array2<f64> { read_npy(format!("{dir}/{name}")).unwrap() };
     let (x, expected) = (read("batch.in.npy"), read("batch.out.npy"));
-    let ours = softmax(&x).unwrap();
+    let ours = softmax_rows(&x).unwrap();
     Zip::from(&ours.into_dimensionality().unwrap())
         .and(&expected)
         .for_each(|&o: &f64, &e| assert!((o - e).abs() <= 1e-12 * e.abs(), "{o} != {e}"));
     let x32: Array2<f32> = read_npy(format!("{dir}/batch32.in.npy")).unwrap();
     let expected32: Array2<f32> = read_npy(format!("{dir}/batch32.out.npy")).unwrap();
-    let ours32 = softmax(&x32).unwrap();
+    let ours32 = softmax_rows(&x32).unwrap();
     Zip::from(&ours32.into_dimensionality().unwrap())
         .and(&expected32)
         .for_each(|&o: &f32, &e| assert!((o - e).abs() <= 1e-5 * e.abs(), "{o} != {e}"));
@@ -147,23 +89,23 @@ fn bench_softmax<T: Real>(c: &mut Criterion, name: &str, make: fn(usize, usize) 
     group.throughput(Throughput::Elements((rows * cols) as u64));
     let id = |what: &str| BenchmarkId::new(what, format!("{rows}x{cols}"));
     group.bench_function(id("naive"), |bch| {
-        bch.iter(|| softmax_naive(black_box(&x), black_box(&mut out)));
+        bch.iter(|| softmax_rows_naive(black_box(&x).view()));
     });
     group.bench_function(id("zip_par"), |bch| {
         bch.iter(|| {
             Zip::from(black_box(&mut out).rows_mut())
                 .and(black_box(&x).rows())
-                .par_for_each(|out, x| softmax_core(x, out));
+                .par_for_each(|out, x| softmax_rows_core(x, out));
         });
     });
     group.bench_function(id("ndkernel_into"), |bch| {
-        bch.iter(|| softmax_into(black_box(&x), black_box(&mut out)).unwrap());
+        bch.iter(|| softmax_rows_into(black_box(&x), black_box(&mut out)).unwrap());
     });
     group.bench_function(id("ndkernel_into_serial"), |bch| {
-        bch.iter(|| serial(|| softmax_into(black_box(&x), black_box(&mut out)).unwrap()));
+        bch.iter(|| serial(|| softmax_rows_into(black_box(&x), black_box(&mut out)).unwrap()));
     });
     group.bench_function(id("ndkernel"), |bch| {
-        bch.iter(|| softmax(black_box(&x)).unwrap());
+        bch.iter(|| softmax_rows(black_box(&x)).unwrap());
     });
     group.finish();
 }

@@ -8,158 +8,31 @@
 //!     cargo bench --bench smooth -- --warm-up-time 1 --measurement-time 3
 //! ```
 //!
-//! Each group compares, on the same input and into the same preallocated output:
+//! The kernels (`smooth`, `smooth_u8`, `mean_f32`) and both loop baselines live in
+//! `seeds/src/smooth.rs`. Each group compares, on the same input and into the same
+//! preallocated output:
 //!
 //! - `naive`: the post's loop nest, `out[i, j] = (x[i - 1, j - 1] + …) // 9`, indexing the
 //!   array element by element (one thread);
 //! - `rows`: the same arithmetic over three row slices side by side, a loop the compiler
 //!   can vectorise: what a careful hand-written loop reaches on one thread;
-//! - `ndkernel/1`, `ndkernel/2`: `smooth_into` inside a rayon pool of 1 and 2 threads.
+//! - `ndkernel/1`, `ndkernel/2`: the kernel's `_into` form inside a rayon pool of 1 and 2 threads.
 //!
 //! Throughput is in elements (output pixels). Before the timings, `cargo bench` prints the
 //! peak memory of one call on the 64-image stack (64 MB in, 64 MB out): the stencil reads
 //! its halo from the input in place, so the call adds no padded copy to the peak.
 
 use std::hint::black_box;
-use std::ops::Add;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ndarray::{Array3, ArrayView2, ArrayViewMut2};
-use ndkernel::stencil;
+use ndkernel_seeds::smooth::{
+    Mean9, mean_f32_into, naive, per_plane, rows, smooth, smooth_into, smooth_u8_into,
+};
 
-/// The post's kernel on `i8`: an exact `i16` sum and floor division (`div_euclid` by a
-/// positive divisor), as Numba's `int64` sum `// 9` gives.
-#[stencil]
-fn smooth_i8(x: Rel<i8>) -> i8 {
-    let s = i16::from(x[[-1, -1]])
-        + i16::from(x[[-1, 0]])
-        + i16::from(x[[-1, 1]])
-        + i16::from(x[[0, -1]])
-        + i16::from(x[[0, 0]])
-        + i16::from(x[[0, 1]])
-        + i16::from(x[[1, -1]])
-        + i16::from(x[[1, 0]])
-        + i16::from(x[[1, 1]]);
-    s.div_euclid(9) as i8
-}
-
-/// The same mean on unsigned pixels, as images usually come.
-#[stencil]
-fn smooth_u8(x: Rel<u8>) -> u8 {
-    let s = u16::from(x[[-1, -1]])
-        + u16::from(x[[-1, 0]])
-        + u16::from(x[[-1, 1]])
-        + u16::from(x[[0, -1]])
-        + u16::from(x[[0, 0]])
-        + u16::from(x[[0, 1]])
-        + u16::from(x[[1, -1]])
-        + u16::from(x[[1, 0]])
-        + u16::from(x[[1, 1]]);
-    (s / 9) as u8
-}
-
-/// The mean on floats (a true mean, `/ 9.0`; Numba's `// 9` would floor it).
-#[stencil]
-fn mean_f32(x: Rel<f32>) -> f32 {
-    (x[[-1, -1]]
-        + x[[-1, 0]]
-        + x[[-1, 1]]
-        + x[[0, -1]]
-        + x[[0, 0]]
-        + x[[0, 1]]
-        + x[[1, -1]]
-        + x[[1, 0]]
-        + x[[1, 1]])
-        / 9.0
-}
-
-/// The arithmetic of each kernel on nine values in the post's reading order, so that the
-/// baselines compute exactly what the stencils compute.
-trait Mean9: Copy + Default + PartialEq + std::fmt::Debug + Send + Sync + 'static {
-    fn mean9(v: [Self; 9]) -> Self;
-}
-
-impl Mean9 for i8 {
-    #[inline]
-    fn mean9(v: [i8; 9]) -> i8 {
-        sum9(v.map(i16::from)).div_euclid(9) as i8
-    }
-}
-
-impl Mean9 for u8 {
-    #[inline]
-    fn mean9(v: [u8; 9]) -> u8 {
-        (sum9(v.map(u16::from)) / 9) as u8
-    }
-}
-
-impl Mean9 for f32 {
-    #[inline]
-    fn mean9(v: [f32; 9]) -> f32 {
-        sum9(v) / 9.0
-    }
-}
-
-/// `v[0] + v[1] + … + v[8]`, left to right like the kernels' sums.
-#[inline]
-fn sum9<T: Copy + Add<Output = T>>(v: [T; 9]) -> T {
-    v[1..].iter().fold(v[0], |acc, &x| acc + x)
-}
-
-/// The post's loop nest on one image: element-by-element indexing, border 0.
-fn naive<T: Mean9>(x: ArrayView2<T>, mut out: ArrayViewMut2<T>) {
-    let (n, m) = x.dim();
-    out.fill(T::default());
-    for i in 1..n.saturating_sub(1) {
-        for j in 1..m.saturating_sub(1) {
-            out[[i, j]] = T::mean9([
-                x[[i - 1, j - 1]],
-                x[[i - 1, j]],
-                x[[i - 1, j + 1]],
-                x[[i, j - 1]],
-                x[[i, j]],
-                x[[i, j + 1]],
-                x[[i + 1, j - 1]],
-                x[[i + 1, j]],
-                x[[i + 1, j + 1]],
-            ]);
-        }
-    }
-}
-
-/// The same over three contiguous rows at a time, as `windows(3)` the compiler can
-/// vectorise.
-fn rows<T: Mean9>(x: ArrayView2<T>, mut out: ArrayViewMut2<T>) {
-    let (n, m) = x.dim();
-    out.fill(T::default());
-    if n < 3 || m < 3 {
-        return;
-    }
-    let x = x.as_slice().expect("C-contiguous input");
-    let out = out.as_slice_mut().expect("C-contiguous output");
-    for i in 1..n - 1 {
-        let (above, here, below) = (
-            &x[(i - 1) * m..i * m],
-            &x[i * m..(i + 1) * m],
-            &x[(i + 1) * m..(i + 2) * m],
-        );
-        let row = &mut out[i * m + 1..(i + 1) * m - 1];
-        for (((o, a), b), c) in row
-            .iter_mut()
-            .zip(above.windows(3))
-            .zip(here.windows(3))
-            .zip(below.windows(3))
-        {
-            *o = T::mean9([a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2]]);
-        }
-    }
-}
-
-/// A baseline over every image of a stack.
-fn per_plane<T: Mean9>(f: fn(ArrayView2<T>, ArrayViewMut2<T>), x: &Array3<T>, out: &mut Array3<T>) {
-    for (x, out) in x.outer_iter().zip(out.outer_iter_mut()) {
-        f(x, out);
-    }
+/// A one-image baseline over every plane of a stack.
+fn planes<T: Mean9>(f: fn(ArrayView2<T>, ArrayViewMut2<T>), x: &Array3<T>, out: &mut Array3<T>) {
+    per_plane(f, x.view(), out.view_mut());
 }
 
 /// A deterministic image stack: a smooth ramp with a texture, covering the type's range.
@@ -190,23 +63,23 @@ fn bench_mean<T: Mean9>(
         let x = input(shape, from_byte);
         let mut out = Array3::from_elem(shape, T::default());
         let mut expected = Array3::from_elem(shape, T::default());
-        per_plane(naive, &x, &mut expected);
+        planes(naive, &x, &mut expected);
         kernel(&x, &mut out);
         assert_eq!(
             out, expected,
             "{name} {shape:?}: stencil differs from the loop"
         );
-        per_plane(rows, &x, &mut out);
+        planes(rows, &x, &mut out);
         assert_eq!(out, expected, "{name} {shape:?}: row loop differs");
 
         group.throughput(Throughput::Elements(x.len() as u64));
         let label = format!("{}x{}x{}", shape.0, shape.1, shape.2);
         let id = |what: &str| BenchmarkId::new(what, &label);
         group.bench_function(id("naive"), |b| {
-            b.iter(|| per_plane(naive, black_box(&x), black_box(&mut out)));
+            b.iter(|| planes(naive, black_box(&x), black_box(&mut out)));
         });
         group.bench_function(id("rows"), |b| {
-            b.iter(|| per_plane(rows, black_box(&x), black_box(&mut out)));
+            b.iter(|| planes(rows, black_box(&x), black_box(&mut out)));
         });
         for (threads, pool) in &pools {
             group.bench_function(id(&format!("ndkernel/{threads}")), |b| {
@@ -229,7 +102,7 @@ fn benches(c: &mut Criterion, full: bool) {
         c,
         "smooth_i8",
         &images,
-        |x, out| smooth_i8_into(x, out).expect("same shapes"),
+        |x, out| smooth_into(x, out).expect("same shapes"),
         |v| v as i8,
     );
     bench_mean(
@@ -255,7 +128,7 @@ fn status_kb(field: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Peak memory of one `smooth_i8_into` and one `smooth_i8` call on the 64-image stack,
+/// Peak memory of one `smooth_into` and one `smooth` call on the 64-image stack,
 /// each measured from a reset high-water mark (`/proc/self/clear_refs`, Linux ≥ 4.0).
 fn print_peak_memory() {
     let reset = || std::fs::write("/proc/self/clear_refs", "5").is_ok();
@@ -263,7 +136,7 @@ fn print_peak_memory() {
     let x = input((64, 1000, 1000), |v| v as i8);
     let mut out = Array3::<i8>::zeros(x.dim());
     out.fill(1); // touch every page, so the output counts before the call
-    for (label, allocating) in [("smooth_i8_into", false), ("smooth_i8 (allocates)", true)] {
+    for (label, allocating) in [("smooth_into", false), ("smooth (allocates)", true)] {
         if !reset() {
             println!("peak memory: /proc/self/clear_refs not writable, skipped");
             return;
@@ -272,9 +145,9 @@ fn print_peak_memory() {
         for threads in [1, 2] {
             pool(threads).install(|| {
                 if allocating {
-                    black_box(smooth_i8(black_box(&x)).expect("a stack"));
+                    black_box(smooth(black_box(&x)).expect("a stack"));
                 } else {
-                    smooth_i8_into(black_box(&x), black_box(&mut out)).expect("same shapes");
+                    smooth_into(black_box(&x), black_box(&mut out)).expect("same shapes");
                 }
             });
         }

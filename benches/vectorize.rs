@@ -1,4 +1,5 @@
-//! `#[vectorize]` against hand-written loops: seed 000's `addarr` on `f64` and `u8`.
+//! `#[vectorize]` against hand-written loops: seed 000's `addarr` on `f64` and `u8` (the
+//! kernels and the post's loop are `seeds/src/addarr.rs`).
 //!
 //! ```text
 //! cargo bench --bench vectorize -- --warm-up-time 1 --measurement-time 3
@@ -22,37 +23,11 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ndarray::{Array1, Zip};
 use ndkernel::dispatch::serial;
-use ndkernel::vectorize;
+use ndkernel_seeds::addarr::{
+    addarr, addarr_into, addarr_naive as naive, addarr_naive_into as naive_into, addarr_u8,
+    addarr_u8_into,
+};
 use rayon::prelude::*;
-
-#[vectorize]
-fn addarr(x: f64, y: f64) -> f64 {
-    x + y
-}
-
-/// Integer lanes wrap, like the scalar body in a release build.
-#[vectorize]
-fn addarr_u8(x: u8, y: u8) -> u8 {
-    x + y
-}
-
-/// The post's loop, transcribed: allocates its result.
-#[allow(clippy::needless_range_loop, reason = "the post's loop, as written")]
-fn naive<T: Copy + Default + Add<Output = T>>(x: &[T], y: &[T]) -> Vec<T> {
-    let mut result = vec![T::default(); x.len()];
-    for i in 0..x.len() {
-        result[i] = x[i] + y[i];
-    }
-    result
-}
-
-/// The post's loop into a preallocated output.
-#[allow(clippy::needless_range_loop, reason = "the post's loop, as written")]
-fn naive_into<T: Copy + Add<Output = T>>(x: &[T], y: &[T], out: &mut [T]) {
-    for i in 0..x.len() {
-        out[i] = x[i] + y[i];
-    }
-}
 
 /// The ndkernel entry points of one kernel, so one bench body serves both element types.
 struct Kernel<T> {

@@ -14,42 +14,19 @@
 //!
 //! The second line lets `wide` use AVX2 (one instruction per 256-bit lane vector instead
 //! of two SSE2 ones); `RAYON_NUM_THREADS=1` shows the single-core speed.
+//!
+//! The kernels (`#[vectorize] pub fn addarr(x: f64, y: f64) -> f64 { x + y }` and its `u8`
+//! twin) and the post's loop live in `seeds/src/addarr.rs`, shared with the tour, the
+//! benches and the peer comparison.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use ndkernel::KernelError;
 use ndkernel::ndarray::Array1;
-use ndkernel::vectorize;
-
-#[vectorize]
-fn addarr(x: f64, y: f64) -> f64 {
-    x + y
-}
-
-/// `x + y` rather than `x.wrapping_add(y)`, which is not in the lane subset: integer
-/// lanes wrap, and so does the scalar function in a release build (a debug build panics
-/// on overflow; the post's data, `randint(0, 128)`, never overflows anyway).
-#[vectorize]
-fn addarr_u8(x: u8, y: u8) -> u8 {
-    x + y
-}
-
-/// The post's loop, transcribed.
-fn addarr_naive<T: Copy + Default + std::ops::Add<Output = T>>(x: &[T], y: &[T]) -> Vec<T> {
-    let mut result = vec![T::default(); x.len()];
-    for i in 0..x.len() {
-        result[i] = x[i] + y[i];
-    }
-    result
-}
-
-/// The same loop writing into a preallocated output, to compare with `addarr_into`.
-fn addarr_naive_into<T: Copy + std::ops::Add<Output = T>>(x: &[T], y: &[T], out: &mut [T]) {
-    for i in 0..x.len() {
-        out[i] = x[i] + y[i];
-    }
-}
+use ndkernel_seeds::addarr::{
+    addarr, addarr_into, addarr_naive, addarr_naive_into, addarr_u8, addarr_u8_into,
+};
 
 /// The best of `runs` timings of `f`: the least disturbed by the rest of the machine.
 fn best_of<R>(runs: usize, mut f: impl FnMut() -> R) -> Duration {

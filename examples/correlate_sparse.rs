@@ -1,5 +1,5 @@
 //! Seed 004's `correlate_sparse`, the inner loop of Sauvola thresholding in skan, as a
-//! `#[stencil]` with a footprint known at compile time.
+//! `#[stencil]` whose neighbourhood is set by the box width at each call.
 //!
 //! The post correlates a 4000 x 6000 `f64` image with a `(w + 1) x (w + 1)` kernel
 //! (`w = 301`) that is zero except at its four corners: the box sums of an integral
@@ -11,8 +11,18 @@
 //! indirection through `corner_indices` to see what it costs
 //! (`_correlate_no_indirection`, which is no longer the same computation).
 //!
-//! Here the four taps are the kernel's source: constant offsets, so the macro knows the
-//! footprint, `(0, 0)..=(W, W)`, at compile time and `mode = "valid"` sizes the output.
+//! Here the four taps are the kernel's source (`seeds/src/correlate_sparse.rs`, beside the
+//! post's setup and loops, transcribed):
+//!
+//! ```text
+//! #[stencil(mode = "valid", neighborhood = [(0, w), (0, w)])]
+//! pub fn corner_sum(x: Rel<f64>, w: isize) -> f64 {
+//!     x[[0, 0]] - x[[0, w]] - x[[w, 0]] + x[[w, w]]
+//! }
+//! ```
+//!
+//! The width sets the neighbourhood at each call, so `mode = "valid"` sizes the output and
+//! every read stays inside the planned border.
 //! The sum runs in the post's order (`0 + x·1 + x·(-1) + x·(-1) + x·1`, which equals
 //! `x00 - x0w - xw0 + xww` bit for bit), so results are exactly the loop's. It is checked
 //! against `data/correlate_sparse/` (the post's function run with `w = 31` on a
@@ -29,112 +39,18 @@ use std::time::{Duration, Instant};
 
 use ndarray_npy::read_npy;
 use ndkernel::dispatch::serial;
-use ndkernel::prelude::*;
+use ndkernel::ndarray::Array2;
+use ndkernel_seeds::correlate_sparse::{
+    Sparse, corner_sum, corner_sum_into, correlate_no_indirection, correlate_sparse_naive,
+    correlate_sparse_offsets,
+};
+use ndkernel_seeds::inputs;
 
 /// The post's window: a `(W + 1) x (W + 1)` kernel.
-const W: isize = 301;
+const W: usize = 301;
 
 /// The window of the committed reference data.
-const W_REF: isize = 31;
-
-/// The four corner taps of the post's `(W + 1)`-box kernel, with its signs.
-#[stencil(mode = "valid")]
-fn corner_sum(x: Rel<f64>) -> f64 {
-    x[[0, 0]] - x[[0, W]] - x[[W, 0]] + x[[W, W]]
-}
-
-/// The same kernel with the reference data's window: offsets are `const` items, so each
-/// window size is its own kernel with its own compile-time footprint.
-#[stencil(mode = "valid")]
-fn corner_sum_ref(x: Rel<f64>) -> f64 {
-    x[[0, 0]] - x[[0, W_REF]] - x[[W_REF, 0]] + x[[W_REF, W_REF]]
-}
-
-/// The arrays the post's `correlate_sparse` builds before calling its loop: the raveled
-/// offsets and values of the kernel's nonzeros, and the raveled index of every output
-/// position's top-left corner in the image.
-struct Sparse {
-    offsets: Vec<usize>,
-    values: Vec<f64>,
-    corner_indices: Vec<usize>,
-    result_shape: (usize, usize),
-}
-
-impl Sparse {
-    /// `kern` as the post builds it, then `np.nonzero`, `np.ravel_multi_index` and the
-    /// `meshgrid` of corner indices, for a 2-D image of `shape`.
-    fn new(shape: (usize, usize), w: usize) -> Sparse {
-        const NDIM: i32 = 2;
-        let mut kern = Array2::<f64>::zeros((w + 1, w + 1));
-        for (a, b) in [(0_i32, 0_i32), (0, -1), (-1, 0), (-1, -1)] {
-            let flip = NDIM % 2 != (a + b).rem_euclid(2);
-            let at = |i: i32| if i < 0 { w } else { 0 };
-            kern[[at(a), at(b)]] = if flip { -1.0 } else { 1.0 };
-        }
-        // np.nonzero lists nonzeros in C order.
-        let (offsets, values) = kern
-            .indexed_iter()
-            .filter(|&(_, &v)| v != 0.0)
-            .map(|((r, c), &v)| (r * shape.1 + c, v))
-            .unzip();
-        let result_shape = (shape.0 - w, shape.1 - w);
-        let corner_indices = (0..result_shape.0)
-            .flat_map(|i| (0..result_shape.1).map(move |j| i * shape.1 + j))
-            .collect();
-        Sparse {
-            offsets,
-            values,
-            corner_indices,
-            result_shape,
-        }
-    }
-
-    /// Multiply-adds per call, the post's "elems" for its M elems per second.
-    fn elems(&self) -> usize {
-        self.corner_indices.len() * self.offsets.len()
-    }
-}
-
-/// The post's `_correlate_sparse_offsets`: offsets outer, corners inner. Numba's
-/// `fastmath` may fuse `+= input * val`; with `val = ±1` the product is exact, so fused or
-/// not, every result is the same.
-fn correlate_sparse_offsets(input: &[f64], sparse: &Sparse, output: &mut [f64]) {
-    for (&off, &val) in sparse.offsets.iter().zip(&sparse.values) {
-        for (i, &j) in sparse.corner_indices.iter().enumerate() {
-            output[i] += input[j + off] * val;
-        }
-    }
-}
-
-/// The post's `_correlate_no_indirection`: `input[i + off]` instead of
-/// `input[indices[i] + off]`. It reads the image as if it were as wide as the output, so
-/// its result is wrong; the post times it only to see what the indirection costs.
-#[allow(clippy::needless_range_loop, reason = "the post's loop, as written")]
-fn correlate_no_indirection(input: &[f64], sparse: &Sparse, output: &mut [f64]) {
-    for (&off, &val) in sparse.offsets.iter().zip(&sparse.values) {
-        for i in 0..sparse.corner_indices.len() {
-            output[i] += input[i + off] * val;
-        }
-    }
-}
-
-/// The post's loops start from `np.zeros`.
-fn correlate_sparse(image: &Array2<f64>, w: usize) -> Array2<f64> {
-    let sparse = Sparse::new(image.dim(), w);
-    let mut result = Array2::zeros(sparse.result_shape);
-    let input = image.as_slice().expect("C-contiguous image");
-    correlate_sparse_offsets(input, &sparse, result.as_slice_mut().expect("new array"));
-    result
-}
-
-/// Uniform in `[0, 1)` like `np.random.random`, from the position alone (splitmix64).
-fn pseudo_random(i: usize, j: usize) -> f64 {
-    let mut z = ((i as u64) << 32 | j as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
-}
+const W_REF: usize = 31;
 
 /// The best of `runs` timings of `f`: the least disturbed by the rest of the machine.
 fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
@@ -149,22 +65,25 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    const {
-        assert!(corner_sum::NEIGHBORHOOD.lo[0] == 0 && corner_sum::NEIGHBORHOOD.hi[0] == W);
-        assert!(corner_sum::NEIGHBORHOOD.hi[1] == W && corner_sum_ref::NEIGHBORHOOD.hi[1] == 31);
-    };
-
     // The committed reference: the post's function (Numba, fastmath) with w = 31.
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/correlate_sparse");
     let image: Array2<f64> = read_npy(data.join("image.npy"))?;
     let kernel: Array2<f64> = read_npy(data.join("kernel.npy"))?;
     let expected: Array2<f64> = read_npy(data.join("result.npy"))?;
-    let w = W_REF as usize;
+    let w = W_REF;
     let sparse = Sparse::new(image.dim(), w);
     let kern_nonzeros: Vec<f64> = kernel.iter().copied().filter(|&v| v != 0.0).collect();
     assert_eq!(kern_nonzeros, sparse.values, "kern's signs");
-    assert_eq!(corner_sum_ref(&image)?, expected, "stencil vs Numba");
-    assert_eq!(correlate_sparse(&image, w), expected, "loop vs Numba");
+    assert_eq!(
+        corner_sum(&image, W_REF as isize)?,
+        expected,
+        "stencil vs Numba"
+    );
+    assert_eq!(
+        correlate_sparse_naive(image.view(), w),
+        expected,
+        "loop vs Numba"
+    );
     println!(
         "w = {w}, image {:?} -> {:?}: stencil and the post's loop equal Numba's result exactly",
         image.dim(),
@@ -172,12 +91,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // The post's case: w = 301 on a 4000 x 6000 image.
-    let w = W as usize;
-    let image = Array2::from_shape_fn((4000, 6000), |(i, j)| pseudo_random(i, j));
+    let w = W;
+    let image = inputs::f64s((4000, 6000), 10); // bench/peers/peers.py's input
     let input = image.as_slice().expect("C-contiguous image");
     let sparse = Sparse::new(image.dim(), w);
-    let mut ours = corner_sum(&image)?;
-    let mut theirs = correlate_sparse(&image, w);
+    let mut ours = corner_sum(&image, W as isize)?;
+    let mut theirs = correlate_sparse_naive(image.view(), w);
     assert_eq!(ours, theirs, "stencil vs the post's loop, w = {w}");
     println!(
         "w = {w}, image {:?} -> {:?} ({} corners x {} offsets): stencil equals the loop\n",
@@ -207,14 +126,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         (
             "corner_sum stencil, 1 thread",
             best_of(runs, || {
-                serial(|| corner_sum_into(black_box(&image), black_box(&mut ours)))
+                serial(|| corner_sum_into(black_box(&image), W as isize, black_box(&mut ours)))
                     .expect("same shapes");
             }),
         ),
         (
             "corner_sum stencil, rayon pool",
             best_of(runs, || {
-                corner_sum_into(black_box(&image), black_box(&mut ours)).expect("same shapes");
+                corner_sum_into(black_box(&image), W as isize, black_box(&mut ours))
+                    .expect("same shapes");
             }),
         ),
     ];

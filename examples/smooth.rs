@@ -19,6 +19,11 @@
 //! cargo run --release --example smooth
 //! RAYON_NUM_THREADS=1 cargo run --release --example smooth
 //! ```
+//!
+//! The kernel (`#[stencil] pub fn smooth(x: Rel<i8>) -> i8`: an exact `i16` sum of the nine
+//! reads, floor-divided by 9 with `div_euclid` as Numba's `// 9` does) and the post's loop
+//! nest live in `seeds/src/smooth.rs`, shared with the tour, the benches and the peer
+//! comparison.
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -28,61 +33,12 @@ use std::time::{Duration, Instant};
 
 use ndarray_npy::read_npy;
 use ndkernel::dispatch::serial;
-use ndkernel::ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, Axis, Zip, stack};
-use ndkernel::prelude::*;
-
-/// The post's `_smooth`: the mean of the 3x3 neighbourhood, border 0 (Numba's default).
-///
-/// Numba adds the nine `int8` reads in `int64` and `// 9` is *floor* division, which
-/// rounds towards minus infinity: `-670 // 9 == -75`. Rust's `/` truncates towards zero
-/// (`-670 / 9 == -74`), so it would differ on every negative sum that is not a multiple
-/// of 9. `div_euclid` leaves a non-negative remainder, which for a positive divisor is
-/// exactly floor division. An `i16` sum is already exact (`9 * -128 = -1152`,
-/// `9 * 127 = 1143`) and keeps the arithmetic in narrow lanes; the quotient lies in
-/// `-128..=127`, so the cast back to `i8` never wraps, just as the gufunc's cast to its
-/// `int8` output never does.
-#[stencil]
-fn smooth(x: Rel<i8>) -> i8 {
-    let s = i16::from(x[[-1, -1]])
-        + i16::from(x[[-1, 0]])
-        + i16::from(x[[-1, 1]])
-        + i16::from(x[[0, -1]])
-        + i16::from(x[[0, 0]])
-        + i16::from(x[[0, 1]])
-        + i16::from(x[[1, -1]])
-        + i16::from(x[[1, 0]])
-        + i16::from(x[[1, 1]]);
-    s.div_euclid(9) as i8
-}
-
-/// The post's loop nest, transcribed: `out[i, j] = (x[i - 1, j - 1] + … ) // 9` over the
-/// interior, with the sum in `i64` as Numba types it. NumPy's `empty_like` would leave the
-/// border undefined; it is 0 here, as the stencil's is.
-#[allow(clippy::needless_range_loop, reason = "the post's loop, as written")]
-fn smooth_naive(x: ArrayView2<i8>, mut out: ArrayViewMut2<i8>) {
-    let (n, m) = x.dim();
-    out.fill(0);
-    for i in 1..n.saturating_sub(1) {
-        for j in 1..m.saturating_sub(1) {
-            let s = i64::from(x[[i - 1, j - 1]])
-                + i64::from(x[[i - 1, j]])
-                + i64::from(x[[i - 1, j + 1]])
-                + i64::from(x[[i, j - 1]])
-                + i64::from(x[[i, j]])
-                + i64::from(x[[i, j + 1]])
-                + i64::from(x[[i + 1, j - 1]])
-                + i64::from(x[[i + 1, j]])
-                + i64::from(x[[i + 1, j + 1]]);
-            out[[i, j]] = s.div_euclid(9) as i8;
-        }
-    }
-}
+use ndkernel::ndarray::{Array2, Array3, ArrayView2, Axis, Zip, stack};
+use ndkernel_seeds::smooth::{naive as smooth_naive, per_plane, smooth, smooth_into};
 
 /// The naive loop over every image of a stack, as the gufunc loops over axis 0.
 fn smooth_naive_stack(x: &Array3<i8>, out: &mut Array3<i8>) {
-    for (x, out) in x.outer_iter().zip(out.outer_iter_mut()) {
-        smooth_naive(x, out);
-    }
+    per_plane(smooth_naive, x.view(), out.view_mut());
 }
 
 /// An image and its file stem.

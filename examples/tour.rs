@@ -1,19 +1,25 @@
-//! The main job: the seeds' workloads on the data shipped in `data/`, each checked against
-//! its reference and timed against the naive Rust loop.
+//! The main job: every seed workload, checked against its reference data and timed against
+//! the naive Rust transcription of the post's code.
 //!
 //! ```text
 //! cargo run --release --example tour
 //! RUSTFLAGS="-C target-cpu=native" cargo run --release --example tour
 //! ```
 //!
-//! Workloads still to join (see README.md): the skeleton pixel graph and the 1e8 softmax.
+//! Each workload is written once, in the `ndkernel-seeds` crate (`seeds/src/<workload>.rs`:
+//! the ndkernel kernel beside the naive loop); this file only checks and times them. The
+//! checks use the committed reference outputs in `data/` (Numba's, SciPy's, skan's); the
+//! timings use `bench/peers/peers.py`'s generated inputs (`ndkernel_seeds::inputs`) where the
+//! data is too small to time. Both sides allocate their results, as the posts' functions do.
+//! The table's `check` is `ok` only when the kernel equals its reference (and the naive loop
+//! on the timed input); any failure makes the tour exit with status 1.
 
 use std::hint::black_box;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ndarray_npy::read_npy;
 use ndkernel::prelude::*;
+use ndkernel_seeds::data::load;
+use ndkernel_seeds::{addarr, correlate_sparse, inputs, skeleton, smooth, softmax, window_search};
 
 /// One row of the tour's table.
 struct Outcome {
@@ -36,13 +42,6 @@ fn best_of<R>(runs: usize, mut f: impl FnMut() -> R) -> Duration {
         .unwrap_or_default()
 }
 
-fn load<T: ndarray_npy::ReadableElement, D: Dimension>(name: &str) -> Array<T, D> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join(name);
-    read_npy(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-}
-
 fn same<T: PartialEq, D: Dimension>(got: &Array<T, D>, want: &Array<T, D>) -> Result<(), String> {
     if got == want {
         Ok(())
@@ -51,28 +50,14 @@ fn same<T: PartialEq, D: Dimension>(got: &Array<T, D>, want: &Array<T, D>) -> Re
     }
 }
 
-// --- seed 000: addarr -------------------------------------------------------------------
-
-/// `result[i] = x[i] + y[i]`.
-#[vectorize]
-fn addarr(x: f64, y: f64) -> f64 {
-    x + y
-}
-
-/// The same on bytes: lanes wrap on overflow, as a release build's scalar `+` does.
-#[vectorize]
-fn addarr_u8(x: u8, y: u8) -> u8 {
-    x + y
-}
-
-/// The post's loop, transcribed.
-fn addarr_naive<T: Copy + Default + std::ops::Add<Output = T>>(x: &[T], y: &[T]) -> Vec<T> {
-    let mut result = vec![T::default(); x.len()];
-    for i in 0..x.len() {
-        result[i] = x[i] + y[i];
+/// Keeps the first failure of several checks, naming the case that failed.
+fn first_failure(check: &mut Result<(), String>, case: &str, outcome: Result<(), String>) {
+    if let (Ok(()), Err(why)) = (&*check, outcome) {
+        *check = Err(format!("{case}: {why}"));
     }
-    result
 }
+
+// --- seed 000: addarr -------------------------------------------------------------------
 
 fn addarr_outcome<T>(
     workload: &'static str,
@@ -84,81 +69,80 @@ where
     T: Copy + Default + PartialEq + std::ops::Add<Output = T>,
 {
     let (xs, ys) = (x.as_slice().unwrap(), y.as_slice().unwrap());
-    let expected = Array1::from(addarr_naive(xs, ys));
+    let expected = Array1::from(addarr::addarr_naive(xs, ys));
     let got = kernel(x, y).expect("operands share one shape");
     Outcome {
         workload,
         size: format!("{}", x.len()),
         ours: best_of(10, || kernel(x, y)),
-        naive: best_of(10, || addarr_naive(xs, ys)),
+        naive: best_of(10, || addarr::addarr_naive(xs, ys)),
         check: same(&got, &expected),
     }
 }
 
 // --- seed 002: smooth -------------------------------------------------------------------
 
-/// The 3x3 mean of seed 002. Numba sums int8 in int64 and floor-divides (`//`); Rust's `/`
-/// truncates towards zero, so the floor is spelled `div_euclid` (9 > 0: the same thing).
-#[stencil]
-fn smooth(x: Rel<i8>) -> i8 {
-    let s = i16::from(x[[-1, -1]])
-        + i16::from(x[[-1, 0]])
-        + i16::from(x[[-1, 1]])
-        + i16::from(x[[0, -1]])
-        + i16::from(x[[0, 0]])
-        + i16::from(x[[0, 1]])
-        + i16::from(x[[1, -1]])
-        + i16::from(x[[1, 0]])
-        + i16::from(x[[1, 1]]);
-    s.div_euclid(9) as i8
-}
-
-/// The post's loop nest, over every plane of a stack.
+/// The post's loop nest over every plane, allocating its output as the stencil does.
 fn smooth_naive(x: &Array3<i8>) -> Array3<i8> {
     let mut out = Array3::zeros(x.raw_dim());
-    let (planes, n, m) = x.dim();
-    for p in 0..planes {
-        for i in 1..n.saturating_sub(1) {
-            for j in 1..m.saturating_sub(1) {
-                let mut s = 0i16;
-                for di in 0..3 {
-                    for dj in 0..3 {
-                        s += i16::from(x[[p, i + di - 1, j + dj - 1]]);
-                    }
-                }
-                out[[p, i, j]] = s.div_euclid(9) as i8;
-            }
-        }
-    }
+    smooth::per_plane(smooth::naive, x.view(), out.view_mut());
     out
 }
 
-fn smooth_outcome() -> Outcome {
-    // Every shipped image against Numba's output, then a stack for the timing.
+const IMAGES: [&str; 5] = ["camera", "coins", "moon", "page", "text"];
+
+/// Every shipped image against Numba's output; timed as the five calls.
+fn smooth_images_outcome() -> Outcome {
     let mut check = Ok(());
-    for name in ["camera", "coins", "moon", "page", "text"] {
+    let mut images = Vec::new();
+    for name in IMAGES {
         let image: Array2<i8> = load(&format!("smooth/{name}.i8.npy"));
         let want: Array2<i8> = load(&format!("smooth/{name}.smooth.npy"));
-        if let Err(why) = same(&smooth(&image).expect("2-D input"), &want) {
-            check = Err(format!("{name}: {why}"));
-        }
-    }
-    let stack: Array3<i8> = load("smooth/stack.i8.npy");
-    let want: Array3<i8> = load("smooth/stack.smooth.npy");
-    if let Err(why) = same(&smooth(&stack).expect("3-D input"), &want) {
-        check = Err(format!("stack: {why}"));
-    }
-    let camera: Array2<i8> = load("smooth/camera.i8.npy");
-    let big = Array3::from_shape_fn((16, 512, 512), |(p, i, j)| {
-        camera[[i, j]].wrapping_add(p as i8)
-    });
-    if check.is_ok() {
-        check = same(&smooth(&big).expect("3-D input"), &smooth_naive(&big));
+        first_failure(
+            &mut check,
+            name,
+            same(&smooth::smooth(&image).expect("2-D input"), &want),
+        );
+        let as_stack = image.insert_axis(Axis(0));
+        first_failure(
+            &mut check,
+            &format!("{name} (naive)"),
+            same(&smooth_naive(&as_stack), &want.insert_axis(Axis(0))),
+        );
+        images.push(as_stack);
     }
     Outcome {
+        workload: "smooth int8 images",
+        size: format!("{} PNGs", images.len()),
+        ours: best_of(10, || {
+            images
+                .iter()
+                .map(|x| smooth::smooth(x).expect("3-D input"))
+                .collect::<Vec<_>>()
+        }),
+        naive: best_of(5, || images.iter().map(smooth_naive).collect::<Vec<_>>()),
+        check,
+    }
+}
+
+/// The committed stack against Numba's output; timed on the peers' full-size stack.
+fn smooth_stack_outcome() -> Outcome {
+    let stack: Array3<i8> = load("smooth/stack.i8.npy");
+    let want: Array3<i8> = load("smooth/stack.smooth.npy");
+    let mut check = same(&smooth::smooth(&stack).expect("3-D input"), &want);
+    let big: Array3<i8> = inputs::i8s((64, 1000, 1000), 6);
+    first_failure(
+        &mut check,
+        "64x1000x1000 vs the loop",
+        same(
+            &smooth::smooth(&big).expect("3-D input"),
+            &smooth_naive(&big),
+        ),
+    );
+    Outcome {
         workload: "smooth int8 stack",
-        size: "16x512x512".into(),
-        ours: best_of(5, || smooth(&big)),
+        size: "64x1000x1000".into(),
+        ours: best_of(5, || smooth::smooth(&big)),
         naive: best_of(3, || smooth_naive(&big)),
         check,
     }
@@ -166,103 +150,232 @@ fn smooth_outcome() -> Outcome {
 
 // --- seed 001: softmax ------------------------------------------------------------------
 
-/// Numerically stable softmax of one row.
-#[guvectorize("(n)->(n)")]
-fn softmax(x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
-    let max = x.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
-    let mut total = 0.0;
-    for (o, &v) in out.iter_mut().zip(&x) {
-        *o = (v - max).exp();
-        total += *o;
+/// Every element within `rel` of SciPy's result, relatively.
+fn within<D: Dimension>(got: &Array<f64, D>, want: &Array<f64, D>, rel: f64) -> Result<(), String> {
+    if got.shape() != want.shape() {
+        return Err(format!(
+            "shape {:?}, expected {:?}",
+            got.shape(),
+            want.shape()
+        ));
     }
-    out.mapv_inplace(|v| v / total);
-}
-
-fn softmax_naive(x: &Array2<f64>) -> Array2<f64> {
-    let mut out = Array2::zeros(x.raw_dim());
-    for (row, mut o) in x.rows().into_iter().zip(out.rows_mut()) {
-        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let total: f64 = row.iter().map(|v| (v - max).exp()).sum();
-        for (o, v) in o.iter_mut().zip(row) {
-            *o = (v - max).exp() / total;
-        }
-    }
-    out
-}
-
-fn softmax_outcome() -> Outcome {
-    let x: Array2<f64> = load("softmax/batch.in.npy");
-    let want: Array2<f64> = load("softmax/batch.out.npy");
-    let got = softmax(&x).expect("2-D input");
     let worst = got
         .iter()
-        .zip(&want)
+        .zip(want)
         .map(|(g, w)| ((g - w) / w).abs())
         .fold(0.0, f64::max);
-    let big = Array2::from_shape_fn((1000, 10_000), |(i, j)| {
-        ((i * 7919 + j * 104_729) % 1000) as f64 * 0.01
-    });
+    if worst <= rel {
+        Ok(())
+    } else {
+        Err(format!("relative error {worst:e} against SciPy"))
+    }
+}
+
+/// SciPy's `vec.out.npy` within 1e-12; timed on `10 * gen_f64(1e7, 8)` (seed 001's
+/// `uniform(0, 10)`, at a tenth of the post's 1e8 to keep the tour short).
+fn softmax_vec_outcome() -> Outcome {
+    let x: Array1<f64> = load("softmax/vec.in.npy");
+    let want: Array1<f64> = load("softmax/vec.out.npy");
+    let mut check = within(&softmax::softmax(x.view()), &want, 1e-12);
+    first_failure(
+        &mut check,
+        "naive",
+        within(
+            &Array1::from(softmax::softmax_naive(x.as_slice().unwrap())),
+            &want,
+            1e-12,
+        ),
+    );
+    let z = inputs::f64s(10_000_000, 8) * 10.0;
+    let zs = z.as_slice().unwrap();
+    first_failure(
+        &mut check,
+        "1e7 vs the loop",
+        within(
+            &softmax::softmax(z.view()),
+            &Array1::from(softmax::softmax_naive(zs)),
+            1e-12,
+        ),
+    );
+    Outcome {
+        workload: "softmax vector f64",
+        size: format!("{}", z.len()),
+        ours: best_of(5, || softmax::softmax(z.view())),
+        naive: best_of(3, || softmax::softmax_naive(zs)),
+        check,
+    }
+}
+
+/// SciPy's `batch.out.npy` (rows that overflow without the max shift included) within
+/// 1e-12; timed on `10 * gen_f64((1000, 10000), 9)`.
+fn softmax_rows_outcome() -> Outcome {
+    let x: Array2<f64> = load("softmax/batch.in.npy");
+    let want: Array2<f64> = load("softmax/batch.out.npy");
+    let rows = |x: &Array2<f64>| -> Array2<f64> {
+        softmax::softmax_rows(x)
+            .expect("2-D input")
+            .into_dimensionality()
+            .expect("the input's rank")
+    };
+    let mut check = within(&rows(&x), &want, 1e-12);
+    first_failure(
+        &mut check,
+        "naive",
+        within(&softmax::softmax_rows_naive(x.view()), &want, 1e-12),
+    );
+    let z = inputs::f64s((1000, 10_000), 9) * 10.0;
+    first_failure(
+        &mut check,
+        "1000x10000 vs the loop",
+        within(&rows(&z), &softmax::softmax_rows_naive(z.view()), 1e-12),
+    );
     Outcome {
         workload: "softmax rows f64",
         size: "1000x10000".into(),
-        ours: best_of(5, || softmax(&big)),
-        naive: best_of(3, || softmax_naive(&big)),
-        check: if worst <= 1e-12 {
-            Ok(())
-        } else {
-            Err(format!("relative error {worst:e} against SciPy"))
-        },
+        ours: best_of(5, || softmax::softmax_rows(&z)),
+        naive: best_of(3, || softmax::softmax_rows_naive(z.view())),
+        check,
     }
 }
 
 // --- seed 004: correlate_sparse ---------------------------------------------------------
 
-/// The box width of the shipped reference.
-const W: isize = 31;
-
-/// The four corner taps of seed 004's kernel, over the valid region.
-#[stencil(mode = "valid")]
-fn corners(x: Rel<f64>) -> f64 {
-    x[[0, 0]] - x[[0, W]] - x[[W, 0]] + x[[W, W]]
-}
-
-/// The post's `_correlate_sparse_offsets` loop order: one pass per tap.
-fn corners_naive(x: &Array2<f64>) -> Array2<f64> {
-    let w = W as usize;
-    let (n, m) = x.dim();
-    let mut out = Array2::zeros((n - w, m - w));
-    for (di, dj, sign) in [(0, 0, 1.0), (0, w, -1.0), (w, 0, -1.0), (w, w, 1.0)] {
-        for i in 0..n - w {
-            for j in 0..m - w {
-                out[[i, j]] += x[[i + di, j + dj]] * sign;
-            }
-        }
-    }
-    out
-}
-
-fn corners_outcome() -> Outcome {
+/// The committed reference (`w = 31`, Numba's result) exactly; timed at the post's size,
+/// `w = 301` on 4000x6000, against the post's faster (offsets-outer) loop.
+fn correlate_outcome() -> Outcome {
     let x: Array2<f64> = load("correlate_sparse/image.npy");
     let want: Array2<f64> = load("correlate_sparse/result.npy");
-    let got = corners(&x).expect("2-D input");
-    let worst = got
-        .iter()
-        .zip(&want)
-        .map(|(g, w)| (g - w).abs())
-        .fold(0.0, f64::max);
-    let big = Array2::from_shape_fn((2000, 3000), |(i, j)| {
-        ((i * 31 + j * 17) % 101) as f64 / 101.0
-    });
+    let mut check = same(
+        &correlate_sparse::corner_sum(&x, 31).expect("2-D input"),
+        &want,
+    );
+    first_failure(
+        &mut check,
+        "w = 31 (naive)",
+        same(
+            &correlate_sparse::correlate_sparse_naive(x.view(), 31),
+            &want,
+        ),
+    );
+    let (w, big) = (301, inputs::f64s((4000, 6000), 10));
+    let ours = || correlate_sparse::corner_sum(&big, w as isize).expect("2-D input");
+    let naive = || correlate_sparse::correlate_sparse_naive(big.view(), w);
+    first_failure(&mut check, "w = 301 vs the loop", same(&ours(), &naive()));
     Outcome {
         workload: "correlate_sparse f64",
-        size: "2000x3000".into(),
-        ours: best_of(5, || corners(&big)),
-        naive: best_of(3, || corners_naive(&big)),
-        check: if worst <= 1e-12 {
-            Ok(())
-        } else {
-            Err(format!("off by {worst:e}"))
-        },
+        size: format!("4000x6000 w{w}"),
+        ours: best_of(5, ours),
+        naive: best_of(3, naive),
+        check,
+    }
+}
+
+// --- seed 003: window search ------------------------------------------------------------
+
+/// The committed maps: every best window and score as the post's code found them; timed
+/// on the peers' full-size batch (`gen_f64((8, 512, 18, 16), 11)`), integral images
+/// included on both sides.
+fn window_outcome() -> Outcome {
+    let maps: Array4<f64> = load("window_search/maps.npy");
+    let query: Array1<f64> = load("window_search/query.npy");
+    let ratio = load::<f64, Ix1>("window_search/query_ratio.npy")[0];
+    let best_score: Array1<f64> = load("window_search/best_score.npy");
+    let best_position: Array2<i64> = load("window_search/best_position.npy");
+    let (scores, positions) = window_search::gufunc_batch(&maps, &query, ratio).expect("a batch");
+    let mut check = Ok(());
+    for (i, want) in best_score.iter().enumerate() {
+        let position: Vec<i64> = positions.index_axis(Axis(0), i).iter().copied().collect();
+        if (scores[[i]] - want).abs() > 1e-12 * want.abs()
+            || position != best_position.row(i).to_vec()
+        {
+            let why = format!("{} at {position:?}", scores[[i]]);
+            first_failure(&mut check, &format!("map {i}"), Err(why));
+        }
+    }
+
+    let big = inputs::f64s((8, 512, 18, 16), 11);
+    let first = window_search::make_integral_image_naive(big.index_axis(Axis(0), 0));
+    let query = window_search::get_feature_from_integral_image(&first, 2, 3, 10, 9);
+    let ratio = 8.0 / 6.0;
+    let ours = || window_search::gufunc_batch(&big, &query, ratio).expect("a batch");
+    let naive = || window_search::naive_batch(&big, &query, ratio);
+    let (scores, positions) = ours();
+    for (i, (score, position)) in naive().into_iter().enumerate() {
+        let got: Vec<i64> = positions.index_axis(Axis(0), i).iter().copied().collect();
+        if scores[[i]].to_bits() != score.to_bits() || got != position {
+            first_failure(
+                &mut check,
+                &format!("big map {i}"),
+                Err("differs from the loop".into()),
+            );
+        }
+    }
+    Outcome {
+        workload: "window search f64",
+        size: "8x512x18x16".into(),
+        ours: best_of(5, ours),
+        naive: best_of(3, naive),
+        check,
+    }
+}
+
+// --- seed 000 (part 2): skeleton pixel graph --------------------------------------------
+
+const SKELETONS: [&str; 6] = [
+    "seed000_tiny",
+    "horse",
+    "coins",
+    "camera",
+    "retina",
+    "blobs3d",
+];
+
+/// Whether `graph` is skan's, as committed in `data/skeletons/<name>.graph.*`.
+fn equals_skan(name: &str, graph: &skeleton::PixelGraph) -> Result<(), String> {
+    let file = |part: &str| format!("skeletons/{name}.graph.{part}.npy");
+    let indptr: Array1<i32> = load(&file("indptr"));
+    let indices: Array1<i32> = load(&file("indices"));
+    let data: Array1<f64> = load(&file("data"));
+    let nodes: Array1<i64> = load(&file("nodes"));
+    let differs = [
+        ("indptr", graph.indptr != indptr.to_vec()),
+        ("indices", graph.indices != indices.to_vec()),
+        ("data", graph.data != data.to_vec()),
+        ("nodes", graph.nodes != nodes.to_vec()),
+    ];
+    match differs.iter().find(|(_, differs)| *differs) {
+        Some((part, _)) => Err(format!("{part} differs from skan's")),
+        None => Ok(()),
+    }
+}
+
+/// Every shipped skeleton against skan's CSR; timed on the retina skeleton tiled to
+/// 4000x4000, as `peers.py` times skan.
+fn skeleton_outcome() -> Outcome {
+    let mut check = Ok(());
+    for name in SKELETONS {
+        let skel = inputs::skeleton(name);
+        let graph = skeleton::pixel_graph(skel.view()).expect("a skeleton of rank 1 to 3");
+        first_failure(&mut check, name, equals_skan(name, &graph));
+        let naive = skeleton::pixel_graph_naive(skel.view());
+        first_failure(
+            &mut check,
+            &format!("{name} (naive)"),
+            equals_skan(name, &naive),
+        );
+    }
+    let big = inputs::tiled_skeleton(4000, 4000);
+    let ours = || skeleton::pixel_graph(big.view()).expect("2-D skeleton");
+    let naive = || skeleton::pixel_graph_naive(big.view());
+    if ours() != naive() {
+        first_failure(&mut check, "4000x4000", Err("differs from the loop".into()));
+    }
+    Outcome {
+        workload: "skeleton graph",
+        size: "4000x4000".into(),
+        ours: best_of(5, ours),
+        naive: best_of(3, naive),
+        check,
     }
 }
 
@@ -271,23 +384,27 @@ fn main() {
     let outcomes = vec![
         addarr_outcome(
             "addarr f64",
-            &Array1::from_shape_fn(n, |i| (i % 1000) as f64 * 0.5),
-            &Array1::from_shape_fn(n, |i| (i % 777) as f64),
-            |x, y| addarr(x, y),
+            &inputs::f64s(n, 1),
+            &inputs::f64s(n, 2),
+            |x, y| addarr::addarr(x, y),
         ),
         addarr_outcome(
             "addarr u8",
-            &Array1::from_shape_fn(n, |i| (i % 128) as u8),
-            &Array1::from_shape_fn(n, |i| (i % 97) as u8),
-            |x, y| addarr_u8(x, y),
+            &inputs::u7s(n, 3),
+            &inputs::u7s(n, 4),
+            |x, y| addarr::addarr_u8(x, y),
         ),
-        smooth_outcome(),
-        softmax_outcome(),
-        corners_outcome(),
+        smooth_images_outcome(),
+        smooth_stack_outcome(),
+        softmax_vec_outcome(),
+        softmax_rows_outcome(),
+        correlate_outcome(),
+        window_outcome(),
+        skeleton_outcome(),
     ];
 
     println!(
-        "{:<22} {:>12} {:>12} {:>12} {:>9}  check",
+        "{:<22} {:>16} {:>12} {:>12} {:>9}  check",
         "workload", "size", "ndkernel", "naive", "speed-up"
     );
     let mut failed = false;
@@ -301,13 +418,13 @@ fn main() {
             }
         };
         println!(
-            "{:<22} {:>12} {:>12.3?} {:>12.3?} {:>8.2}x  {check}",
+            "{:<22} {:>16} {:>12.3?} {:>12.3?} {:>8.2}x  {check}",
             o.workload, o.size, o.ours, o.naive, speedup
         );
     }
     println!(
         "\n{} threads (set RAYON_NUM_THREADS to change)",
-        ndkernel::__private::rayon::current_num_threads()
+        rayon::current_num_threads()
     );
     if failed {
         std::process::exit(1);

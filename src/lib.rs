@@ -152,7 +152,7 @@ pub use kernel_macros::vectorize;
 /// | item | what it does |
 /// |---|---|
 /// | `name(inputs…) -> Result<ArrayD<T>, KernelError>` | binds core dimensions, broadcasts loop dimensions, allocates the outputs (zeroed: an element the kernel forgets is 0, never uninitialised) and runs the kernel once per loop index in parallel; several outputs come back as a tuple |
-/// | `name_into(inputs…, &mut out…) -> Result<(), KernelError>` | the same into existing outputs of exactly the loop shape followed by their core shapes (output-only dimensions take their size from these) |
+/// | `name_into(inputs…, &mut out…) -> Result<(), KernelError>` | the same into existing outputs of exactly the loop shape followed by their core shapes (output-only dimensions take their size from these); the kernel sees each output's current values, so it may update them in place |
 /// | `name_core(…)` | the function as written |
 /// | `mod name { INPUTS, OUTPUTS, SIGNATURE, DIMS, signature() }` | metadata |
 ///

@@ -3,6 +3,12 @@
 //! input's reads, each input pads `constant` axes with `cval` of its own type, and the
 //! inputs must share one shape.
 
+#![allow(
+    clippy::float_cmp,
+    clippy::many_single_char_names,
+    reason = "exact values are the point; `a`, `b`, `c` are the kernel's own names"
+)]
+
 use ndarray::{Array2, Array3, ArrayD, ArrayViewD, IxDyn, ShapeBuilder, s};
 use ndkernel::dispatch;
 use ndkernel::prelude::*;
@@ -79,12 +85,12 @@ fn the_neighbourhood_is_the_union_of_every_inputs_reads() {
         }
     );
     // Skip: the border is two rows at the top, one at the bottom, one column each side.
-    let out = diffusion_skip(&grid(&[6, 5], 1), 1.0, &grid(&[6, 5], 2)).unwrap();
+    let out = diffusion_skip(grid(&[6, 5], 1), 1.0, grid(&[6, 5], 2)).unwrap();
     assert!(out.slice(s![..2, ..]).iter().all(|&v| v == 0.5));
     assert!(out.slice(s![5, ..]).iter().all(|&v| v == 0.5));
     assert!(out.slice(s![2..5, 1..4]).iter().all(|&v| v != 0.5));
     assert_eq!(
-        diffusion_valid(&grid(&[6, 5], 1), 1.0, &grid(&[6, 5], 2))
+        diffusion_valid(grid(&[6, 5], 1), 1.0, grid(&[6, 5], 2))
             .unwrap()
             .shape(),
         [3, 3]
@@ -239,7 +245,7 @@ fn parallel_results_equal_serial_ones() {
 #[test]
 fn inputs_of_different_shapes_are_refused() {
     let u = Array2::<f64>::zeros((5, 6));
-    let error = diffusion_wrap(&u, 1.0, &Array2::<f64>::zeros((5, 7))).unwrap_err();
+    let error = diffusion_wrap(&u, 1.0, Array2::<f64>::zeros((5, 7))).unwrap_err();
     assert!(
         matches!(error, KernelError::StencilShapes { axis: 1, .. }),
         "{error:?}"
@@ -256,14 +262,14 @@ fn inputs_of_different_shapes_are_refused() {
         "stencil inputs must share one shape: input 2 (`c`) has size 5 on axis 0 where input 0 \
          (`u`) has size 2 (shapes (5, 6) and (2, 5, 6))"
     );
-    let error = diffusion_wrap(&u, 1.0, &Array3::<f64>::zeros((5, 6, 1))).unwrap_err();
+    let error = diffusion_wrap(&u, 1.0, Array3::<f64>::zeros((5, 6, 1))).unwrap_err();
     assert_eq!(
         error.to_string(),
         "stencil inputs must share one shape: input 2 (`c`) has 3 axes where input 0 (`u`) has \
          2 (shapes (5, 6, 1) and (5, 6))"
     );
     // Too few axes is reported for the input that has them.
-    let error = diffusion_wrap(&u, 1.0, &ndarray::Array1::<f64>::zeros(6)).unwrap_err();
+    let error = diffusion_wrap(&u, 1.0, ndarray::Array1::<f64>::zeros(6)).unwrap_err();
     assert_eq!(
         error.to_string(),
         "input 2 (`c`) has 1 axis but the stencil reads 2 (its last 2; any leading axes are a \

@@ -5,7 +5,11 @@
 //! comparison (`examples/peers_rust.rs`) and the tests all call these functions, so each
 //! workload is written once.
 
+pub mod addarr;
+pub mod correlate_sparse;
 pub mod data;
 pub mod inputs;
 pub mod skeleton;
+pub mod smooth;
 pub mod softmax;
+pub mod window_search;

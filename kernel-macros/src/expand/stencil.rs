@@ -543,6 +543,18 @@ fn expand(
             },
         )
     };
+    // The kernel value carries a dynamic footprint; a static one is the module's constant,
+    // which the row loops see as such.
+    let (footprint_field, footprint_init, footprint_value, into_footprint) = if dynamic {
+        (
+            quote!(__kernel_footprint: #private::stencil::Footprint<#rank>,),
+            quote!(__kernel_footprint,),
+            quote!(self.__kernel_footprint),
+            footprint_local.clone(),
+        )
+    } else {
+        (quote!(), quote!(), quote!(#name::NEIGHBORHOOD), quote!())
+    };
     let mode_idents = modes.iter().map(|m| format_ident!("{m}"));
     let modes_tokens = quote!([#(#private::boundary::Boundary::#mode_idents),*]);
     let constant = modes.contains(&"Constant");
@@ -598,6 +610,14 @@ fn expand(
         .flat_map(|expr| mentioned(quote!(#expr)))
         .filter_map(|ident| kernel.params.iter().map(|p| p.ident).find(|p| **p == ident))
         .collect();
+    let core_body = if reach_params.is_empty() {
+        quote!(#body)
+    } else {
+        quote!({
+            #(let _ = &#reach_params;)*
+            #body
+        })
+    };
     let rel_list = rel_names
         .iter()
         .map(|n| format!("`{n}`"))
@@ -630,10 +650,7 @@ fn expand(
         where
             #(#user_predicates,)*
             #(#reader_types: #private::stencil::Reader<#rel_elems, #rank>,)*
-        {
-            #(let _ = &#reach_params;)*
-            #body
-        }
+        #core_body
 
         #(#docs)*
         #[doc = #array_doc]
@@ -682,6 +699,7 @@ fn expand(
         {
             struct __Kernel<'__kernel, #(#user_params,)*> {
                 #(#other_names: #field_types,)*
+                #footprint_field
                 __kernel_marker: ::core::marker::PhantomData<(
                     &'__kernel (), #(&#user_lifetimes (),)* #(fn() -> #user_type_params,)*
                 )>,
@@ -696,6 +714,10 @@ fn expand(
             {
                 type Out = #out_ty;
                 #[inline(always)]
+                fn footprint(&self) -> #private::stencil::Footprint<#rank> {
+                    #footprint_value
+                }
+                #[inline(always)]
                 fn eval<__KernelP: #private::stencil::Place<#rank>>(
                     &self,
                     __kernel_row: &<#sources_type as #private::stencil::Sources<#rank>>::Row,
@@ -705,15 +727,14 @@ fn expand(
                 }
             }
             #(let #rel_names = #private::operand::AsOperand::as_operand(&#rel_names);)*
-            #footprint_local
+            #into_footprint
             #(let #pads: #rel_elems = #pad_values;)*
             let __kernel_cval: #out_ty = #cval;
             let __kernel_sources = (#(#private::stencil::Source::new(#rel_names.view(), &#pads, #operands),)*);
-            let __kernel = __Kernel::<#(#turbofish_args,)*> { #(#other_names,)* __kernel_marker: ::core::marker::PhantomData };
+            let __kernel = __Kernel::<#(#turbofish_args,)*> { #(#other_names,)* #footprint_init __kernel_marker: ::core::marker::PhantomData };
             #private::stencil::run(
                 &__kernel_sources,
                 out.view_mut(),
-                &__kernel_footprint,
                 #name::MODES,
                 __kernel_cval,
                 #schedule,

@@ -38,6 +38,9 @@ use readers::sealed::Token;
 pub trait Kernel<S: Sources<N>, const N: usize>: Sync {
     /// The output element type.
     type Out;
+    /// The offsets the kernel reads. A constant for kernels whose offsets the macro saw:
+    /// inlined into the row loop, it lets the compiler drop every read's check.
+    fn footprint(&self) -> Footprint<N>;
     /// Evaluates the kernel at `place`, reading each input through its share of `row`.
     fn eval<P: Place<N>>(&self, row: &S::Row, place: P) -> Self::Out;
 }
@@ -89,7 +92,8 @@ pub fn output_shape<const N: usize>(
     Ok(out)
 }
 
-/// Runs `kernel` at every position of `out`, reading `sources`.
+/// Runs `kernel` at every position of `out`, reading `sources` within the kernel's
+/// [`footprint`](Kernel::footprint).
 ///
 /// The last `N` axes are the stencil's, leading axes are loop axes shared by the inputs
 /// and the output. `skip` axes leave `cval` at the border.
@@ -101,7 +105,6 @@ pub fn output_shape<const N: usize>(
 pub fn run<S, O, E, K, const N: usize>(
     sources: &S,
     mut out: ArrayViewMut<'_, O, E>,
-    footprint: &Footprint<N>,
     modes: [Boundary; N],
     cval: O,
     schedule: Schedule,
@@ -113,6 +116,7 @@ where
     E: Dimension,
     K: Kernel<S, N, Out = O>,
 {
+    let footprint = &kernel.footprint();
     let expected = sources.output_shape(footprint, &modes)?;
     crate::operand::check_shape(Operand::output(0).named("out"), &expected, out.shape())?;
     if out.is_empty() {
@@ -248,7 +252,15 @@ fn interior_row_body<S, O, K, const N: usize, const UNIT: bool>(
     S: Sources<N>,
     K: Kernel<S, N, Out = O>,
 {
+    // Each read is checked against the kernel's own footprint, which is a constant for
+    // literal offsets, so the checks fold away; it must be the one the border was planned
+    // for.
+    let own = kernel.footprint();
+    assert!(
+        own == *footprint,
+        "a stencil kernel's footprint changed during a call: {footprint:?}, then {own:?}"
+    );
     for (k, o) in out.iter_mut().enumerate() {
-        *o = kernel.eval(&rows, InteriorAt::<N, UNIT> { k, footprint });
+        *o = kernel.eval(&rows, InteriorAt::<N, UNIT> { k, footprint: &own });
     }
 }
