@@ -299,8 +299,8 @@ pub use kernel_macros::guvectorize;
 pub use kernel_macros::stencil;
 
 pub use kernel_runtime::{
-    KernelError, Operand, Role, bind, boundary, broadcast, dispatch, error, lanes, operand, reduce,
-    signature, stencil,
+    KernelError, Operand, Role, alloc, bind, boundary, broadcast, dispatch, error, lanes, operand,
+    reduce, signature, stencil,
 };
 pub use ndarray;
 

@@ -10,10 +10,12 @@
 //! | [`dispatch`] | the parallel driver that runs a kernel over a loop space |
 //! | [`stencil`] | the stencil driver: interior and border readers |
 //! | [`lanes`], [`reduce`], [`operand`] | SIMD rows, reductions and operands for `#[vectorize]` |
+//! | [`alloc`] | the output arrays of allocating kernel calls |
 //! | [`error`] | [`KernelError`], the one error type of every kernel call |
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod alloc;
 pub mod bind;
 pub mod boundary;
 pub mod broadcast;

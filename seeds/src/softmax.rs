@@ -167,7 +167,7 @@ real!(f32, kernels_f32);
 /// assert!((p[2] - 0.5).abs() < 1e-12 && (p.sum() - 1.0).abs() < 1e-15);
 /// ```
 pub fn softmax(x: ArrayView1<'_, f64>) -> Array1<f64> {
-    let mut out = Array1::zeros(x.len());
+    let mut out = ndkernel::alloc::output(ndkernel::ndarray::Ix1(x.len()));
     softmax_lane(x, out.view_mut());
     out
 }

@@ -680,9 +680,8 @@ fn expand(
                 .size_rules(&__kernel_rules)
                 .bind(&[#(#in_names.shape()),*], &[#(#out_none),*])?;
             #(
-                let mut #out_names = #private::ndarray::ArrayD::<#out_elems>::from_elem(
-                    __kernel_binding.outputs()[#out_indices].shape(),
-                    <#out_elems as ::core::default::Default>::default(),
+                let mut #out_names = #private::alloc::output::<#out_elems, _>(
+                    #private::ndarray::IxDyn(__kernel_binding.outputs()[#out_indices].shape()),
                 );
             )*
             #into_name #into_call (#(#in_names,)* #(&mut #out_names),*)?;

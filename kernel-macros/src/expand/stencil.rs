@@ -675,9 +675,8 @@ fn expand(
                 &__kernel_footprint,
                 &#name::MODES,
             )?;
-            let mut __kernel_out = #private::ndarray::Array::from_elem(
+            let mut __kernel_out = #private::alloc::output::<#out_ty, _>(
                 #private::operand::dim_of::<<#first_array as #private::operand::AsOperand<#first_elem>>::Dim>(&__kernel_shape),
-                <#out_ty as ::core::default::Default>::default(),
             );
             #into_name #into_call (#(#all_names,)* &mut __kernel_out)?;
             ::core::result::Result::Ok(__kernel_out)

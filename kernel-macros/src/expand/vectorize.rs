@@ -296,10 +296,7 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
             ])?;
             let __kernel_dim: #dim = #private::operand::dim_of(&__kernel_shape);
             #(
-                let mut #outs = #private::ndarray::Array::<#out_types, #dim>::from_elem(
-                    __kernel_dim.clone(),
-                    <#out_types as ::core::default::Default>::default(),
-                );
+                let mut #outs = #private::alloc::output::<#out_types, #dim>(__kernel_dim.clone());
             )*
             #into_name #into_call (#(#param_names,)* #(&mut #outs),*)?;
             ::core::result::Result::Ok(#returned)
