@@ -29,6 +29,8 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use ndkernel::alloc;
+use ndkernel::ndarray::{Ix1, Ix2};
 use ndkernel::prelude::*;
 use ndkernel_seeds::{addarr, correlate_sparse, inputs, skeleton, smooth, softmax, window_search};
 
@@ -120,7 +122,7 @@ fn flat<T: Clone, D: Dimension>(a: &Array<T, D>) -> Vec<T> {
 fn addarr_f64(b: &mut Bench, shape: &[usize]) -> Check {
     let n = shape[0];
     let (x, y) = (inputs::f64s(n, 1), inputs::f64s(n, 2));
-    let mut out = Array1::zeros(n);
+    let mut out = alloc::output(Ix1(n));
     addarr::addarr_into(&x, &y, &mut out).map_err(|e| e.to_string())?;
     let want = addarr::addarr_naive(x.as_slice().unwrap(), y.as_slice().unwrap());
     equal("addarr_into", out.as_slice().unwrap(), &want)?;
@@ -132,7 +134,7 @@ fn addarr_f64(b: &mut Bench, shape: &[usize]) -> Check {
 fn addarr_u8(b: &mut Bench, shape: &[usize]) -> Check {
     let n = shape[0];
     let (r, s) = (inputs::u7s(n, 3), inputs::u7s(n, 4));
-    let mut out = Array1::zeros(n);
+    let mut out = alloc::output(Ix1(n));
     addarr::addarr_u8_into(&r, &s, &mut out).map_err(|e| e.to_string())?;
     let want = addarr::addarr_naive(r.as_slice().unwrap(), s.as_slice().unwrap());
     equal("addarr_u8_into", out.as_slice().unwrap(), &want)?;
@@ -158,7 +160,7 @@ fn smooth_i8(b: &mut Bench, shape: &[usize], seed: u64) -> Check {
     } else {
         x.into_dyn()
     };
-    let mut out = ArrayD::zeros(x.raw_dim());
+    let mut out = alloc::output(x.raw_dim());
     smooth::smooth_into(&x, &mut out).map_err(|e| e.to_string())?;
     let mut want = Array3::zeros((planes, rows, cols));
     let x3 = x
@@ -174,7 +176,7 @@ fn smooth_i8(b: &mut Bench, shape: &[usize], seed: u64) -> Check {
 
 fn smooth_f32(b: &mut Bench, shape: &[usize]) -> Check {
     let x = inputs::f64s((shape[0], shape[1]), 7).mapv(|v| v as f32);
-    let mut out = Array2::zeros(x.raw_dim());
+    let mut out = alloc::output(x.raw_dim());
     smooth::mean_f32_into(&x, &mut out).map_err(|e| e.to_string())?;
     let mut want = Array2::zeros(x.raw_dim());
     smooth::naive(x.view(), want.view_mut());
@@ -186,7 +188,7 @@ fn smooth_f32(b: &mut Bench, shape: &[usize]) -> Check {
 
 fn softmax_f64_vec(b: &mut Bench, shape: &[usize]) -> Check {
     let z = inputs::f64s(shape[0], 8) * 10.0;
-    let mut out = Array1::zeros(z.len());
+    let mut out = alloc::output(Ix1(z.len()));
     softmax::softmax_into(z.view(), out.view_mut()).map_err(|e| e.to_string())?;
     let want = softmax::softmax_naive(z.as_slice().unwrap());
     close("softmax_into", out.as_slice().unwrap(), &want, 1e-12)?;
@@ -203,7 +205,7 @@ where
     T: softmax::Real + Into<f64>,
 {
     let z = (inputs::f64s((shape[0], shape[1]), 9) * 10.0).mapv(convert);
-    let mut out = Array2::from_elem(z.raw_dim(), convert(0.0));
+    let mut out = alloc::output(z.raw_dim());
     softmax::softmax_rows_into(&z, &mut out).map_err(|e| e.to_string())?;
     let want = softmax::softmax_rows_naive(z.view());
     close("softmax_rows_into", &flat(&out), &flat(&want), rel)?;
@@ -232,7 +234,7 @@ fn skeleton_graph(b: &mut Bench, shape: &[usize]) -> Check {
 fn correlate(b: &mut Bench, shape: &[usize]) -> Check {
     let (rows, cols, w) = (shape[0], shape[1], shape[2]);
     let image = inputs::f64s((rows, cols), 10);
-    let mut out = Array2::zeros((rows - w, cols - w));
+    let mut out = alloc::output(Ix2(rows - w, cols - w));
     correlate_sparse::corner_sum_into(&image, w as isize, &mut out).map_err(|e| e.to_string())?;
     let want = correlate_sparse::correlate_sparse_naive(image.view(), w);
     equal("corner_sum_into", &flat(&out), &flat(&want))?;

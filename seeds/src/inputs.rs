@@ -14,7 +14,7 @@ pub fn splitmix64(seed: u64, k: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn generate<T, Sh: ShapeBuilder>(
+fn generate<T: Clone + Default, Sh: ShapeBuilder>(
     shape: Sh,
     seed: u64,
     convert: impl Fn(u64) -> T,
@@ -22,12 +22,12 @@ fn generate<T, Sh: ShapeBuilder>(
 where
     Sh::Dim: ndkernel::ndarray::Dimension,
 {
-    let shape = shape.into_shape_with_order();
-    let n = shape.size();
-    let flat: Vec<T> = (0..n as u64)
-        .map(|k| convert(splitmix64(seed, k)))
-        .collect();
-    Array::from_shape_vec(shape, flat).expect("one element per index")
+    // Allocated as kernel outputs are (huge pages for big arrays, as NumPy's inputs have).
+    let mut values = ndkernel::alloc::output(shape.into_shape_with_order().raw_dim().clone());
+    for (k, value) in values.iter_mut().enumerate() {
+        *value = convert(splitmix64(seed, k as u64));
+    }
+    values
 }
 
 /// `gen_f64(shape, seed)`: uniform in `[0, 1)` with 53 random bits.

@@ -179,12 +179,13 @@ where
             row[o - start] = border(o);
         }
         if lo < hi {
-            let mut interior = row.slice_mut(ndarray::s![lo - start..hi - start]);
-            match interior.as_slice_mut() {
+            let (from, to) = (lo - start, hi - start);
+            match row.as_slice_mut() {
                 Some(slice) if contiguous => {
-                    interior_row::<S, O, K, N, true>(slice, rows, footprint, kernel);
+                    interior_row::<S, O, K, N, true>(&mut slice[from..to], rows, footprint, kernel);
                 }
                 _ => {
+                    let mut interior = row.slice_mut(ndarray::s![from..to]);
                     for (k, o) in interior.iter_mut().enumerate() {
                         *o = kernel.eval(&rows, InteriorAt::<N, false> { k, footprint });
                     }
