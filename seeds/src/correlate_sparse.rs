@@ -10,7 +10,7 @@
 //! ([`correlate_sparse_offsets`]), then drops the indirection through `corner_indices` to
 //! see what it costs ([`correlate_no_indirection`], no longer the same computation).
 //!
-//! With ndkernel the four taps are the kernel's source, [`corner_sum`]; the box width is a
+//! With ndkernel the four taps are the kernel's source, [`corner_sum`](fn@corner_sum); the box width is a
 //! parameter that also sets the neighbourhood (`neighborhood = [(0, w), (0, w)]`), so one
 //! kernel serves every width and `mode = "valid"` gives the output shape. The sum runs in
 //! the post's order (`0 + x·1 + x·(-1) + x·(-1) + x·1` equals `x00 - x0w - xw0 + xww` bit

@@ -1,16 +1,16 @@
 //! Softmax (seed 001): `out[i] = exp(x[i] - max) / sum_j exp(x[j] - max)`, numerically
 //! stable (the shift by the maximum keeps `exp` from overflowing), on one long vector
-//! ([`softmax`], [`softmax_into`]) and along the last axis of a batch ([`softmax_rows`],
+//! ([`softmax`], [`softmax_into`]) and along the last axis of a batch ([`softmax_rows`](fn@softmax_rows),
 //! [`softmax_rows_into`]), for `f32` and `f64`.
 //!
 //! Everything runs through ndkernel's attributes, and every `exp` is computed once, on
 //! `wide` lanes (`f64x4`, `f32x8`) inside a `#[vectorize]` kernel. Two gufuncs do the work:
 //!
-//! * [`block_exp`] (`"(n)->(n),(),()"`), on one block: its maximum (a `#[vectorize]` max
+//! * [`block_exp`](fn@block_exp) (`"(n)->(n),(),()"`), on one block: its maximum (a `#[vectorize]` max
 //!   reduction), `e = exp(x - max)` (a `#[vectorize]` kernel with the maximum broadcast)
 //!   and the sum of `e` (a `#[vectorize]` sum reduction): three sweeps over data the
 //!   cache holds.
-//! * [`rescale`] (`"()->(n)"`), on one block: `e *= factor`, in place.
+//! * [`rescale`](fn@rescale) (`"()->(n)"`), on one block: `e *= factor`, in place.
 //!
 //! A vector or row of at most [`IN_CACHE`] elements (the rows of a batch) is one block:
 //! `block_exp`, then `rescale` by `1 / sum`. A longer one (seed 001's 1e8 elements,

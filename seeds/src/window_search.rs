@@ -2,14 +2,14 @@
 //! feature maps: find, in each map, the window whose sum-pooled, normalised descriptor is
 //! nearest to a query descriptor; beside the post's code transcribed.
 //!
-//! - [`integral_image`], `"(c,h,w)->(y,x,c)"` with size rules `y = h + 1`, `x = w + 1`: the
+//! - [`integral_image`](fn@integral_image), `"(c,h,w)->(y,x,c)"` with size rules `y = h + 1`, `x = w + 1`: the
 //!   post's `make_integral_image`, except that it writes the result *channel-last*. The
 //!   search reads, for every window, the four corners' values of every channel: in the
 //!   post's `(c, y, x)` layout these are `(h + 1)(w + 1)` elements apart, in `(y, x, c)`
 //!   each corner is one contiguous run of `c` values, so the descriptor's inner loop reads
 //!   four slices side by side. The transpose is paid once per map, while the integral
 //!   image is built, instead of on every one of its ~3000 windows.
-//! - [`search`], `"(y,x,c),(c),()->(),(4)"`: the post's `search_one_integral_image`, with
+//! - [`search`](fn@search), `"(y,x,c),(c),()->(),(4)"`: the post's `search_one_integral_image`, with
 //!   `get_feature_from_integral_image` inlined into a buffer reused across windows. The
 //!   batch of maps is the loop dimension; rayon runs the maps in parallel.
 //!
