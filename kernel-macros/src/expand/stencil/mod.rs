@@ -1,0 +1,96 @@
+//! `#[stencil]`: a rule for one element, reading neighbours by relative index, becomes a
+//! kernel over whole arrays.
+//!
+//! ```text
+//! #[stencil(mode = "reflect")]                 fn laplace_core<R: Reader<f64, 2>>(u: R, k: f64) -> f64
+//! fn laplace(u: Rel<f64>, k: f64) -> f64 {     fn laplace(u, k) -> Result<Array<f64, D>, KernelError>
+//!     k * (u[[-1, 0]] + u[[1, 0]] + ..)        fn laplace_into(u, k, &mut out) -> Result<(), KernelError>
+//! }                                            mod laplace { RANK, NEIGHBORHOOD, MODES }
+//! ```
+//!
+//! The rank is the number of indices in each read; the neighbourhood is the span of the
+//! offsets read (evaluated by the compiler, so `const` offsets work), or the declared
+//! `neighborhood`. `laplace_into` calls `stencil::run`, which evaluates `laplace_core`
+//! with an interior reader (plain loads) or a border reader (boundary modes).
+//!
+//! The attribute is checked in [`checks`] (parameter roles, rank, neighbourhood, modes) and
+//! expanded in [`generate`].
+
+mod checks;
+mod generate;
+
+use std::collections::HashSet;
+
+use proc_macro2::TokenStream;
+
+use super::with_errors;
+use crate::analysis::access::Accesses;
+use crate::args::{Args, Form};
+use crate::ast::KernelFn;
+use crate::ctxt::Ctxt;
+use checks::{Role, modes, neighborhood, rank, role};
+use generate::expand;
+
+pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(error) => return with_errors(&item, &error),
+    };
+    let cx = Ctxt::new();
+    let args = Args::parse(&cx, Form::Stencil, args);
+    let kernel = KernelFn::from_syn(&cx, Form::Stencil, &func);
+    let roles: Vec<Role<'_>> = kernel.params.iter().map(|p| role(&cx, p.ty)).collect();
+    let rel: HashSet<String> = kernel
+        .params
+        .iter()
+        .zip(&roles)
+        .filter(|(_, r)| matches!(r, Role::Relative(_)))
+        .map(|(p, _)| p.ident.to_string())
+        .collect();
+    let relatives = roles
+        .iter()
+        .filter(|r| matches!(r, Role::Relative(_)))
+        .count();
+    if relatives == 0 {
+        cx.error_spanned_by(
+            &func.sig.inputs,
+            "#[stencil] kernels read neighbours of at least one parameter of type `Rel<T>`",
+        );
+    }
+    if kernel.outputs.len() > 1 {
+        cx.error_spanned_by(&func.sig.output, "#[stencil] kernels return one value");
+    }
+    let accesses = Accesses::of(&func.block, &rel);
+    for write in &accesses.writes {
+        cx.error_spanned_by(
+            write,
+            "#[stencil] inputs are read-only: write the result by returning it",
+        );
+    }
+    let declared = args
+        .neighborhood
+        .as_ref()
+        .and_then(|(_, e)| neighborhood(&cx, e));
+    // Without a `Rel` parameter there is nothing to take a rank from: that error suffices.
+    let rank = if relatives == 0 {
+        None
+    } else {
+        rank(&cx, &accesses, declared.as_deref(), &func)
+    };
+    let modes = rank.and_then(|n| modes(&cx, &args, n));
+    if let Err(error) = cx.check() {
+        return with_errors(&item, &error);
+    }
+    let (Some(rank), Some(modes)) = (rank, modes) else {
+        unreachable!("reported above");
+    };
+    expand(
+        &args,
+        &kernel,
+        &roles,
+        &accesses,
+        declared.as_deref(),
+        rank,
+        &modes,
+    )
+}
