@@ -102,7 +102,6 @@ pub fn naive_at<O: Copy>(
 }
 
 /// [`naive_at`] over one input `x`, whose `constant` axes read `pad` outside it.
-#[allow(dead_code, reason = "each test file uses part of the reference")]
 pub fn naive<T: Copy, O: Copy>(
     x: &ArrayViewD<'_, T>,
     modes: &[Mode],

@@ -1,7 +1,6 @@
 //! `#[stencil]` kernels that read several arrays by relative index, against the hand-written
-//! reference of `tests/common/stencil_reference.rs`: the neighbourhood is the union of every
-//! input's reads, each input pads `constant` axes with `cval` of its own type, and the
-//! inputs must share one shape.
+//! reference of `reference.rs`: the neighbourhood is the union of every input's reads, each
+//! input pads `constant` axes with `cval` of its own type, and the inputs must share one shape.
 
 #![allow(
     clippy::float_cmp,
@@ -15,8 +14,7 @@ use ndkernel::prelude::*;
 use ndkernel::stencil::Footprint;
 use proptest::prelude::*;
 
-mod common;
-use common::stencil_reference::{MODES, Mode, naive_at};
+use crate::reference::{MODES, Mode, naive_at};
 
 /// Values that differ from their neighbours in every bit pattern that matters.
 fn grid(shape: &[usize], seed: usize) -> ArrayD<f64> {
