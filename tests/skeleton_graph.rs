@@ -259,12 +259,20 @@ fn ranks_above_three_are_an_error() {
     let image = ArrayD::from_elem(IxDyn(&[2, 3, 4, 5]), true);
     let error = pixel_graph(image.view()).unwrap_err();
     assert!(
-        matches!(error, KernelError::ShapeMismatch { .. }),
+        matches!(
+            error,
+            KernelError::UnsupportedRank {
+                ndim: 4,
+                min: 0,
+                max: 3,
+                ..
+            }
+        ),
         "{error}"
     );
     assert_eq!(
         error.to_string(),
-        "input 0 (`skeleton`) has shape (2, 3, 4, 5) but the call requires (3, 4, 5)"
+        "input 0 (`skeleton`) has 4 axes but only 0 to 3 are supported"
     );
     // The naive transcription is rank-generic and still works.
     let graph = pixel_graph_naive(image.view());

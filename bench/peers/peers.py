@@ -36,6 +36,7 @@ faster). Without the example, the column prints "n/a".
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import itertools
 import json
 import math
@@ -62,11 +63,18 @@ AVAILABLE: dict[str, str] = {}
 def _try_import(name):
     try:
         mod = __import__(name)
-        AVAILABLE[name] = getattr(mod, "__version__", "?")
-        return mod
     except Exception as e:  # pragma: no cover - depends on the venv
         AVAILABLE[name] = f"MISSING ({type(e).__name__}: {e})"
         return None
+    # Halide's module has no __version__: ask the installed distribution instead.
+    version = getattr(mod, "__version__", None)
+    if version is None:
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "?"
+    AVAILABLE[name] = version
+    return mod
 
 
 numba = _try_import("numba")

@@ -218,6 +218,50 @@ pub enum KernelError {
         /// other).
         axis: usize,
     },
+
+    /// An array has a number of axes the function does not handle, such as a 4-D skeleton
+    /// given to a graph builder for 1 to 3 axes. Built with [`KernelError::unsupported_rank`]
+    /// by functions outside this crate.
+    #[non_exhaustive]
+    UnsupportedRank {
+        /// The operand.
+        operand: Operand,
+        /// How many axes it has.
+        ndim: usize,
+        /// The fewest axes accepted.
+        min: usize,
+        /// The most axes accepted.
+        max: usize,
+    },
+}
+
+impl KernelError {
+    /// [`KernelError::ShapeMismatch`]: `operand` has shape `found` where the call requires
+    /// `expected`. For functions built on kernels that check shapes of their own.
+    #[must_use]
+    pub fn shape_mismatch(operand: Operand, expected: &[usize], found: &[usize]) -> Self {
+        KernelError::ShapeMismatch {
+            operand,
+            expected: expected.to_vec(),
+            found: found.to_vec(),
+        }
+    }
+
+    /// [`KernelError::UnsupportedRank`]: `operand` has `ndim` axes where the function
+    /// handles `accepted`.
+    #[must_use]
+    pub fn unsupported_rank(
+        operand: Operand,
+        ndim: usize,
+        accepted: std::ops::RangeInclusive<usize>,
+    ) -> Self {
+        KernelError::UnsupportedRank {
+            operand,
+            ndim,
+            min: *accepted.start(),
+            max: *accepted.end(),
+        }
+    }
 }
 
 impl From<SignatureError> for KernelError {
@@ -383,6 +427,16 @@ impl fmt::Display for KernelError {
                 other_shape,
                 axis,
             } => stencil_shapes(f, (operand, shape), (other, other_shape), *axis),
+            KernelError::UnsupportedRank {
+                operand,
+                ndim,
+                min,
+                max,
+            } => write!(
+                f,
+                "{operand} has {ndim} {} but only {min} to {max} are supported",
+                if *ndim == 1 { "axis" } else { "axes" }
+            ),
         }
     }
 }
@@ -414,6 +468,15 @@ mod tests {
         assert_eq!(ShapeDisplay(&[]).to_string(), "()");
         assert_eq!(ShapeDisplay(&[3]).to_string(), "(3,)");
         assert_eq!(ShapeDisplay(&[3, 4]).to_string(), "(3, 4)");
+    }
+
+    #[test]
+    fn unsupported_rank_names_the_operand_and_the_range() {
+        let error = KernelError::unsupported_rank(Operand::input(0).named("skeleton"), 4, 1..=3);
+        assert_eq!(
+            error.to_string(),
+            "input 0 (`skeleton`) has 4 axes but only 1 to 3 are supported"
+        );
     }
 
     #[test]

@@ -23,11 +23,11 @@
 //! [`pixel_graph_naive`] is the post's algorithm transcribed serially, kept as the reference
 //! the fast version is tested against.
 
+use ndkernel::Operand;
 use ndkernel::dispatch::Schedule;
 use ndkernel::ndarray::parallel::prelude::*;
 use ndkernel::ndarray::{ArrayD, ArrayView, ArrayView1, Axis, Dimension, Ix2, Ix3};
 use ndkernel::prelude::*;
-use ndkernel::{Operand, operand};
 
 mod naive;
 
@@ -191,8 +191,7 @@ fn count_line(line: &[u8]) -> (u64, u64) {
 ///
 /// # Errors
 ///
-/// [`KernelError::ShapeMismatch`] for a skeleton of more than 3 axes, naming the shape of
-/// its last 3 as the one the call accepts.
+/// [`KernelError::UnsupportedRank`] for a skeleton of more than 3 axes.
 ///
 /// # Panics
 ///
@@ -215,15 +214,11 @@ pub fn pixel_graph<D: Dimension>(
             boxes.into_dyn()
         }
         ndim => {
-            // No `KernelError` names an unsupported rank (and its variants cannot be built
-            // outside the runtime): say which shape would have been accepted.
-            let found = skeleton.shape();
-            operand::check_shape(
+            return Err(KernelError::unsupported_rank(
                 Operand::input(0).named("skeleton"),
-                &found[ndim - 3..],
-                found,
-            )?;
-            unreachable!("shapes of different ranks differ")
+                ndim,
+                0..=3,
+            ));
         }
     };
     Ok(from_degrees(&degrees))
