@@ -100,7 +100,10 @@ pub struct Border<'a, T, const N: usize> {
 impl<T, const N: usize> Index<[isize; N]> for Border<'_, T, N> {
     type Output = T;
 
-    #[inline]
+    // Inlined into the kernel body, so that each read's check and per-axis loop fold
+    // for literal offsets: as a call per read, the border dominated small arrays
+    // (`pixel_graph` on the 64^3 blobs, one thread: 2.0 ms, inlined 1.3 ms).
+    #[inline(always)]
     fn index(&self, offset: [isize; N]) -> &T {
         self.footprint.check(&offset);
         let mut delta = 0;

@@ -79,9 +79,9 @@ fn degree_2d(x: Rel<bool>) -> u8 {
 /// voxel's plane (itself included) in the low 7 bits, and whether it is on the skeleton in
 /// the high bit. [`sum_planes`] adds the planes below and above.
 ///
-/// One 26-tap 3-D stencil would say the same in one step, but the runtime's 3-D interior
-/// keeps a footprint check per read inside its loop and is not vectorised: with it,
-/// `pixel_graph` on the 64^3 blobs took ~5.6 ms on one thread, with this ~1.7 ms.
+/// One 26-tap 3-D stencil would say the same in one step, but it reads 26 bytes per voxel
+/// where this reads 9 and the plane sum 3: on one thread `pixel_graph` took 2.5 ms with it
+/// on the 64^3 blobs and 54 ms on a 256^3 tiling of them, against 1.3 and 27 ms this way.
 #[stencil(mode = "constant", cval = false)]
 fn plane_box(x: Rel<bool>) -> u8 {
     let n = u8::from(x[[-1, -1]])
