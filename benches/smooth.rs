@@ -18,6 +18,9 @@
 //!   can vectorise: what a careful hand-written loop reaches on one thread;
 //! - `ndkernel/1`, `ndkernel/2`: the kernel's `_into` form inside a rayon pool of 1 and 2 threads.
 //!
+//! `smooth_i8_layouts` runs the `int8` kernel on one thread over one image in C order, in
+//! F order and as a transposed view, each into an output of its own order.
+//!
 //! Throughput is in elements (output pixels). Before the timings, `cargo bench` prints the
 //! peak memory of one call on the 64-image stack (64 MB in, 64 MB out): the stencil reads
 //! its halo from the input in place, so the call adds no padded copy to the peak.
@@ -25,7 +28,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use ndarray::{Array3, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, ShapeBuilder};
 use ndkernel_seeds::smooth::{
     Mean9, mean_f32_into, naive, per_plane, rows, smooth, smooth_into, smooth_u8_into,
 };
@@ -121,6 +124,45 @@ fn benches(c: &mut Criterion, full: bool) {
     );
 }
 
+/// One `int8` image in three memory layouts, each smoothed into an output of its own
+/// order on one thread: rows run along the unit-stride axis, so F order and a transposed
+/// view cost what C order costs.
+fn bench_layouts(c: &mut Criterion, full: bool) {
+    let n = if full { 2000 } else { 37 };
+    let c_order = input((1, n, n), |v| v as i8)
+        .into_shape_with_order((n, n))
+        .expect("2-D");
+    let mut f_order = Array2::zeros((n, n).f());
+    f_order.assign(&c_order);
+    let transposed = c_order.t();
+    let cases = [
+        ("C order", c_order.view()),
+        ("F order", f_order.view()),
+        ("transposed", transposed),
+    ];
+    let mut expected = Array2::zeros((n, n));
+    rows(c_order.view(), expected.view_mut());
+    let pool = pool(1);
+    let mut group = c.benchmark_group("smooth_i8_layouts");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((n * n) as u64));
+    for (layout, x) in cases {
+        let expected = if layout == "transposed" {
+            expected.t().to_owned()
+        } else {
+            expected.clone()
+        };
+        let mut out = Array2::zeros((n, n).set_f(x.strides()[0] == 1));
+        smooth_into(&x, &mut out).expect("same shapes");
+        assert_eq!(out, expected, "{layout}: stencil differs from the loop");
+        let id = BenchmarkId::new("ndkernel/1", format!("{n}x{n} {layout}"));
+        group.bench_function(id, |b| {
+            pool.install(|| b.iter(|| smooth_into(black_box(&x), black_box(&mut out))));
+        });
+    }
+    group.finish();
+}
+
 /// A field of `/proc/self/status`, in kB (Linux).
 fn status_kb(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -172,5 +214,6 @@ fn main() {
     }
     let mut c = Criterion::default().configure_from_args();
     benches(&mut c, full);
+    bench_layouts(&mut c, full);
     c.final_summary();
 }

@@ -28,6 +28,50 @@ pub fn output<T: Clone + Default, D: Dimension>(dim: D) -> Array<T, D> {
     Array::from_shape_vec(dim, buffer).expect("one element per index of `dim`")
 }
 
+/// A new array of shape `dim`, every element `T::default()`, laid out in memory as an array
+/// with strides `like` is: NumPy's `order='K'`, so that a kernel reading an F-ordered or
+/// transposed input writes its output in the same order, one contiguous run at a time.
+/// Axes are ordered by decreasing stride magnitude; ties, and axes of length 1, keep C
+/// order.
+///
+/// # Panics
+///
+/// If `like` does not have one stride per axis of `dim`, or as [`output`].
+///
+/// # Examples
+///
+/// ```
+/// use kernel_runtime::alloc::output_like;
+/// use ndarray::{Array2, ShapeBuilder};
+///
+/// let input = Array2::<f32>::zeros((3, 4).f());
+/// let out = output_like::<f32, _>(input.raw_dim(), input.strides());
+/// assert_eq!(out.strides(), &[1, 3]);
+/// ```
+pub fn output_like<T: Clone + Default, D: Dimension>(dim: D, like: &[isize]) -> Array<T, D> {
+    assert_eq!(dim.ndim(), like.len(), "one stride per axis");
+    let shape = dim.slice();
+    // Outermost first: the axes longer than 1 by decreasing stride (a stable sort, so
+    // ties keep C order), each taking the place of one of them; length-1 axes stay put.
+    let long: Vec<usize> = (0..shape.len()).filter(|&a| shape[a] > 1).collect();
+    let mut by_stride = long.clone();
+    by_stride.sort_by_key(|&a| std::cmp::Reverse(like[a].unsigned_abs()));
+    let mut order: Vec<usize> = (0..shape.len()).collect();
+    for (&place, &axis) in long.iter().zip(&by_stride) {
+        order[place] = axis;
+    }
+    if order.iter().enumerate().all(|(i, &axis)| i == axis) {
+        return output(dim);
+    }
+    let mut permuted = dim.clone();
+    let mut inverse = dim.clone();
+    for (i, &axis) in order.iter().enumerate() {
+        permuted.slice_mut()[i] = shape[axis];
+        inverse.slice_mut()[axis] = i;
+    }
+    output(permuted).permuted_axes(inverse)
+}
+
 #[cfg(target_os = "linux")]
 fn advise_huge_pages<T>(buffer: &[T]) {
     const PAGE: usize = 4096;
@@ -71,5 +115,29 @@ mod tests {
             (&[5, 1 << 20][..], true)
         );
         assert!(output::<i32, _>(ndarray::Ix1(0)).is_empty());
+    }
+
+    #[test]
+    fn outputs_like_an_input_follow_its_memory_order() {
+        use ndarray::{Array3, ShapeBuilder};
+        let layout = |like: &[isize]| {
+            let out = output_like::<u8, _>(ndarray::IxDyn(&[2, 3, 4]), like);
+            assert_eq!(out.shape(), &[2, 3, 4]);
+            out.strides().to_vec()
+        };
+        assert_eq!(layout(&[12, 4, 1]), [12, 4, 1]);
+        assert_eq!(layout(&[1, 2, 6]), [1, 2, 6]);
+        // A transposed view's order, and negative strides by magnitude.
+        let c = Array3::<u8>::zeros((4, 3, 2));
+        let t = c.view().reversed_axes();
+        assert_eq!(layout(t.strides()), [1, 2, 6]);
+        assert_eq!(layout(&[-12, 4, -1]), [12, 4, 1]);
+        assert_eq!(layout(&[3, 12, 1]), [4, 8, 1]);
+        let f = Array3::<u8>::zeros((2, 3, 4).f());
+        assert_eq!(layout(f.strides()), [1, 2, 6]);
+        // Length-1 axes say nothing about order.
+        let out = output_like::<u8, _>(ndarray::Ix3(1, 3, 4), &[1, 1, 3]);
+        assert_eq!(out.strides(), &[12, 1, 3]);
+        assert!(out.iter().all(|&v| v == 0));
     }
 }

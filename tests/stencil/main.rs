@@ -16,10 +16,13 @@
 //! * Several inputs (`several_inputs`): kernels that read several arrays by relative index;
 //!   the neighbourhood is the union of every input's reads, each input pads `constant` axes
 //!   with `cval` of its own type, and the inputs must share one shape.
+//! * Layouts (`layouts`): rows run along whichever axis the inputs step through one element
+//!   at a time, and allocated outputs keep the first input's memory order.
 //! * Parameters (`parameters`): neighbourhood bounds that name the kernel's parameters, such
 //!   as seed 004's box width `w`: the reach is fixed per call, not per compile.
 
 mod errors_and_metadata;
+mod layouts;
 mod mode_pairs;
 mod named_kernels;
 mod numba;

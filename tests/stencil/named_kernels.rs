@@ -112,7 +112,7 @@ pub(crate) fn laplace3_mixed(u: Rel<f64>) -> f64 {
         - 6.0 * u[[0, 0, 0]]
 }
 
-fn laplace3_ref(r: Read<'_, f64>) -> f64 {
+pub(crate) fn laplace3_ref(r: Read<'_, f64>) -> f64 {
     r(&[-1, 0, 0]) + r(&[1, 0, 0]) + r(&[0, -1, 0]) + r(&[0, 1, 0]) + r(&[0, 0, -1]) + r(&[0, 0, 1])
         - 6.0 * r(&[0, 0, 0])
 }

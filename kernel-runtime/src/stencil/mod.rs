@@ -16,14 +16,16 @@
 //! `N` axes are the stencil's, any leading axes are loop axes (a stack of images), handled
 //! like rows. Work is split over output rows by [`for_each_row_mut`], so a single image
 //! uses every core as a stack does; halos are read from the shared inputs and nothing is
-//! copied.
+//! copied. A row runs along the stencil axis every input steps through one element at a
+//! time ([`Sources::row_axis`]): the last in C order, the first in F order or for a
+//! transposed view, so that either is one unit-stride loop.
 
 mod footprint;
 mod readers;
 mod sources;
 
 pub use footprint::Footprint;
-pub use readers::{Border, BorderAt, Interior, InteriorAt, Place, Reader, Rel, RowOf};
+pub use readers::{Border, BorderAt, Interior, InteriorAt, Place, Reader, Rel, RowOf, step};
 pub use sources::{Source, Sources};
 
 use ndarray::{ArrayViewMut, Dimension};
@@ -32,6 +34,7 @@ use crate::boundary::{AxisPlan, Boundary};
 use crate::dispatch::{Schedule, for_each_row_mut};
 use crate::error::{KernelError, Operand};
 use readers::sealed::Token;
+use readers::step::{STRIDED, UNIT_FIRST, UNIT_LAST};
 
 /// A stencil kernel over `N` axes reading the inputs `S`; the generated code implements
 /// it by calling the user's function with one reader per input.
@@ -131,15 +134,20 @@ where
             footprint.hi[axis],
         )
     });
-    let contiguous = sources.contiguous_rows();
+    let (row_axis, unit) = sources.row_axis();
     let schedule = schedule.with_cost(footprint.size());
-    let last = N - 1;
-    for_each_row_mut(out.view_mut(), schedule, |index, start, mut row| {
-        // The centre on every stencil axis but the last.
+    // Rows run along `row_axis`, which the driver walks as its last axis; the other
+    // stencil axes keep their order.
+    let outer: Vec<usize> = (0..N).filter(|&axis| axis != row_axis).collect();
+    let mut walk: Vec<usize> = (0..shape.len()).collect();
+    walk.remove(loop_axes + row_axis);
+    walk.push(loop_axes + row_axis);
+    let walked = out.view_mut().into_dyn().permuted_axes(walk);
+    for_each_row_mut(walked, schedule, |index, start, mut row| {
+        // The centre on every stencil axis but the row's.
         let mut center = [0usize; N];
         let mut row_interior = true;
-        for axis in 0..last {
-            let o = index[loop_axes + axis];
+        for (&axis, &o) in outer.iter().zip(&index[loop_axes..]) {
             if plans[axis].skips(o) {
                 row.fill(cval);
                 return;
@@ -147,7 +155,7 @@ where
             center[axis] = plans[axis].center(o);
             row_interior &= plans[axis].is_interior(o);
         }
-        let plan = &plans[last];
+        let plan = &plans[row_axis];
         let end = start + row.len();
         let (lo, hi) = if row_interior {
             (
@@ -158,14 +166,14 @@ where
             (end, end)
         };
         // Centred on the first interior position (or anywhere, when there is none).
-        center[last] = if lo < hi { plan.center(lo) } else { 0 };
+        center[row_axis] = if lo < hi { plan.center(lo) } else { 0 };
         let rows = sources.row(Token(()), &index[..loop_axes], &center);
         let border = |o: usize| -> O {
             if plan.skips(o) {
                 return cval;
             }
             let mut at = center;
-            at[last] = plan.center(o);
+            at[row_axis] = plan.center(o);
             kernel.eval(
                 &rows,
                 BorderAt {
@@ -181,13 +189,25 @@ where
         if lo < hi {
             let (from, to) = (lo - start, hi - start);
             match row.as_slice_mut() {
-                Some(slice) if contiguous => {
-                    interior_row::<S, O, K, N, true>(&mut slice[from..to], rows, footprint, kernel);
+                Some(slice) if unit && row_axis == N - 1 => {
+                    let slice = &mut slice[from..to];
+                    interior_row::<S, O, K, N, UNIT_LAST>(slice, rows, row_axis, footprint, kernel);
+                }
+                Some(slice) if unit && row_axis == 0 => {
+                    let slice = &mut slice[from..to];
+                    interior_row::<S, O, K, N, UNIT_FIRST>(
+                        slice, rows, row_axis, footprint, kernel,
+                    );
                 }
                 _ => {
                     let mut interior = row.slice_mut(ndarray::s![from..to]);
                     for (k, o) in interior.iter_mut().enumerate() {
-                        *o = kernel.eval(&rows, InteriorAt::<N, false> { k, footprint });
+                        let at = InteriorAt::<N, STRIDED> {
+                            k,
+                            row_axis,
+                            footprint,
+                        };
+                        *o = kernel.eval(&rows, at);
                     }
                 }
             }
@@ -199,8 +219,8 @@ where
     Ok(())
 }
 
-/// Evaluates `kernel` along one contiguous interior run: `out[k]` is centred `k` elements
-/// after each input's first interior position. A function of its own so that `out` is a
+/// Evaluates `kernel` along one contiguous interior run on `row_axis`: `out[k]` is
+/// centred `k` elements after each input's first interior position. A function of its own so that `out` is a
 /// `noalias` argument: the compiler may then vectorise the loop, loads of the inputs and
 /// stores of the output interleaved.
 ///
@@ -210,9 +230,10 @@ where
 /// the same order (no contraction into FMA happens without fast-math), so they agree
 /// bit for bit.
 #[inline(never)]
-fn interior_row<S, O, K, const N: usize, const UNIT: bool>(
+fn interior_row<S, O, K, const N: usize, const STEP: u8>(
     out: &mut [O],
     rows: S::Row,
+    row_axis: usize,
     footprint: &Footprint<N>,
     kernel: &K,
 ) where
@@ -222,31 +243,33 @@ fn interior_row<S, O, K, const N: usize, const UNIT: bool>(
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU was just found to support AVX2, the only feature enabled.
-        unsafe { interior_row_avx2::<S, O, K, N, UNIT>(out, rows, footprint, kernel) };
+        unsafe { interior_row_avx2::<S, O, K, N, STEP>(out, rows, row_axis, footprint, kernel) };
         return;
     }
-    interior_row_body::<S, O, K, N, UNIT>(out, rows, footprint, kernel);
+    interior_row_body::<S, O, K, N, STEP>(out, rows, row_axis, footprint, kernel);
 }
 
 /// [`interior_row_body`] compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn interior_row_avx2<S, O, K, const N: usize, const UNIT: bool>(
+fn interior_row_avx2<S, O, K, const N: usize, const STEP: u8>(
     out: &mut [O],
     rows: S::Row,
+    row_axis: usize,
     footprint: &Footprint<N>,
     kernel: &K,
 ) where
     S: Sources<N>,
     K: Kernel<S, N, Out = O>,
 {
-    interior_row_body::<S, O, K, N, UNIT>(out, rows, footprint, kernel);
+    interior_row_body::<S, O, K, N, STEP>(out, rows, row_axis, footprint, kernel);
 }
 
 #[inline(always)]
-fn interior_row_body<S, O, K, const N: usize, const UNIT: bool>(
+fn interior_row_body<S, O, K, const N: usize, const STEP: u8>(
     out: &mut [O],
     rows: S::Row,
+    row_axis: usize,
     footprint: &Footprint<N>,
     kernel: &K,
 ) where
@@ -262,6 +285,11 @@ fn interior_row_body<S, O, K, const N: usize, const UNIT: bool>(
         "a stencil kernel's footprint changed during a call: {footprint:?}, then {own:?}"
     );
     for (k, o) in out.iter_mut().enumerate() {
-        *o = kernel.eval(&rows, InteriorAt::<N, UNIT> { k, footprint: &own });
+        let at = InteriorAt::<N, STEP> {
+            k,
+            row_axis,
+            footprint: &own,
+        };
+        *o = kernel.eval(&rows, at);
     }
 }

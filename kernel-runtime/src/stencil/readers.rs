@@ -32,10 +32,33 @@ impl<T> Index<isize> for Rel<T> {
     }
 }
 
+/// How an interior row steps: the `STEP` parameter of [`Interior`] and [`InteriorAt`], a
+/// constant so that a unit stride is known where the row loop is compiled.
+pub mod step {
+    /// By the stride of the row's axis, whatever it is.
+    pub const STRIDED: u8 = 0;
+    /// One element at a time along the last axis (C order).
+    pub const UNIT_LAST: u8 = 1;
+    /// One element at a time along the first axis (F order, transposed views).
+    pub const UNIT_FIRST: u8 = 2;
+}
+
+use step::{STRIDED, UNIT_FIRST, UNIT_LAST};
+
+/// The axis `STEP` says has stride 1, or `usize::MAX` for none.
+#[inline(always)]
+const fn unit_axis<const N: usize, const STEP: u8>() -> usize {
+    match STEP {
+        UNIT_LAST => N - 1,
+        UNIT_FIRST => 0,
+        _ => usize::MAX,
+    }
+}
+
 /// Reads the neighbours of an interior position: every offset in the footprint is in
 /// bounds, so each read is a single load.
 #[derive(Debug)]
-pub struct Interior<'a, T, const N: usize, const UNIT: bool = false> {
+pub struct Interior<'a, T, const N: usize, const STEP: u8 = STRIDED> {
     center: *const T,
     strides: [isize; N],
     footprint: &'a Footprint<N>,
@@ -43,12 +66,12 @@ pub struct Interior<'a, T, const N: usize, const UNIT: bool = false> {
 }
 
 // Readers hold only addresses and references: copyable whatever `T` is.
-impl<T, const N: usize, const UNIT: bool> Clone for Interior<'_, T, N, UNIT> {
+impl<T, const N: usize, const STEP: u8> Clone for Interior<'_, T, N, STEP> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T, const N: usize, const UNIT: bool> Copy for Interior<'_, T, N, UNIT> {}
+impl<T, const N: usize, const STEP: u8> Copy for Interior<'_, T, N, STEP> {}
 impl<T, const N: usize> Clone for Border<'_, T, N> {
     fn clone(&self) -> Self {
         *self
@@ -56,9 +79,10 @@ impl<T, const N: usize> Clone for Border<'_, T, N> {
 }
 impl<T, const N: usize> Copy for Border<'_, T, N> {}
 
-/// With `UNIT`, the last axis has stride 1 and says so to the compiler, so that a row of
-/// evaluations reads consecutive elements and can be vectorised.
-impl<T, const N: usize, const UNIT: bool> Index<[isize; N]> for Interior<'_, T, N, UNIT> {
+/// With a `STEP` other than [`step::STRIDED`], the row's axis has stride 1 and says so to the
+/// compiler, so that a row of evaluations reads consecutive elements and can be
+/// vectorised, and offsets along it are constants.
+impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Interior<'_, T, N, STEP> {
     type Output = T;
 
     #[inline(always)]
@@ -66,7 +90,11 @@ impl<T, const N: usize, const UNIT: bool> Index<[isize; N]> for Interior<'_, T, 
         self.footprint.check(&offset);
         let mut delta: isize = 0;
         for (axis, (&d, &stride)) in offset.iter().zip(&self.strides).enumerate() {
-            delta += d * if UNIT && axis == N - 1 { 1 } else { stride };
+            delta += d * if axis == unit_axis::<N, STEP>() {
+                1
+            } else {
+                stride
+            };
         }
         // SAFETY: `Interior`s are only built by `run` at positions whose whole footprint is
         // in bounds (`AxisPlan::interior`), and `offset` was just checked to lie in it.
@@ -76,7 +104,7 @@ impl<T, const N: usize, const UNIT: bool> Index<[isize; N]> for Interior<'_, T, 
 
 /// `x[k]`: one-dimensional stencils may drop the brackets. The macro rejects this form for
 /// stencils of other ranks at compile time.
-impl<T, const N: usize, const UNIT: bool> Index<isize> for Interior<'_, T, N, UNIT> {
+impl<T, const N: usize, const STEP: u8> Index<isize> for Interior<'_, T, N, STEP> {
     type Output = T;
 
     #[inline(always)]
@@ -143,7 +171,7 @@ pub trait Reader<T, const N: usize>:
 {
 }
 
-impl<T, const N: usize, const UNIT: bool> Reader<T, N> for Interior<'_, T, N, UNIT> {}
+impl<T, const N: usize, const STEP: u8> Reader<T, N> for Interior<'_, T, N, STEP> {}
 impl<T, const N: usize> Reader<T, N> for Border<'_, T, N> {}
 
 /// Where a kernel is evaluated: the driver hands one to [`Kernel::eval`](super::Kernel::eval),
@@ -159,10 +187,11 @@ pub trait Place<const N: usize>: Copy + sealed::Sealed {
     fn read<'a, T>(&'a self, row: &RowOf<'a, T, N>) -> Self::Reader<'a, T>;
 }
 
-/// The `k`-th interior position of a row: every neighbour is in bounds.
+/// The `k`-th interior position of a row along `row_axis`: every neighbour is in bounds.
 #[derive(Clone, Copy, Debug)]
-pub struct InteriorAt<'f, const N: usize, const UNIT: bool> {
+pub struct InteriorAt<'f, const N: usize, const STEP: u8> {
     pub(super) k: usize,
+    pub(super) row_axis: usize,
     pub(super) footprint: &'f Footprint<N>,
 }
 
@@ -174,18 +203,22 @@ pub struct BorderAt<'f, const N: usize> {
     pub(super) footprint: &'f Footprint<N>,
 }
 
-impl<const N: usize, const UNIT: bool> sealed::Sealed for InteriorAt<'_, N, UNIT> {}
+impl<const N: usize, const STEP: u8> sealed::Sealed for InteriorAt<'_, N, STEP> {}
 impl<const N: usize> sealed::Sealed for BorderAt<'_, N> {}
 
-impl<const N: usize, const UNIT: bool> Place<N> for InteriorAt<'_, N, UNIT> {
+impl<const N: usize, const STEP: u8> Place<N> for InteriorAt<'_, N, STEP> {
     type Reader<'a, T: 'a>
-        = Interior<'a, T, N, UNIT>
+        = Interior<'a, T, N, STEP>
     where
         Self: 'a;
 
     #[inline(always)]
-    fn read<'a, T>(&'a self, row: &RowOf<'a, T, N>) -> Interior<'a, T, N, UNIT> {
-        let step = if UNIT { 1 } else { row.strides[N - 1] };
+    fn read<'a, T>(&'a self, row: &RowOf<'a, T, N>) -> Interior<'a, T, N, STEP> {
+        let step = if STEP == STRIDED {
+            row.strides[self.row_axis]
+        } else {
+            1
+        };
         Interior {
             center: row.first.wrapping_offset(self.k as isize * step),
             strides: row.strides,

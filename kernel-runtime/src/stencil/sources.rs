@@ -23,20 +23,20 @@ impl<'a, T, D: Dimension, const N: usize> Source<'a, T, D, N> {
         Source { view, pad, operand }
     }
 
-    /// Whether the stencil's last axis steps one element at a time.
-    fn contiguous_rows(&self) -> bool {
-        self.view.strides().last() == Some(&1)
+    /// The strides of the stencil's axes.
+    fn stencil_strides(&self) -> [isize; N] {
+        let strides = self.view.strides();
+        std::array::from_fn(|a| strides[strides.len() - N + a])
     }
 
     fn row(&self, loop_index: &[usize], center: &[usize; N]) -> RowOf<'a, T, N> {
         let strides = self.view.strides();
-        let loop_axes = strides.len() - N;
         let plane_offset: isize = loop_index
             .iter()
             .zip(strides)
             .map(|(&i, &s)| i as isize * s)
             .sum();
-        let stencil_strides: [isize; N] = std::array::from_fn(|a| strides[loop_axes + a]);
+        let stencil_strides = self.stencil_strides();
         let center_offset: isize = center
             .iter()
             .zip(&stencil_strides)
@@ -74,12 +74,30 @@ pub trait Sources<const N: usize>: Sync + Sealed {
     /// The first input's shape: the shape of every input once checked.
     fn shape(&self) -> &[usize];
 
-    /// Whether every input's last axis is contiguous, so interior reads step by one.
-    fn contiguous_rows(&self) -> bool;
+    /// The stencil axis rows of outputs run along, and whether every input steps one
+    /// element at a time on it (interior reads are then consecutive): the last axis if
+    /// every input is contiguous there (C order), else an axis on which every input is
+    /// (F order, transposed views), else the first input's axis of least stride.
+    fn row_axis(&self) -> (usize, bool);
 
     /// Every input's row at loop index `loop_index`, centre `center` on the stencil axes.
     #[doc(hidden)]
     fn row(&self, token: Token, loop_index: &[usize], center: &[usize; N]) -> Self::Row;
+}
+
+/// [`Sources::row_axis`] from every input's stencil strides and the common stencil shape.
+/// Axes of length 1 are ignored: their stride says nothing about the layout.
+fn row_axis<const N: usize>(strides: &[[isize; N]], shape: &[usize]) -> (usize, bool) {
+    let unit = |axis: usize| strides.iter().all(|s| s[axis] == 1 || shape[axis] <= 1);
+    if let Some(axis) = (0..N).rev().find(|&a| shape[a] > 1 && unit(a)) {
+        return (axis, true);
+    }
+    let axis = (0..N)
+        .rev()
+        .filter(|&a| shape[a] > 1)
+        .min_by_key(|&a| strides[0][a].unsigned_abs())
+        .unwrap_or(N - 1);
+    (axis, unit(axis))
 }
 
 macro_rules! sources {
@@ -106,8 +124,10 @@ macro_rules! sources {
                 self.0.view.shape()
             }
 
-            fn contiguous_rows(&self) -> bool {
-                $(self.$i.contiguous_rows())&&+
+            fn row_axis(&self) -> (usize, bool) {
+                let strides = [$(self.$i.stencil_strides()),+];
+                let shape = &self.shape()[self.shape().len() - N..];
+                row_axis(&strides, shape)
             }
 
             #[inline]

@@ -26,7 +26,7 @@
 use ndkernel::Operand;
 use ndkernel::dispatch::Schedule;
 use ndkernel::ndarray::parallel::prelude::*;
-use ndkernel::ndarray::{ArrayD, ArrayView, ArrayView1, Axis, Dimension, Ix2, Ix3};
+use ndkernel::ndarray::{ArrayD, ArrayView, ArrayView1, Axis, Dimension, Ix2, Ix3, IxDyn};
 use ndkernel::prelude::*;
 
 mod naive;
@@ -102,12 +102,12 @@ fn plane_box(x: Rel<bool>) -> u8 {
 /// Parallel over runs of planes; each run first gets copies of the two original planes
 /// its neighbours will overwrite, and keeps one original plane as it goes: a few planes of
 /// scratch, never a second image.
-fn sum_planes(boxes: &mut ndkernel::ndarray::Array3<u8>) {
+fn sum_planes(boxes: &mut ndkernel::ndarray::ArrayViewMut3<'_, u8>) {
     let (planes, rows, columns) = boxes.dim();
     let plane = rows * columns;
     let flat = boxes
         .as_slice_mut()
-        .expect("a stencil writes a fresh standard-layout array");
+        .expect("the degree image is allocated in C order");
     if flat.is_empty() {
         return;
     }
@@ -199,19 +199,38 @@ fn count_line(line: &[u8]) -> (u64, u64) {
 pub fn pixel_graph<D: Dimension>(
     skeleton: ArrayView<'_, bool, D>,
 ) -> Result<PixelGraph, KernelError> {
-    let degrees: ArrayD<u8> = match skeleton.ndim() {
+    // The degree image is in C order whatever the skeleton's layout: nodes are numbered
+    // in logical C order, line by line.
+    // 0-D and 1-D skeletons are read as one row of a 2-D image.
+    let mut shape = skeleton.shape().to_vec();
+    while shape.len() < 2 {
+        shape.insert(0, 1);
+    }
+    let mut degrees: ArrayD<u8> = ndkernel::alloc::output(IxDyn(&shape));
+    match skeleton.ndim() {
         0 | 1 => {
             let mut row = skeleton.into_dyn();
             while row.ndim() < 2 {
                 row = row.insert_axis(Axis(0));
             }
-            degree_2d(&row.into_dimensionality::<Ix2>().expect("2 axes"))?.into_dyn()
+            degree_2d_into(
+                &row.into_dimensionality::<Ix2>().expect("2 axes"),
+                &mut degrees,
+            )?;
         }
-        2 => degree_2d(&skeleton.into_dimensionality::<Ix2>().expect("2 axes"))?.into_dyn(),
+        2 => {
+            let image = skeleton.into_dimensionality::<Ix2>().expect("2 axes");
+            degree_2d_into(&image, &mut degrees)?;
+        }
         3 => {
-            let mut boxes = plane_box(&skeleton.into_dimensionality::<Ix3>().expect("3 axes"))?;
-            sum_planes(&mut boxes);
-            boxes.into_dyn()
+            let volume = skeleton.into_dimensionality::<Ix3>().expect("3 axes");
+            plane_box_into(&volume, &mut degrees)?;
+            sum_planes(
+                &mut degrees
+                    .view_mut()
+                    .into_dimensionality::<Ix3>()
+                    .expect("3 axes"),
+            );
         }
         ndim => {
             return Err(KernelError::unsupported_rank(
@@ -220,7 +239,7 @@ pub fn pixel_graph<D: Dimension>(
                 0..=3,
             ));
         }
-    };
+    }
     Ok(from_degrees(&degrees))
 }
 
@@ -240,7 +259,7 @@ fn from_degrees(degrees: &ArrayD<u8>) -> PixelGraph {
     );
     let degrees = degrees
         .as_slice()
-        .expect("a stencil writes a fresh standard-layout array");
+        .expect("the degree image is allocated in C order");
 
     let mut graph = PixelGraph {
         indptr: vec![0; n + 1],
