@@ -58,7 +58,9 @@
 ///
 /// Each operand may be an owned array, a view, a reference to either, of any rank, or a
 /// plain scalar. A tuple return type gives several outputs: `name` returns a tuple of
-/// arrays and `name_into` takes one `&mut` array per output.
+/// arrays and `name_into` takes one `&mut` array per output. `name` lays its outputs out
+/// in memory as the first input of the full shape (NumPy's `order='K'`; C order if every
+/// input is broadcast), so that F-ordered and transposed inputs are walked at unit stride.
 ///
 /// # Arguments
 ///
@@ -255,7 +257,7 @@ pub use kernel_macros::guvectorize;
 ///
 /// | item | what it does |
 /// |---|---|
-/// | `name(x, k, table) -> Result<Array<O, D>, KernelError>` | evaluates the rule at every position of `x`'s last `RANK` axes; leading axes are a stack; `x` is any array, view or reference |
+/// | `name(x, k, table) -> Result<Array<O, D>, KernelError>` | evaluates the rule at every position of `x`'s last `RANK` axes; leading axes are a stack; `x` is any array, view or reference, of any layout; the output has the first input's memory order |
 /// | `name_into(x, k, table, &mut out) -> Result<(), KernelError>` | the same into an existing array of the output shape |
 /// | `name_core(x, k, table) -> O` | the rule as written, generic over how `x` reads |
 /// | `mod name { RANK, NEIGHBORHOOD, MODES }` | metadata |

@@ -72,6 +72,36 @@ pub fn output_like<T: Clone + Default, D: Dimension>(dim: D, like: &[isize]) -> 
     output(permuted).permuted_axes(inverse)
 }
 
+/// A new array of shape `dim`, every element `T::default()`, laid out as the first of
+/// `operands` (each a shape and its strides) that has exactly that shape, or in C order if
+/// none has: the output of an elementwise kernel over F-ordered or transposed inputs is
+/// then walked in one order with them. Broadcast operands (another shape) say nothing
+/// about the order.
+///
+/// # Examples
+///
+/// ```
+/// use kernel_runtime::alloc::output_like_operands;
+/// use ndarray::{Array1, Array2, ShapeBuilder};
+///
+/// let row = Array1::<f64>::zeros(4);
+/// let image = Array2::<f64>::zeros((3, 4).f());
+/// let out = output_like_operands::<f64, _>(
+///     image.raw_dim(),
+///     &[(row.shape(), row.strides()), (image.shape(), image.strides())],
+/// );
+/// assert_eq!(out.strides(), &[1, 3]);
+/// ```
+pub fn output_like_operands<T: Clone + Default, D: Dimension>(
+    dim: D,
+    operands: &[(&[usize], &[isize])],
+) -> Array<T, D> {
+    match operands.iter().find(|(shape, _)| *shape == dim.slice()) {
+        Some((_, strides)) => output_like(dim, strides),
+        None => output(dim),
+    }
+}
+
 #[cfg(target_os = "linux")]
 fn advise_huge_pages<T>(buffer: &[T]) {
     const PAGE: usize = 4096;

@@ -2,6 +2,7 @@
 //! layout.
 
 use ndarray::{IxDyn, ShapeBuilder};
+
 use ndkernel::prelude::*;
 
 use crate::kernels::{
@@ -61,4 +62,47 @@ fn into_writes_fortran_order_strided_and_reversed_outputs() {
     let mut dynamic = ArrayD::<f64>::zeros(IxDyn(&[4, 5]).f());
     rel_diff_into(x.clone().into_dyn(), &y, &mut dynamic).unwrap();
     assert_same(&dynamic, &want, "IxDyn, Fortran order");
+}
+
+#[test]
+fn allocated_outputs_follow_the_first_full_shaped_input() {
+    let c = grid((37, 45), 3);
+    let mut f = Array2::<f64>::zeros((37, 45).f());
+    f.assign(&c);
+    let row = grid(45, 4);
+    let want = |x: &Array2<f64>, y: ArrayViewD<'_, f64>| {
+        let xv = x.view().into_dyn();
+        naive(&[xv.shape(), y.shape()], |ix| {
+            rel_diff_scalar(xv[&*ix[0]], y[&*ix[1]])
+        })
+        .unwrap()
+    };
+
+    // F order in, F order out: one unit-stride walk over all three arrays.
+    let got = rel_diff(&f, &f).unwrap();
+    assert_same(&got, &want(&f, f.view().into_dyn()), "F order");
+    assert_eq!(got.strides(), f.strides());
+    // A transposed view is F-ordered too.
+    let t = c.t();
+    let got = rel_diff(t, 2.0).unwrap();
+    assert_same(
+        &got,
+        &want(&t.to_owned(), arr0(2.0).into_dyn().view()),
+        "transposed",
+    );
+    assert_eq!(got.strides(), &[1, 45]);
+    // A broadcast row says nothing about the order; the first full-shaped input does.
+    let got = rel_diff(&row, &f).unwrap();
+    let want_row = naive(&[row.shape(), f.shape()], |ix| {
+        rel_diff_scalar(row[ix[0][0]], f[[ix[1][0], ix[1][1]]])
+    })
+    .unwrap();
+    assert_same(&got, &want_row, "row and F order");
+    assert_eq!(got.strides(), f.strides());
+    // No full-shaped input: C order.
+    let column = grid((37, 1), 5);
+    let got = rel_diff(&column, &row).unwrap();
+    assert!(got.is_standard_layout());
+    // C order stays C order.
+    assert!(rel_diff(&c, &f).unwrap().is_standard_layout());
 }

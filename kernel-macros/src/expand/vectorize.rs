@@ -271,6 +271,8 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
         .as_ref()
         .map(|(_, identity)| reduce_fns(args, kernel, identity, simd.as_ref().map(|s| &s.0)));
 
+    // The output is laid out as the first input of the full shape (NumPy's order='K').
+    let operand_layouts = quote! { [#((#param_names.shape(), #param_names.strides()),)*] };
     quote! {
         #(#user_attrs)*
         #[doc = #scalar_doc]
@@ -296,7 +298,10 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
             ])?;
             let __kernel_dim: #dim = #private::operand::dim_of(&__kernel_shape);
             #(
-                let mut #outs = #private::alloc::output::<#out_types, #dim>(__kernel_dim.clone());
+                let mut #outs = #private::alloc::output_like_operands::<#out_types, #dim>(
+                    __kernel_dim.clone(),
+                    &#operand_layouts,
+                );
             )*
             #into_name #into_call (#(#param_names,)* #(&mut #outs),*)?;
             ::core::result::Result::Ok(#returned)
