@@ -10,6 +10,9 @@
 //! `wide` picks its instructions at compile time: the default build runs each 256-bit lane
 //! vector as two SSE2 instructions, the native one as one AVX2 instruction.
 //!
+//! `addarr_f64_layouts` times the allocating form on one thread over one image in three
+//! memory layouts.
+//!
 //! Throughput counts the bytes of the three arrays (two read, one written), as STREAM
 //! does, so the GB/s criterion prints compare directly with the "triad" figure of the
 //! bandwidth probe printed at startup. At these sizes `addarr` is bound by memory, not by
@@ -21,7 +24,7 @@ use std::ops::Add;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use ndarray::{Array1, Zip};
+use ndarray::{Array1, Array2, ShapeBuilder, Zip};
 use ndkernel::dispatch::serial;
 use ndkernel_seeds::addarr::{
     addarr, addarr_into, addarr_naive as naive, addarr_naive_into as naive_into, addarr_u8,
@@ -108,6 +111,36 @@ fn benches(c: &mut Criterion) {
     bench_addarr(c, "addarr_u8", &u8_kernel, |i| (i % 128) as u8);
 }
 
+/// The allocating `addarr` on one thread over a 3000x3000 image in C order, in F order and
+/// as a transposed view: the output takes the input's memory order, so each is one
+/// unit-stride walk (`cargo test --benches` runs a 37x29 image).
+fn bench_layouts(c: &mut Criterion, full: bool) {
+    let (rows, cols) = if full { (3000, 3000) } else { (37, 29) };
+    let c_order = Array2::from_shape_fn((rows, cols), |(i, j)| (i * 7 + j) as f64 * 0.5);
+    let mut f_order = Array2::zeros((rows, cols).f());
+    f_order.assign(&c_order);
+    let transposed = c_order.t();
+    let mut group = c.benchmark_group("addarr_f64_layouts");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((rows * cols) as u64));
+    for (layout, x) in [
+        ("C order", c_order.view()),
+        ("F order", f_order.view()),
+        ("transposed", transposed),
+    ] {
+        let sum = addarr(&x, &x).expect("same shapes");
+        assert_eq!(sum, x.mapv(|v| v + v), "{layout}");
+        let id = BenchmarkId::new(
+            "ndkernel/1",
+            format!("{}x{} {layout}", x.nrows(), x.ncols()),
+        );
+        group.bench_function(id, |b| {
+            b.iter(|| serial(|| addarr(black_box(&x), black_box(&x))));
+        });
+    }
+    group.finish();
+}
+
 /// The best of `runs` timings of `f`, in seconds.
 fn best_secs(runs: usize, mut f: impl FnMut()) -> f64 {
     (0..runs)
@@ -173,10 +206,12 @@ fn print_bandwidth() {
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs each bench once, without
     // the probe.
-    if std::env::args().any(|arg| arg == "--bench") {
+    let full = std::env::args().any(|arg| arg == "--bench");
+    if full {
         print_bandwidth();
     }
     let mut c = Criterion::default().configure_from_args();
     benches(&mut c);
+    bench_layouts(&mut c, full);
     c.final_summary();
 }
