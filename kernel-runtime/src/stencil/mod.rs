@@ -3,14 +3,18 @@
 //!
 //! A `#[stencil]` kernel body reads neighbours as `x[[di, dj]]`. The generated code makes
 //! the user's function generic over how each relatively indexed input reads, and this
-//! module supplies two readers:
+//! module supplies three readers:
 //!
 //! * [`Interior`]: the whole neighbourhood is in bounds, so a read is one load at a fixed
 //!   offset from the centre. The offsets are constants after inlining, the bounds check
 //!   against the footprint folds away, and the row loop is plain enough for the compiler
 //!   to vectorise.
-//! * [`Border`]: each coordinate goes through its axis's [`Boundary`] mode; positions that
-//!   map outside read the input's pad value.
+//! * [`Edge`]: a row on the border of another axis, at a position interior on the row's
+//!   own axis: offsets along the row are one load away, as in the interior, and the other
+//!   axes' offsets go through their [`Boundary`] modes once per row ([`Remap`]).
+//! * [`Rim`]: a position on the border of the row's own axis: its offsets go through a
+//!   table made once per call ([`RimRemap`]), the other axes' as for the row. Positions
+//!   that map outside read the input's pad value.
 //!
 //! The inputs ([`Sources`]: one to six arrays of one shape) are walked together: the last
 //! `N` axes are the stencil's, any leading axes are loop axes (a stack of images), handled
@@ -25,10 +29,13 @@ mod readers;
 mod sources;
 
 pub use footprint::Footprint;
-pub use readers::{Border, BorderAt, Interior, InteriorAt, Place, Reader, Rel, RowOf, step};
+pub use readers::{
+    Edge, EdgeAt, Interior, InteriorAt, Place, Reader, Rel, Remap, Rim, RimAt, RimRemap, RowOf,
+    step,
+};
 pub use sources::{Source, Sources};
 
-use ndarray::{ArrayViewMut, Dimension};
+use ndarray::{ArrayViewMut, ArrayViewMutD, Dimension};
 
 use crate::boundary::{AxisPlan, Boundary};
 use crate::dispatch::{Schedule, for_each_row_mut};
@@ -139,10 +146,12 @@ where
     // Rows run along `row_axis`, which the driver walks as its last axis; the other
     // stencil axes keep their order.
     let outer: Vec<usize> = (0..N).filter(|&axis| axis != row_axis).collect();
-    let mut walk: Vec<usize> = (0..shape.len()).collect();
-    walk.remove(loop_axes + row_axis);
-    walk.push(loop_axes + row_axis);
-    let walked = out.view_mut().into_dyn().permuted_axes(walk);
+    let walked = last_axis_moved(out.view_mut().into_dyn(), loop_axes + row_axis);
+    let rim = &RimRemap::new(
+        &plans[row_axis],
+        footprint.lo[row_axis],
+        footprint.hi[row_axis],
+    );
     for_each_row_mut(walked, schedule, |index, start, mut row| {
         // The centre on every stencil axis but the row's.
         let mut center = [0usize; N];
@@ -157,59 +166,63 @@ where
         }
         let plan = &plans[row_axis];
         let end = start + row.len();
-        let (lo, hi) = if row_interior {
-            (
-                plan.interior.start.clamp(start, end),
-                plan.interior.end.clamp(start, end),
-            )
-        } else {
-            (end, end)
-        };
+        let lo = plan.interior.start.clamp(start, end);
+        let hi = plan.interior.end.clamp(start, end);
         // Centred on the first interior position (or anywhere, when there is none).
         center[row_axis] = if lo < hi { plan.center(lo) } else { 0 };
         let rows = sources.row(Token(()), &index[..loop_axes], &center);
+        // A border row maps the other axes' offsets once for the whole row.
+        let remap = (!row_interior).then(|| Remap::new(&center, &plans, footprint, row_axis));
         let border = |o: usize| -> O {
             if plan.skips(o) {
                 return cval;
             }
-            let mut at = center;
-            at[row_axis] = plan.center(o);
-            kernel.eval(
-                &rows,
-                BorderAt {
-                    center: at,
-                    plans: &plans,
-                    footprint,
-                },
-            )
+            let at = RimAt {
+                k: plan.center(o) as isize - center[row_axis] as isize,
+                row_axis,
+                row: rim.at(o),
+                outer: remap.as_ref(),
+                footprint,
+            };
+            kernel.eval(&rows, at)
         };
         for o in start..lo {
             row[o - start] = border(o);
         }
         if lo < hi {
             let (from, to) = (lo - start, hi - start);
-            match row.as_slice_mut() {
-                Some(slice) if unit && row_axis == N - 1 => {
-                    let slice = &mut slice[from..to];
-                    interior_row::<S, O, K, N, UNIT_LAST>(slice, rows, row_axis, footprint, kernel);
-                }
-                Some(slice) if unit && row_axis == 0 => {
-                    let slice = &mut slice[from..to];
-                    interior_row::<S, O, K, N, UNIT_FIRST>(
-                        slice, rows, row_axis, footprint, kernel,
-                    );
-                }
-                _ => {
-                    let mut interior = row.slice_mut(ndarray::s![from..to]);
-                    for (k, o) in interior.iter_mut().enumerate() {
-                        let at = InteriorAt::<N, STRIDED> {
-                            k,
-                            row_axis,
-                            footprint,
-                        };
-                        *o = kernel.eval(&rows, at);
+            // One loop per way of stepping along the row, each with `STEP` a constant.
+            macro_rules! stretch {
+                ($place:ident { $($field:ident),* }) => {
+                    match row.as_slice_mut() {
+                        Some(slice) if unit && row_axis == N - 1 => {
+                            let place = |k, footprint| $place::<N, UNIT_LAST> {
+                                k, row_axis, $($field,)* footprint,
+                            };
+                            unit_stretch(&mut slice[from..to], rows, footprint, kernel, place);
+                        }
+                        Some(slice) if unit && row_axis == 0 => {
+                            let place = |k, footprint| $place::<N, UNIT_FIRST> {
+                                k, row_axis, $($field,)* footprint,
+                            };
+                            unit_stretch(&mut slice[from..to], rows, footprint, kernel, place);
+                        }
+                        _ => {
+                            let mut stretch = row.slice_mut(ndarray::s![from..to]);
+                            for (k, o) in stretch.iter_mut().enumerate() {
+                                let footprint = *footprint;
+                                let at = $place::<N, STRIDED> {
+                                    k, row_axis, $($field,)* footprint,
+                                };
+                                *o = kernel.eval(&rows, at);
+                            }
+                        }
                     }
-                }
+                };
+            }
+            match &remap {
+                None => stretch!(InteriorAt {}),
+                Some(remap) => stretch!(EdgeAt { remap }),
             }
         }
         for o in hi.max(lo)..end {
@@ -219,10 +232,19 @@ where
     Ok(())
 }
 
-/// Evaluates `kernel` along one contiguous interior run on `row_axis`: `out[k]` is
-/// centred `k` elements after each input's first interior position. A function of its own so that `out` is a
-/// `noalias` argument: the compiler may then vectorise the loop, loads of the inputs and
-/// stores of the output interleaved.
+/// `view` with `axis` moved last, the others in order.
+fn last_axis_moved<T>(view: ArrayViewMutD<'_, T>, axis: usize) -> ArrayViewMutD<'_, T> {
+    let mut order: Vec<usize> = (0..view.ndim()).collect();
+    order.remove(axis);
+    order.push(axis);
+    view.permuted_axes(order)
+}
+
+/// Evaluates `kernel` along one contiguous stretch of a row, interior on the row's axis:
+/// `out[k]` is evaluated at `place(k, footprint)`, centred `k` elements after each
+/// input's first position, with the kernel's own footprint. A function of its own so that
+/// `out` is a `noalias` argument: the compiler may then vectorise the loop, loads of the
+/// inputs and stores of the output interleaved.
 ///
 /// On `x86_64` the loop is compiled twice, for the build's target and for AVX2, and the
 /// CPU picks at run time: a default build (SSE2 only) runs 256-bit lanes where the machine
@@ -230,51 +252,57 @@ where
 /// the same order (no contraction into FMA happens without fast-math), so they agree
 /// bit for bit.
 #[inline(never)]
-fn interior_row<S, O, K, const N: usize, const STEP: u8>(
+fn unit_stretch<S, O, K, P, F, const N: usize>(
     out: &mut [O],
     rows: S::Row,
-    row_axis: usize,
     footprint: &Footprint<N>,
     kernel: &K,
+    place: F,
 ) where
     S: Sources<N>,
     K: Kernel<S, N, Out = O>,
+    P: Place<N>,
+    F: Fn(usize, Footprint<N>) -> P,
 {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU was just found to support AVX2, the only feature enabled.
-        unsafe { interior_row_avx2::<S, O, K, N, STEP>(out, rows, row_axis, footprint, kernel) };
+        unsafe { unit_stretch_avx2(out, rows, footprint, kernel, place) };
         return;
     }
-    interior_row_body::<S, O, K, N, STEP>(out, rows, row_axis, footprint, kernel);
+    unit_stretch_body(out, rows, footprint, kernel, place);
 }
 
-/// [`interior_row_body`] compiled for AVX2.
+/// [`unit_stretch_body`] compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn interior_row_avx2<S, O, K, const N: usize, const STEP: u8>(
+fn unit_stretch_avx2<S, O, K, P, F, const N: usize>(
     out: &mut [O],
     rows: S::Row,
-    row_axis: usize,
     footprint: &Footprint<N>,
     kernel: &K,
+    place: F,
 ) where
     S: Sources<N>,
     K: Kernel<S, N, Out = O>,
+    P: Place<N>,
+    F: Fn(usize, Footprint<N>) -> P,
 {
-    interior_row_body::<S, O, K, N, STEP>(out, rows, row_axis, footprint, kernel);
+    unit_stretch_body(out, rows, footprint, kernel, place);
 }
 
 #[inline(always)]
-fn interior_row_body<S, O, K, const N: usize, const STEP: u8>(
+fn unit_stretch_body<S, O, K, P, F, const N: usize>(
     out: &mut [O],
     rows: S::Row,
-    row_axis: usize,
     footprint: &Footprint<N>,
     kernel: &K,
+    place: F,
 ) where
     S: Sources<N>,
     K: Kernel<S, N, Out = O>,
+    P: Place<N>,
+    F: Fn(usize, Footprint<N>) -> P,
 {
     // Each read is checked against the kernel's own footprint, which is a constant for
     // literal offsets, so the checks fold away; it must be the one the border was planned
@@ -285,11 +313,6 @@ fn interior_row_body<S, O, K, const N: usize, const STEP: u8>(
         "a stencil kernel's footprint changed during a call: {footprint:?}, then {own:?}"
     );
     for (k, o) in out.iter_mut().enumerate() {
-        let at = InteriorAt::<N, STEP> {
-            k,
-            row_axis,
-            footprint: &own,
-        };
-        *o = kernel.eval(&rows, at);
+        *o = kernel.eval(&rows, place(k, own));
     }
 }

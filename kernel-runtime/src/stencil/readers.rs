@@ -1,5 +1,5 @@
-//! How a kernel body reads neighbours: `Rel` marks the parameter, [`Interior`] and
-//! [`Border`] read them.
+//! How a kernel body reads neighbours: `Rel` marks the parameter, [`Interior`], [`Edge`]
+//! and [`Rim`] read them.
 
 use std::marker::PhantomData;
 use std::ops::Index;
@@ -72,12 +72,6 @@ impl<T, const N: usize, const STEP: u8> Clone for Interior<'_, T, N, STEP> {
     }
 }
 impl<T, const N: usize, const STEP: u8> Copy for Interior<'_, T, N, STEP> {}
-impl<T, const N: usize> Clone for Border<'_, T, N> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T, const N: usize> Copy for Border<'_, T, N> {}
 
 /// With a `STEP` other than [`step::STRIDED`], the row's axis has stride 1 and says so to the
 /// compiler, so that a row of evaluations reads consecutive elements and can be
@@ -114,50 +108,195 @@ impl<T, const N: usize, const STEP: u8> Index<isize> for Interior<'_, T, N, STEP
     }
 }
 
-/// Reads the neighbours of a border position through each axis's boundary mode.
+/// The other axes' mapped positions for one border row: for each stencil axis but the
+/// row's, and each offset `d` of the footprint on it, where `center + d` lands after the
+/// axis's boundary mode, relative to `center` (`None`: outside, the input's pad). Made
+/// once per row, so that reads along the row look up instead of mapping every axis.
 #[derive(Debug)]
-pub struct Border<'a, T, const N: usize> {
-    origin: *const T,
-    strides: [isize; N],
-    center: [usize; N],
-    plans: &'a [AxisPlan; N],
-    footprint: &'a Footprint<N>,
-    cval: &'a T,
+pub struct Remap<const N: usize> {
+    /// Where each axis's entries start in `deltas`.
+    start: [usize; N],
+    deltas: Vec<Option<isize>>,
 }
 
-impl<T, const N: usize> Index<[isize; N]> for Border<'_, T, N> {
+impl<const N: usize> Remap<N> {
+    /// The table for the row centred at `center` (the row axis's entry is not used).
+    pub(super) fn new(
+        center: &[usize; N],
+        plans: &[AxisPlan; N],
+        footprint: &Footprint<N>,
+        row_axis: usize,
+    ) -> Self {
+        let mut start = [0; N];
+        let mut deltas = Vec::new();
+        for axis in (0..N).filter(|&axis| axis != row_axis) {
+            start[axis] = deltas.len();
+            let (plan, c) = (&plans[axis], center[axis] as isize);
+            deltas.extend((footprint.lo[axis]..=footprint.hi[axis]).map(|d| {
+                plan.mode
+                    .map_index(c + d, plan.len)
+                    .map(|mapped| mapped as isize - c)
+            }));
+        }
+        Remap { start, deltas }
+    }
+}
+
+/// Reads the neighbours of a position of a border row whose own axis is interior there:
+/// offsets along the row are one load away, as in [`Interior`], and the other axes go
+/// through the row's [`Remap`].
+#[derive(Debug)]
+pub struct Edge<'a, T, const N: usize, const STEP: u8 = STRIDED> {
+    center: *const T,
+    strides: [isize; N],
+    row_axis: usize,
+    remap: &'a Remap<N>,
+    footprint: &'a Footprint<N>,
+    pad: &'a T,
+}
+
+impl<T, const N: usize, const STEP: u8> Clone for Edge<'_, T, N, STEP> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T, const N: usize, const STEP: u8> Copy for Edge<'_, T, N, STEP> {}
+
+impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Edge<'_, T, N, STEP> {
     type Output = T;
 
-    // Inlined into the kernel body, so that each read's check and per-axis loop fold
-    // for literal offsets: as a call per read, the border dominated small arrays
-    // (`pixel_graph` on the 64^3 blobs, one thread: 2.0 ms, inlined 1.3 ms).
     #[inline(always)]
     fn index(&self, offset: [isize; N]) -> &T {
         self.footprint.check(&offset);
-        let mut delta = 0;
-        for (((plan, &center), &d), &stride) in self
-            .plans
-            .iter()
-            .zip(&self.center)
-            .zip(&offset)
-            .zip(&self.strides)
-        {
-            match plan.mode.map_index(center as isize + d, plan.len) {
-                Some(i) => delta += i as isize * stride,
-                None => return self.cval,
+        let mut delta: isize = 0;
+        for (axis, (&d, &stride)) in offset.iter().zip(&self.strides).enumerate() {
+            if axis == self.row_axis {
+                delta += d * if axis == unit_axis::<N, STEP>() {
+                    1
+                } else {
+                    stride
+                };
+            } else {
+                let entry = self.remap.start[axis] + (d - self.footprint.lo[axis]) as usize;
+                match self.remap.deltas[entry] {
+                    Some(mapped) => delta += mapped * stride,
+                    None => return self.pad,
+                }
             }
         }
-        // SAFETY: every mapped index is below its axis's length (`map_index`), and `origin`
-        // and `strides` are those of the plane being read, so the element exists.
-        unsafe { &*self.origin.offset(delta) }
+        // SAFETY: `Edge`s are only built by `run` at positions interior on the row's axis
+        // (`AxisPlan::interior`), so `d` on it stays in bounds once checked against the
+        // footprint; on every other axis `center + mapped` is an index `map_index` gave,
+        // below the axis's length.
+        unsafe { &*self.center.offset(delta) }
     }
 }
 
 /// `x[k]` on one-dimensional stencils, as for [`Interior`].
-impl<T, const N: usize> Index<isize> for Border<'_, T, N> {
+impl<T, const N: usize, const STEP: u8> Index<isize> for Edge<'_, T, N, STEP> {
     type Output = T;
 
-    #[inline]
+    #[inline(always)]
+    fn index(&self, offset: isize) -> &T {
+        assert!(N == 1, "`x[k]` reads only one-dimensional stencils");
+        &self[[offset; N]]
+    }
+}
+
+/// Where each offset along the row's axis lands from each border position of that axis
+/// (`None`: outside, the input's pad), relative to the position. The same for every row,
+/// so made once per call.
+#[derive(Debug)]
+pub struct RimRemap {
+    interior: std::ops::Range<usize>,
+    span: usize,
+    deltas: Vec<Option<isize>>,
+}
+
+impl RimRemap {
+    /// The table for the row axis planned as `plan`, read within `lo..=hi`.
+    pub(super) fn new(plan: &AxisPlan, lo: isize, hi: isize) -> Self {
+        let interior = plan.interior.clone();
+        let span = (hi - lo + 1) as usize;
+        let positions = (0..interior.start).chain(interior.end..plan.out_len);
+        let deltas = positions
+            .flat_map(|o| {
+                let c = plan.center(o) as isize;
+                (lo..=hi).map(move |d| plan.mode.map_index(c + d, plan.len).map(|m| m as isize - c))
+            })
+            .collect();
+        RimRemap {
+            interior,
+            span,
+            deltas,
+        }
+    }
+
+    /// The entries of border position `o`.
+    pub(super) fn at(&self, o: usize) -> &[Option<isize>] {
+        let p = if o < self.interior.start {
+            o
+        } else {
+            self.interior.start + (o - self.interior.end)
+        };
+        &self.deltas[p * self.span..(p + 1) * self.span]
+    }
+}
+
+/// Reads the neighbours of a border position of a row: the row's axis through the call's
+/// [`RimRemap`], the other axes directly (an interior row) or through the row's [`Remap`].
+#[derive(Debug)]
+pub struct Rim<'a, T, const N: usize> {
+    center: *const T,
+    strides: [isize; N],
+    row_axis: usize,
+    row: &'a [Option<isize>],
+    outer: Option<&'a Remap<N>>,
+    footprint: &'a Footprint<N>,
+    pad: &'a T,
+}
+
+impl<T, const N: usize> Clone for Rim<'_, T, N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T, const N: usize> Copy for Rim<'_, T, N> {}
+
+impl<T, const N: usize> Index<[isize; N]> for Rim<'_, T, N> {
+    type Output = T;
+
+    #[inline(always)]
+    fn index(&self, offset: [isize; N]) -> &T {
+        self.footprint.check(&offset);
+        let mut delta: isize = 0;
+        for (axis, (&d, &stride)) in offset.iter().zip(&self.strides).enumerate() {
+            let entry = (d - self.footprint.lo[axis]) as usize;
+            let mapped = if axis == self.row_axis {
+                self.row[entry]
+            } else if let Some(remap) = self.outer {
+                remap.deltas[remap.start[axis] + entry]
+            } else {
+                Some(d)
+            };
+            match mapped {
+                Some(mapped) => delta += mapped * stride,
+                None => return self.pad,
+            }
+        }
+        // SAFETY: `center` is a position of the input (`run` builds `Rim`s only for output
+        // positions that are centred on one), and each axis adds an offset that is either
+        // one `map_index` gave, or, on the axes of an interior row, one within the footprint
+        // and so in bounds.
+        unsafe { &*self.center.offset(delta) }
+    }
+}
+
+/// `x[k]` on one-dimensional stencils, as for [`Interior`].
+impl<T, const N: usize> Index<isize> for Rim<'_, T, N> {
+    type Output = T;
+
+    #[inline(always)]
     fn index(&self, offset: isize) -> &T {
         assert!(N == 1, "`x[k]` reads only one-dimensional stencils");
         &self[[offset; N]]
@@ -172,7 +311,8 @@ pub trait Reader<T, const N: usize>:
 }
 
 impl<T, const N: usize, const STEP: u8> Reader<T, N> for Interior<'_, T, N, STEP> {}
-impl<T, const N: usize> Reader<T, N> for Border<'_, T, N> {}
+impl<T, const N: usize> Reader<T, N> for Rim<'_, T, N> {}
+impl<T, const N: usize, const STEP: u8> Reader<T, N> for Edge<'_, T, N, STEP> {}
 
 /// Where a kernel is evaluated: the driver hands one to [`Kernel::eval`](super::Kernel::eval),
 /// which turns each input's [`RowOf`] into a reader with [`Place::read`]. Sealed: only the
@@ -189,24 +329,86 @@ pub trait Place<const N: usize>: Copy + sealed::Sealed {
 
 /// The `k`-th interior position of a row along `row_axis`: every neighbour is in bounds.
 #[derive(Clone, Copy, Debug)]
-pub struct InteriorAt<'f, const N: usize, const STEP: u8> {
+pub struct InteriorAt<const N: usize, const STEP: u8> {
     pub(super) k: usize,
     pub(super) row_axis: usize,
-    pub(super) footprint: &'f Footprint<N>,
+    /// The kernel's own footprint, a constant for literal offsets.
+    pub(super) footprint: Footprint<N>,
 }
 
-/// A border position, at `center`: reads go through each axis's boundary mode.
+/// The `k`-th position of a border row's stretch that is interior on the row's own axis.
 #[derive(Clone, Copy, Debug)]
-pub struct BorderAt<'f, const N: usize> {
-    pub(super) center: [usize; N],
-    pub(super) plans: &'f [AxisPlan; N],
+pub struct EdgeAt<'f, const N: usize, const STEP: u8> {
+    pub(super) k: usize,
+    pub(super) row_axis: usize,
+    pub(super) remap: &'f Remap<N>,
+    /// The kernel's own footprint, a constant for literal offsets.
+    pub(super) footprint: Footprint<N>,
+}
+
+impl<const N: usize, const STEP: u8> sealed::Sealed for EdgeAt<'_, N, STEP> {}
+
+impl<const N: usize, const STEP: u8> Place<N> for EdgeAt<'_, N, STEP> {
+    type Reader<'a, T: 'a>
+        = Edge<'a, T, N, STEP>
+    where
+        Self: 'a;
+
+    #[inline(always)]
+    fn read<'a, T>(&'a self, row: &RowOf<'a, T, N>) -> Edge<'a, T, N, STEP> {
+        let step = if STEP == STRIDED {
+            row.strides[self.row_axis]
+        } else {
+            1
+        };
+        Edge {
+            center: row.first.wrapping_offset(self.k as isize * step),
+            strides: row.strides,
+            row_axis: self.row_axis,
+            remap: self.remap,
+            footprint: &self.footprint,
+            pad: row.pad,
+        }
+    }
+}
+
+/// A border position of a row, `k` elements from the row's centre along its axis.
+#[derive(Clone, Copy, Debug)]
+pub struct RimAt<'f, const N: usize> {
+    pub(super) k: isize,
+    pub(super) row_axis: usize,
+    pub(super) row: &'f [Option<isize>],
+    pub(super) outer: Option<&'f Remap<N>>,
     pub(super) footprint: &'f Footprint<N>,
 }
 
-impl<const N: usize, const STEP: u8> sealed::Sealed for InteriorAt<'_, N, STEP> {}
-impl<const N: usize> sealed::Sealed for BorderAt<'_, N> {}
+impl<const N: usize> sealed::Sealed for RimAt<'_, N> {}
 
-impl<const N: usize, const STEP: u8> Place<N> for InteriorAt<'_, N, STEP> {
+impl<const N: usize> Place<N> for RimAt<'_, N> {
+    type Reader<'a, T: 'a>
+        = Rim<'a, T, N>
+    where
+        Self: 'a;
+
+    #[inline(always)]
+    fn read<'a, T>(&'a self, row: &RowOf<'a, T, N>) -> Rim<'a, T, N> {
+        Rim {
+            center: row
+                .first
+                .wrapping_offset(self.k * row.strides[self.row_axis]),
+            strides: row.strides,
+            row_axis: self.row_axis,
+            row: self.row,
+            outer: self.outer,
+            footprint: self.footprint,
+            pad: row.pad,
+        }
+    }
+}
+
+impl<const N: usize, const STEP: u8> sealed::Sealed for InteriorAt<N, STEP> {}
+
+impl<const N: usize, const STEP: u8> Place<N> for InteriorAt<N, STEP> {
     type Reader<'a, T: 'a>
         = Interior<'a, T, N, STEP>
     where
@@ -222,36 +424,16 @@ impl<const N: usize, const STEP: u8> Place<N> for InteriorAt<'_, N, STEP> {
         Interior {
             center: row.first.wrapping_offset(self.k as isize * step),
             strides: row.strides,
-            footprint: self.footprint,
+            footprint: &self.footprint,
             data: PhantomData,
         }
     }
 }
 
-impl<const N: usize> Place<N> for BorderAt<'_, N> {
-    type Reader<'a, T: 'a>
-        = Border<'a, T, N>
-    where
-        Self: 'a;
-
-    #[inline]
-    fn read<'a, T>(&'a self, row: &RowOf<'a, T, N>) -> Border<'a, T, N> {
-        Border {
-            origin: row.plane,
-            strides: row.strides,
-            center: self.center,
-            plans: self.plans,
-            footprint: self.footprint,
-            cval: row.pad,
-        }
-    }
-}
-
-/// One input's share of a row of outputs: its plane (for border reads) and the centre of
-/// the row's first interior position (for interior reads). Made by the driver only.
+/// One input's share of a row of outputs: the row's centre (at its first position interior
+/// on the row's axis, if any), from which every reader steps. Made by the driver only.
 #[derive(Debug)]
 pub struct RowOf<'a, T, const N: usize> {
-    pub(super) plane: *const T,
     pub(super) first: *const T,
     pub(super) strides: [isize; N],
     pub(super) pad: &'a T,

@@ -45,7 +45,6 @@ impl<'a, T, D: Dimension, const N: usize> Source<'a, T, D, N> {
         // Addresses only: `Place::read` dereferences them at planned positions alone.
         let plane = self.view.as_ptr().wrapping_offset(plane_offset);
         RowOf {
-            plane,
             first: plane.wrapping_offset(center_offset),
             strides: stencil_strides,
             pad: self.pad,
