@@ -6,27 +6,14 @@
 
 use ndarray::{Array2, ArrayD, IxDyn, ShapeBuilder, s};
 use ndkernel::dispatch;
-use ndkernel::prelude::*;
+use ndkernel_seeds::smooth::{smooth as mean_i8, smooth_into as mean_i8_into};
 
 use crate::named_kernels::{affine, affine_into, affine_ref, laplace3, laplace3_ref};
 use crate::reference::{Mode, Read, naive};
 use crate::{assert_same, grid};
 
-/// Seed 002's mean on `int8`: exact `i16` sum, floor division, border 0.
-#[stencil]
-fn mean_i8(x: Rel<i8>) -> i8 {
-    let s = i16::from(x[[-1, -1]])
-        + i16::from(x[[-1, 0]])
-        + i16::from(x[[-1, 1]])
-        + i16::from(x[[0, -1]])
-        + i16::from(x[[0, 0]])
-        + i16::from(x[[0, 1]])
-        + i16::from(x[[1, -1]])
-        + i16::from(x[[1, 0]])
-        + i16::from(x[[1, 1]]);
-    s.div_euclid(9) as i8
-}
-
+/// Seed 002's mean on `int8` (`ndkernel_seeds::smooth::smooth`): exact sum, floor division,
+/// border 0.
 fn mean_i8_ref(r: Read<'_, i8>) -> i8 {
     let mut s = 0i16;
     for di in -1..=1 {

@@ -65,14 +65,6 @@ pub struct Interior<'a, T, const N: usize, const STEP: u8 = STRIDED> {
     data: PhantomData<&'a T>,
 }
 
-// Readers hold only addresses and references: copyable whatever `T` is.
-impl<T, const N: usize, const STEP: u8> Clone for Interior<'_, T, N, STEP> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T, const N: usize, const STEP: u8> Copy for Interior<'_, T, N, STEP> {}
-
 /// With a `STEP` other than [`step::STRIDED`], the row's axis has stride 1 and says so to the
 /// compiler, so that a row of evaluations reads consecutive elements and can be
 /// vectorised, and offsets along it are constants.
@@ -93,18 +85,6 @@ impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Interior<'_, T, N,
         // SAFETY: `Interior`s are only built by `run` at positions whose whole footprint is
         // in bounds (`AxisPlan::interior`), and `offset` was just checked to lie in it.
         unsafe { &*self.center.offset(delta) }
-    }
-}
-
-/// `x[k]`: one-dimensional stencils may drop the brackets. The macro rejects this form for
-/// stencils of other ranks at compile time.
-impl<T, const N: usize, const STEP: u8> Index<isize> for Interior<'_, T, N, STEP> {
-    type Output = T;
-
-    #[inline(always)]
-    fn index(&self, offset: isize) -> &T {
-        assert!(N == 1, "`x[k]` reads only one-dimensional stencils");
-        &self[[offset; N]]
     }
 }
 
@@ -155,13 +135,6 @@ pub struct Edge<'a, T, const N: usize, const STEP: u8 = STRIDED> {
     pad: &'a T,
 }
 
-impl<T, const N: usize, const STEP: u8> Clone for Edge<'_, T, N, STEP> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T, const N: usize, const STEP: u8> Copy for Edge<'_, T, N, STEP> {}
-
 impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Edge<'_, T, N, STEP> {
     type Output = T;
 
@@ -189,17 +162,6 @@ impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Edge<'_, T, N, STE
         // footprint; on every other axis `center + mapped` is an index `map_index` gave,
         // below the axis's length.
         unsafe { &*self.center.offset(delta) }
-    }
-}
-
-/// `x[k]` on one-dimensional stencils, as for [`Interior`].
-impl<T, const N: usize, const STEP: u8> Index<isize> for Edge<'_, T, N, STEP> {
-    type Output = T;
-
-    #[inline(always)]
-    fn index(&self, offset: isize) -> &T {
-        assert!(N == 1, "`x[k]` reads only one-dimensional stencils");
-        &self[[offset; N]]
     }
 }
 
@@ -256,13 +218,6 @@ pub struct Rim<'a, T, const N: usize> {
     pad: &'a T,
 }
 
-impl<T, const N: usize> Clone for Rim<'_, T, N> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T, const N: usize> Copy for Rim<'_, T, N> {}
-
 impl<T, const N: usize> Index<[isize; N]> for Rim<'_, T, N> {
     type Output = T;
 
@@ -292,17 +247,6 @@ impl<T, const N: usize> Index<[isize; N]> for Rim<'_, T, N> {
     }
 }
 
-/// `x[k]` on one-dimensional stencils, as for [`Interior`].
-impl<T, const N: usize> Index<isize> for Rim<'_, T, N> {
-    type Output = T;
-
-    #[inline(always)]
-    fn index(&self, offset: isize) -> &T {
-        assert!(N == 1, "`x[k]` reads only one-dimensional stencils");
-        &self[[offset; N]]
-    }
-}
-
 /// The reader types a kernel is evaluated with: `#[stencil]` makes the user's function generic
 /// over this trait, one type parameter per relatively indexed input.
 pub trait Reader<T, const N: usize>:
@@ -310,9 +254,36 @@ pub trait Reader<T, const N: usize>:
 {
 }
 
-impl<T, const N: usize, const STEP: u8> Reader<T, N> for Interior<'_, T, N, STEP> {}
-impl<T, const N: usize> Reader<T, N> for Rim<'_, T, N> {}
-impl<T, const N: usize, const STEP: u8> Reader<T, N> for Edge<'_, T, N, STEP> {}
+/// Each reader is a [`Reader`]: copyable whatever `T` is (readers hold only addresses and
+/// references), and read as `x[k]` in one-dimensional stencils, which may drop the
+/// brackets (the macro rejects this form for stencils of other ranks at compile time).
+macro_rules! reader {
+    ($reader:ident < $($param:ident),* > $(, const $c:ident: $ct:ty)?) => {
+        impl<T, const N: usize $(, const $c: $ct)?> Clone for $reader<'_, $($param),*> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+
+        impl<T, const N: usize $(, const $c: $ct)?> Copy for $reader<'_, $($param),*> {}
+
+        impl<T, const N: usize $(, const $c: $ct)?> Index<isize> for $reader<'_, $($param),*> {
+            type Output = T;
+
+            #[inline(always)]
+            fn index(&self, offset: isize) -> &T {
+                assert!(N == 1, "`x[k]` reads only one-dimensional stencils");
+                &self[[offset; N]]
+            }
+        }
+
+        impl<T, const N: usize $(, const $c: $ct)?> Reader<T, N> for $reader<'_, $($param),*> {}
+    };
+}
+
+reader!(Interior<T, N, STEP>, const STEP: u8);
+reader!(Edge<T, N, STEP>, const STEP: u8);
+reader!(Rim<T, N>);
 
 /// Where a kernel is evaluated: the driver hands one to [`Kernel::eval`](super::Kernel::eval),
 /// which turns each input's [`RowOf`] into a reader with [`Place::read`]. Sealed: only the
