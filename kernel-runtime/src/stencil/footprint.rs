@@ -58,7 +58,7 @@ impl<const N: usize> Footprint<N> {
         let mut axis = 0;
         while axis < N {
             if offset[axis] < self.lo[axis] || offset[axis] > self.hi[axis] {
-                self.out_of_reach(offset);
+                self.out_of_reach(*offset);
             }
             axis += 1;
         }
@@ -67,7 +67,7 @@ impl<const N: usize> Footprint<N> {
     #[cold]
     #[inline(never)]
     #[track_caller]
-    fn out_of_reach(&self, offset: &[isize; N]) -> ! {
+    fn out_of_reach(self, offset: [isize; N]) -> ! {
         let reach: Vec<String> = (0..N)
             .map(|a| format!("({}, {})", self.lo[a], self.hi[a]))
             .collect();
