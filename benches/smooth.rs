@@ -18,6 +18,9 @@
 //!   can vectorise: what a careful hand-written loop reaches on one thread;
 //! - `ndkernel/1`, `ndkernel/2`: the kernel's `_into` form inside a rayon pool of 1 and 2 threads.
 //!
+//! `mean_f32_modes` times the `f32` mean with `skip` and with `reflect` borders on one
+//! thread, on images small enough for the border to matter.
+//!
 //! `smooth_i8_layouts` runs the `int8` kernel on one thread over one image in C order, in
 //! F order and as a transposed view, each into an output of its own order.
 //!
@@ -29,6 +32,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, ShapeBuilder};
+use ndkernel::prelude::{Rel, stencil};
 use ndkernel_seeds::smooth::{
     Mean9, mean_f32_into, naive, per_plane, rows, smooth, smooth_into, smooth_u8_into,
 };
@@ -163,6 +167,47 @@ fn bench_layouts(c: &mut Criterion, full: bool) {
     group.finish();
 }
 
+/// The `f32` mean with SciPy's default border, for [`bench_modes`].
+#[stencil(mode = "reflect")]
+fn mean_f32_reflect(x: Rel<f32>) -> f32 {
+    (x[[-1, -1]]
+        + x[[-1, 0]]
+        + x[[-1, 1]]
+        + x[[0, -1]]
+        + x[[0, 0]]
+        + x[[0, 1]]
+        + x[[1, -1]]
+        + x[[1, 0]]
+        + x[[1, 1]])
+        / 9.0
+}
+
+/// What a border mode costs over `skip` (which writes `cval` without reading): the `f32`
+/// mean on one thread, on images small enough for the border to matter.
+fn bench_modes(c: &mut Criterion, full: bool) {
+    let sizes: &[usize] = if full { &[64, 256, 1000] } else { &[2, 9] };
+    let pool = pool(1);
+    let mut group = c.benchmark_group("mean_f32_modes");
+    group.sample_size(10);
+    for &n in sizes {
+        let x = input((1, n, n), f32::from)
+            .into_shape_with_order((n, n))
+            .expect("2-D");
+        let mut out = Array2::zeros((n, n));
+        group.throughput(Throughput::Elements((n * n) as u64));
+        let id = |mode: &str| BenchmarkId::new(mode, format!("{n}x{n}"));
+        group.bench_function(id("skip"), |b| {
+            pool.install(|| b.iter(|| mean_f32_into(black_box(&x), black_box(&mut out))));
+        });
+        group.bench_function(id("reflect"), |b| {
+            pool.install(|| {
+                b.iter(|| mean_f32_reflect_into(black_box(&x), black_box(&mut out)));
+            });
+        });
+    }
+    group.finish();
+}
+
 /// A field of `/proc/self/status`, in kB (Linux).
 fn status_kb(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -215,5 +260,6 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     benches(&mut c, full);
     bench_layouts(&mut c, full);
+    bench_modes(&mut c, full);
     c.final_summary();
 }

@@ -144,3 +144,23 @@ fn lifetime_const_generics_and_cval_of_the_input_type() {
     );
     assert_eq!(rounded_sum(&y).unwrap(), Array1::from(vec![5, 6, 7]));
 }
+
+/// Naming `Rel` and `stencil` one by one, as a crate with `deny(unused_imports)` would: the
+/// parameter's type is rewritten by the macro, yet its import counts as used.
+mod explicit_imports {
+    #![deny(unused_imports)]
+
+    use ndkernel::stencil;
+    use ndkernel::stencil::Rel;
+
+    #[stencil]
+    fn difference(x: Rel<f64>) -> f64 {
+        x[[1]] - x[[0]]
+    }
+
+    #[test]
+    fn explicit_imports_are_used() {
+        let got = difference(&ndarray::array![1.0, 4.0, 9.0]).unwrap();
+        assert_eq!(got, ndarray::array![3.0, 5.0, 0.0]);
+    }
+}

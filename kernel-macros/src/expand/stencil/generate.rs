@@ -62,6 +62,9 @@ pub(super) fn expand(
         })
         .collect();
     let rel_names: Vec<_> = rels.iter().map(|(_, ident, _)| *ident).collect();
+    // The parameter types as written (`Rel<f64>`): named once in the generated code, so
+    // that an explicit `use ndkernel::stencil::Rel;` is not reported as unused.
+    let rel_as_written: Vec<&Type> = rels.iter().map(|&(i, _, _)| kernel.params[i].ty).collect();
     let rel_elems: Vec<_> = rels.iter().map(|(_, _, elem)| *elem).collect();
     let operands: Vec<TokenStream> = rels
         .iter()
@@ -379,6 +382,7 @@ pub(super) fn expand(
                     #core_name #core_call (#(#call_args),*)
                 }
             }
+            let _: ::core::marker::PhantomData<(#(#rel_as_written,)*)> = ::core::marker::PhantomData;
             #(let #rel_names = #private::operand::AsOperand::as_operand(&#rel_names);)*
             #into_footprint
             #(let #pads: #rel_elems = #pad_values;)*
