@@ -31,8 +31,8 @@ pub fn output<T: Clone + Default, D: Dimension>(dim: D) -> Array<T, D> {
 /// A new array of shape `dim`, every element `T::default()`, laid out in memory as an array
 /// with strides `like` is: NumPy's `order='K'`, so that a kernel reading an F-ordered or
 /// transposed input writes its output in the same order, one contiguous run at a time.
-/// Axes are ordered by decreasing stride magnitude; ties, and axes of length 1, keep C
-/// order.
+/// Axes are ordered by decreasing stride magnitude; ties, axes of length 1 and broadcast
+/// axes (stride 0) keep C order.
 ///
 /// # Panics
 ///
@@ -52,8 +52,11 @@ pub fn output_like<T: Clone + Default, D: Dimension>(dim: D, like: &[isize]) -> 
     assert_eq!(dim.ndim(), like.len(), "one stride per axis");
     let shape = dim.slice();
     // Outermost first: the axes longer than 1 by decreasing stride (a stable sort, so
-    // ties keep C order), each taking the place of one of them; length-1 axes stay put.
-    let long: Vec<usize> = (0..shape.len()).filter(|&a| shape[a] > 1).collect();
+    // ties keep C order), each taking the place of one of them. Length-1 axes and
+    // broadcast (stride-0) axes say nothing about the order and stay put.
+    let long: Vec<usize> = (0..shape.len())
+        .filter(|&a| shape[a] > 1 && like[a] != 0)
+        .collect();
     let mut by_stride = long.clone();
     by_stride.sort_by_key(|&a| std::cmp::Reverse(like[a].unsigned_abs()));
     let mut order: Vec<usize> = (0..shape.len()).collect();
@@ -165,6 +168,9 @@ mod tests {
         assert_eq!(layout(&[3, 12, 1]), [4, 8, 1]);
         let f = Array3::<u8>::zeros((2, 3, 4).f());
         assert_eq!(layout(f.strides()), [1, 2, 6]);
+        // A broadcast row is C-ordered where it is not broadcast.
+        assert_eq!(layout(&[0, 0, 1]), [12, 4, 1]);
+        assert_eq!(layout(&[0, 1, 0]), [12, 4, 1]);
         // Length-1 axes say nothing about order.
         let out = output_like::<u8, _>(ndarray::Ix3(1, 3, 4), &[1, 1, 3]);
         assert_eq!(out.strides(), &[12, 1, 3]);

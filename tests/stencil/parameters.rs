@@ -90,3 +90,40 @@ fn a_read_inside_the_reach_is_served() {
 fn a_read_beyond_the_reach_panics_instead_of_reading_out_of_bounds() {
     let _ = shifted(&Array1::<f64>::zeros(9), 3, 4);
 }
+
+/// Two far taps of a wide reach, one per mode that reads outside: the border tables must
+/// hold every index a wide neighbourhood reaches, on both sides, without growing with
+/// the square of its width.
+macro_rules! far_taps {
+    ($($name:ident: $mode:literal => $reference:expr),* $(,)?) => {$(
+        #[stencil(mode = $mode, neighborhood = [(-r, r)])]
+        fn $name(x: Rel<f64>, r: isize) -> f64 {
+            x[r] - 0.5 * x[-r] + x[r / 3]
+        }
+    )*
+
+    #[test]
+    fn wide_reaches_with_few_reads_in_every_reading_mode() {
+        for (n, r) in [(7000usize, 3000isize), (2500, 3000), (50, 7), (1, 2000)] {
+            let x = Array1::from_shape_fn(n, |i| ((i * 7919) % 1009) as f64 * 0.5 - 100.0);
+            $(
+                let mode: crate::reference::Mode = $reference;
+                let read = |i: isize| mode.read(i, n).map_or(0.0, |j| x[j]);
+                let want = Array1::from_shape_fn(n, |i| {
+                    let i = i as isize;
+                    read(i + r) - 0.5 * read(i - r) + read(i + r / 3)
+                });
+                assert_eq!($name(&x, r).unwrap(), want, "{} n = {n}, r = {r}", $mode);
+            )*
+        }
+    }
+    };
+}
+
+far_taps!(
+    far_constant: "constant" => crate::reference::Mode::Constant,
+    far_nearest: "nearest" => crate::reference::Mode::Nearest,
+    far_reflect: "reflect" => crate::reference::Mode::Reflect,
+    far_mirror: "mirror" => crate::reference::Mode::Mirror,
+    far_wrap: "wrap" => crate::reference::Mode::Wrap,
+);

@@ -11,9 +11,10 @@
 //!   to vectorise.
 //! * [`Edge`]: a row on the border of another axis, at a position interior on the row's
 //!   own axis: offsets along the row are one load away, as in the interior, and the other
-//!   axes' offsets go through their [`Boundary`] modes once per row ([`Remap`]).
+//!   axes' offsets go through their [`Boundary`] modes by tables made once per call
+//!   ([`AxisRemap`], [`RowRemap`]).
 //! * [`Rim`]: a position on the border of the row's own axis: its offsets go through a
-//!   table made once per call ([`RimRemap`]), the other axes' as for the row. Positions
+//!   table made once per call ([`AxisRemap`]), the other axes' as for the row. Positions
 //!   that map outside read the input's pad value.
 //!
 //! The inputs ([`Sources`]: one to six arrays of one shape) are walked together: the last
@@ -30,7 +31,7 @@ mod sources;
 
 pub use footprint::Footprint;
 pub use readers::{
-    Edge, EdgeAt, Interior, InteriorAt, Place, Reader, Rel, Remap, Rim, RimAt, RimRemap, RowOf,
+    AxisRemap, Edge, EdgeAt, Interior, InteriorAt, Place, Reader, Rel, Rim, RimAt, RowOf, RowRemap,
     step,
 };
 pub use sources::{Source, Sources};
@@ -134,36 +135,31 @@ where
     }
     let shape = sources.shape();
     let loop_axes = shape.len() - N;
-    let plans: [AxisPlan; N] = std::array::from_fn(|axis| {
-        modes[axis].plan(
-            shape[loop_axes + axis],
-            footprint.lo[axis],
-            footprint.hi[axis],
-        )
-    });
+    let (reach_lo, reach_hi) = (footprint.lo, footprint.hi);
+    let plans: [AxisPlan; N] =
+        std::array::from_fn(|a| modes[a].plan(shape[loop_axes + a], reach_lo[a], reach_hi[a]));
     let (row_axis, unit) = sources.row_axis();
     let schedule = schedule.with_cost(footprint.size());
     // Rows run along `row_axis`, which the driver walks as its last axis; the other
     // stencil axes keep their order.
     let outer: Vec<usize> = (0..N).filter(|&axis| axis != row_axis).collect();
     let walked = last_axis_moved(out.view_mut().into_dyn(), loop_axes + row_axis);
-    let rim = &RimRemap::new(
-        &plans[row_axis],
-        footprint.lo[row_axis],
-        footprint.hi[row_axis],
-    );
+    let remaps: &[AxisRemap; N] =
+        &std::array::from_fn(|a| AxisRemap::new(&plans[a], reach_lo[a], reach_hi[a]));
     for_each_row_mut(walked, schedule, |index, start, mut row| {
-        // The centre on every stencil axis but the row's.
+        // The centre on every stencil axis but the row's, and which put the row on their
+        // border.
         let mut center = [0usize; N];
-        let mut row_interior = true;
+        let mut border = [false; N];
         for (&axis, &o) in outer.iter().zip(&index[loop_axes..]) {
             if plans[axis].skips(o) {
                 row.fill(cval);
                 return;
             }
             center[axis] = plans[axis].center(o);
-            row_interior &= plans[axis].is_interior(o);
+            border[axis] = !plans[axis].is_interior(o);
         }
+        let row_interior = !border.contains(&true);
         let plan = &plans[row_axis];
         let end = start + row.len();
         let lo = plan.interior.start.clamp(start, end);
@@ -171,20 +167,25 @@ where
         // Centred on the first interior position (or anywhere, when there is none).
         center[row_axis] = if lo < hi { plan.center(lo) } else { 0 };
         let rows = sources.row(Token(()), &index[..loop_axes], &center);
-        // A border row maps the other axes' offsets once for the whole row.
-        let remap = (!row_interior).then(|| Remap::new(&center, &plans, footprint, row_axis));
+        let remap = &RowRemap {
+            center,
+            border,
+            axes: remaps,
+        };
         let border = |o: usize| -> O {
             if plan.skips(o) {
                 return cval;
             }
-            let at = RimAt {
-                k: plan.center(o) as isize - center[row_axis] as isize,
+            let at = plan.center(o);
+            let place = RimAt {
+                k: at as isize - center[row_axis] as isize,
+                at,
                 row_axis,
-                row: rim.at(o),
-                outer: remap.as_ref(),
+                row: &remaps[row_axis],
+                remap,
                 footprint,
             };
-            kernel.eval(&rows, at)
+            kernel.eval(&rows, place)
         };
         for o in start..lo {
             row[o - start] = border(o);
@@ -220,9 +221,10 @@ where
                     }
                 };
             }
-            match &remap {
-                None => stretch!(InteriorAt {}),
-                Some(remap) => stretch!(EdgeAt { remap }),
+            if row_interior {
+                stretch!(InteriorAt {});
+            } else {
+                stretch!(EdgeAt { remap });
             }
         }
         for o in hi.max(lo)..end {

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::ops::Index;
 
 use super::Footprint;
-use crate::boundary::AxisPlan;
+use crate::boundary::{AxisPlan, Boundary};
 
 /// The parameter type of a relatively indexed array in a `#[stencil]` function, such as
 /// `x: Rel<f64>`. It only marks the parameter: the macro replaces it with a reader.
@@ -88,49 +88,92 @@ impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Interior<'_, T, N,
     }
 }
 
-/// The other axes' mapped positions for one border row: for each stencil axis but the
-/// row's, and each offset `d` of the footprint on it, where `center + d` lands after the
-/// axis's boundary mode, relative to `center` (`None`: outside, the input's pad). Made
-/// once per row, so that reads along the row look up instead of mapping every axis.
+/// Where the reads of one axis's border positions land under the axis's mode: for the
+/// positions before the interior and for those after it, a window of the input indices
+/// they read, each with its mapped index (`None`: outside, the input's pad). Made once
+/// per call; its size is the halo plus the neighbourhood's span on that side, whatever
+/// the number of rows.
 #[derive(Debug)]
-pub struct Remap<const N: usize> {
-    /// Where each axis's entries start in `deltas`.
-    start: [usize; N],
-    deltas: Vec<Option<isize>>,
+pub struct AxisRemap {
+    /// Centres below this read through `before`, the others through `after`.
+    split: usize,
+    before: Window,
+    after: Window,
 }
 
-impl<const N: usize> Remap<N> {
-    /// The table for the row centred at `center` (the row axis's entry is not used).
-    pub(super) fn new(
-        center: &[usize; N],
-        plans: &[AxisPlan; N],
-        footprint: &Footprint<N>,
-        row_axis: usize,
-    ) -> Self {
-        let mut start = [0; N];
-        let mut deltas = Vec::new();
-        for axis in (0..N).filter(|&axis| axis != row_axis) {
-            start[axis] = deltas.len();
-            let (plan, c) = (&plans[axis], center[axis] as isize);
-            deltas.extend((footprint.lo[axis]..=footprint.hi[axis]).map(|d| {
-                plan.mode
-                    .map_index(c + d, plan.len)
-                    .map(|mapped| mapped as isize - c)
-            }));
+/// Mapped indices of the input indices `first..first + mapped.len()`.
+#[derive(Debug, Default)]
+struct Window {
+    first: isize,
+    mapped: Vec<Option<isize>>,
+}
+
+impl AxisRemap {
+    /// The windows of the axis planned as `plan`, read within `lo..=hi`. `skip` axes never
+    /// evaluate the kernel at their border and get none.
+    pub(super) fn new(plan: &AxisPlan, lo: isize, hi: isize) -> Self {
+        let window = |outs: std::ops::Range<usize>| {
+            if outs.is_empty() || plan.mode == Boundary::Skip {
+                return Window::default();
+            }
+            let first = plan.center(outs.start) as isize + lo;
+            let last = plan.center(outs.end - 1) as isize + hi;
+            let mapped = (first..=last)
+                .map(|i| plan.mode.map_index(i, plan.len).map(|m| m as isize))
+                .collect();
+            Window { first, mapped }
+        };
+        let interior = plan.interior.start..plan.interior.end.max(plan.interior.start);
+        AxisRemap {
+            split: plan.center(interior.start),
+            before: window(0..interior.start),
+            after: window(interior.end..plan.out_len),
         }
-        Remap { start, deltas }
+    }
+
+    /// Where offset `d` from the border centre `center` lands, relative to `center`.
+    #[inline(always)]
+    fn delta(&self, center: usize, d: isize) -> Option<isize> {
+        let window = if center < self.split {
+            &self.before
+        } else {
+            &self.after
+        };
+        let c = center as isize;
+        window.mapped[(c + d - window.first) as usize].map(|m| m - c)
+    }
+}
+
+/// One row's position on the stencil axes other than its own, and which of them put it on
+/// their border: reads there go through the call's [`AxisRemap`]s, the others are direct.
+#[derive(Debug)]
+pub struct RowRemap<'a, const N: usize> {
+    pub(super) center: [usize; N],
+    pub(super) border: [bool; N],
+    pub(super) axes: &'a [AxisRemap; N],
+}
+
+impl<const N: usize> RowRemap<'_, N> {
+    /// The index offset of `d` on `axis`, `None` for the pad.
+    #[inline(always)]
+    fn delta(&self, axis: usize, d: isize) -> Option<isize> {
+        if self.border[axis] {
+            self.axes[axis].delta(self.center[axis], d)
+        } else {
+            Some(d)
+        }
     }
 }
 
 /// Reads the neighbours of a position of a border row whose own axis is interior there:
 /// offsets along the row are one load away, as in [`Interior`], and the other axes go
-/// through the row's [`Remap`].
+/// through the row's [`RowRemap`].
 #[derive(Debug)]
 pub struct Edge<'a, T, const N: usize, const STEP: u8 = STRIDED> {
     center: *const T,
     strides: [isize; N],
     row_axis: usize,
-    remap: &'a Remap<N>,
+    remap: &'a RowRemap<'a, N>,
     footprint: &'a Footprint<N>,
     pad: &'a T,
 }
@@ -150,8 +193,7 @@ impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Edge<'_, T, N, STE
                     stride
                 };
             } else {
-                let entry = self.remap.start[axis] + (d - self.footprint.lo[axis]) as usize;
-                match self.remap.deltas[entry] {
+                match self.remap.delta(axis, d) {
                     Some(mapped) => delta += mapped * stride,
                     None => return self.pad,
                 }
@@ -159,61 +201,23 @@ impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Edge<'_, T, N, STE
         }
         // SAFETY: `Edge`s are only built by `run` at positions interior on the row's axis
         // (`AxisPlan::interior`), so `d` on it stays in bounds once checked against the
-        // footprint; on every other axis `center + mapped` is an index `map_index` gave,
-        // below the axis's length.
+        // footprint; on every other axis the offset is within the footprint at an interior
+        // centre, or leads to an index `map_index` gave, below the axis's length.
         unsafe { &*self.center.offset(delta) }
     }
 }
 
-/// Where each offset along the row's axis lands from each border position of that axis
-/// (`None`: outside, the input's pad), relative to the position. The same for every row,
-/// so made once per call.
-#[derive(Debug)]
-pub struct RimRemap {
-    interior: std::ops::Range<usize>,
-    span: usize,
-    deltas: Vec<Option<isize>>,
-}
-
-impl RimRemap {
-    /// The table for the row axis planned as `plan`, read within `lo..=hi`.
-    pub(super) fn new(plan: &AxisPlan, lo: isize, hi: isize) -> Self {
-        let interior = plan.interior.clone();
-        let span = (hi - lo + 1) as usize;
-        let positions = (0..interior.start).chain(interior.end..plan.out_len);
-        let deltas = positions
-            .flat_map(|o| {
-                let c = plan.center(o) as isize;
-                (lo..=hi).map(move |d| plan.mode.map_index(c + d, plan.len).map(|m| m as isize - c))
-            })
-            .collect();
-        RimRemap {
-            interior,
-            span,
-            deltas,
-        }
-    }
-
-    /// The entries of border position `o`.
-    pub(super) fn at(&self, o: usize) -> &[Option<isize>] {
-        let p = if o < self.interior.start {
-            o
-        } else {
-            self.interior.start + (o - self.interior.end)
-        };
-        &self.deltas[p * self.span..(p + 1) * self.span]
-    }
-}
-
 /// Reads the neighbours of a border position of a row: the row's axis through the call's
-/// [`RimRemap`], the other axes directly (an interior row) or through the row's [`Remap`].
+/// [`AxisRemap`] for it, the other axes as for the row ([`RowRemap`]).
 #[derive(Debug)]
 pub struct Rim<'a, T, const N: usize> {
     center: *const T,
     strides: [isize; N],
     row_axis: usize,
-    row: &'a [Option<isize>],
-    outer: Option<&'a Remap<N>>,
+    /// The position's centre index on the row's axis.
+    at: usize,
+    row: &'a AxisRemap,
+    remap: &'a RowRemap<'a, N>,
     footprint: &'a Footprint<N>,
     pad: &'a T,
 }
@@ -226,13 +230,10 @@ impl<T, const N: usize> Index<[isize; N]> for Rim<'_, T, N> {
         self.footprint.check(&offset);
         let mut delta: isize = 0;
         for (axis, (&d, &stride)) in offset.iter().zip(&self.strides).enumerate() {
-            let entry = (d - self.footprint.lo[axis]) as usize;
             let mapped = if axis == self.row_axis {
-                self.row[entry]
-            } else if let Some(remap) = self.outer {
-                remap.deltas[remap.start[axis] + entry]
+                self.row.delta(self.at, d)
             } else {
-                Some(d)
+                self.remap.delta(axis, d)
             };
             match mapped {
                 Some(mapped) => delta += mapped * stride,
@@ -240,9 +241,9 @@ impl<T, const N: usize> Index<[isize; N]> for Rim<'_, T, N> {
             }
         }
         // SAFETY: `center` is a position of the input (`run` builds `Rim`s only for output
-        // positions that are centred on one), and each axis adds an offset that is either
-        // one `map_index` gave, or, on the axes of an interior row, one within the footprint
-        // and so in bounds.
+        // positions centred on one), and each axis adds an offset that is either one
+        // `map_index` gave, or, on the axes where the row is interior, one within the
+        // footprint and so in bounds.
         unsafe { &*self.center.offset(delta) }
     }
 }
@@ -312,7 +313,7 @@ pub struct InteriorAt<const N: usize, const STEP: u8> {
 pub struct EdgeAt<'f, const N: usize, const STEP: u8> {
     pub(super) k: usize,
     pub(super) row_axis: usize,
-    pub(super) remap: &'f Remap<N>,
+    pub(super) remap: &'f RowRemap<'f, N>,
     /// The kernel's own footprint, a constant for literal offsets.
     pub(super) footprint: Footprint<N>,
 }
@@ -343,13 +344,15 @@ impl<const N: usize, const STEP: u8> Place<N> for EdgeAt<'_, N, STEP> {
     }
 }
 
-/// A border position of a row, `k` elements from the row's centre along its axis.
+/// A border position of a row, `k` elements from the row's centre along its axis, at
+/// index `at` of that axis.
 #[derive(Clone, Copy, Debug)]
 pub struct RimAt<'f, const N: usize> {
     pub(super) k: isize,
+    pub(super) at: usize,
     pub(super) row_axis: usize,
-    pub(super) row: &'f [Option<isize>],
-    pub(super) outer: Option<&'f Remap<N>>,
+    pub(super) row: &'f AxisRemap,
+    pub(super) remap: &'f RowRemap<'f, N>,
     pub(super) footprint: &'f Footprint<N>,
 }
 
@@ -369,8 +372,9 @@ impl<const N: usize> Place<N> for RimAt<'_, N> {
                 .wrapping_offset(self.k * row.strides[self.row_axis]),
             strides: row.strides,
             row_axis: self.row_axis,
+            at: self.at,
             row: self.row,
-            outer: self.outer,
+            remap: self.remap,
             footprint: self.footprint,
             pad: row.pad,
         }

@@ -199,9 +199,15 @@ fn count_line(line: &[u8]) -> (u64, u64) {
 pub fn pixel_graph<D: Dimension>(
     skeleton: ArrayView<'_, bool, D>,
 ) -> Result<PixelGraph, KernelError> {
+    if skeleton.ndim() > 3 {
+        return Err(KernelError::unsupported_rank(
+            Operand::input(0).named("skeleton"),
+            skeleton.ndim(),
+            0..=3,
+        ));
+    }
     // The degree image is in C order whatever the skeleton's layout: nodes are numbered
-    // in logical C order, line by line.
-    // 0-D and 1-D skeletons are read as one row of a 2-D image.
+    // in logical C order, line by line. 0-D and 1-D skeletons are one row of a 2-D image.
     let mut shape = skeleton.shape().to_vec();
     while shape.len() < 2 {
         shape.insert(0, 1);
@@ -232,13 +238,7 @@ pub fn pixel_graph<D: Dimension>(
                     .expect("3 axes"),
             );
         }
-        ndim => {
-            return Err(KernelError::unsupported_rank(
-                Operand::input(0).named("skeleton"),
-                ndim,
-                0..=3,
-            ));
-        }
+        _ => unreachable!("ranks above 3 were refused"),
     }
     Ok(from_degrees(&degrees))
 }
