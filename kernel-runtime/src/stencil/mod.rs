@@ -169,8 +169,9 @@ where
         let rows = sources.row(Token(()), &index[..loop_axes], &center);
         let remap = &RowRemap {
             center,
-            border,
-            axes: remaps,
+            border: std::array::from_fn(|a| {
+                border[a].then(|| remaps[a].reads(center[a], reach_lo[a]))
+            }),
         };
         let border = |o: usize| -> O {
             if plan.skips(o) {
@@ -181,7 +182,7 @@ where
                 k: at as isize - center[row_axis] as isize,
                 at,
                 row_axis,
-                row: &remaps[row_axis],
+                row: remaps[row_axis].reads(at, reach_lo[row_axis]),
                 remap,
                 footprint,
             };

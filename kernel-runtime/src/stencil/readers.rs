@@ -131,36 +131,35 @@ impl AxisRemap {
         }
     }
 
-    /// Where offset `d` from the border centre `center` lands, relative to `center`.
-    #[inline(always)]
-    fn delta(&self, center: usize, d: isize) -> Option<isize> {
+    /// The mapped indices read from the border centre `center`: entry `d - lo` is where
+    /// offset `d` lands (`lo` as given to [`AxisRemap::new`]).
+    #[inline]
+    pub(super) fn reads(&self, center: usize, lo: isize) -> &[Option<isize>] {
         let window = if center < self.split {
             &self.before
         } else {
             &self.after
         };
-        let c = center as isize;
-        window.mapped[(c + d - window.first) as usize].map(|m| m - c)
+        &window.mapped[(center as isize + lo - window.first) as usize..]
     }
 }
 
-/// One row's position on the stencil axes other than its own, and which of them put it on
-/// their border: reads there go through the call's [`AxisRemap`]s, the others are direct.
+/// One row's position on the stencil axes other than its own, and for those that put it
+/// on their border, the mapped indices it reads there ([`AxisRemap::reads`]); reads on
+/// the other axes are direct.
 #[derive(Debug)]
 pub struct RowRemap<'a, const N: usize> {
     pub(super) center: [usize; N],
-    pub(super) border: [bool; N],
-    pub(super) axes: &'a [AxisRemap; N],
+    pub(super) border: [Option<&'a [Option<isize>]>; N],
 }
 
 impl<const N: usize> RowRemap<'_, N> {
     /// The index offset of `d` on `axis`, `None` for the pad.
     #[inline(always)]
-    fn delta(&self, axis: usize, d: isize) -> Option<isize> {
-        if self.border[axis] {
-            self.axes[axis].delta(self.center[axis], d)
-        } else {
-            Some(d)
+    fn delta(&self, axis: usize, d: isize, lo: isize) -> Option<isize> {
+        match self.border[axis] {
+            Some(reads) => reads[(d - lo) as usize].map(|m| m - self.center[axis] as isize),
+            None => Some(d),
         }
     }
 }
@@ -193,7 +192,7 @@ impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Edge<'_, T, N, STE
                     stride
                 };
             } else {
-                match self.remap.delta(axis, d) {
+                match self.remap.delta(axis, d, self.footprint.lo[axis]) {
                     Some(mapped) => delta += mapped * stride,
                     None => return self.pad,
                 }
@@ -214,9 +213,10 @@ pub struct Rim<'a, T, const N: usize> {
     center: *const T,
     strides: [isize; N],
     row_axis: usize,
-    /// The position's centre index on the row's axis.
+    /// The position's centre index on the row's axis, and the mapped indices it reads
+    /// there.
     at: usize,
-    row: &'a AxisRemap,
+    row: &'a [Option<isize>],
     remap: &'a RowRemap<'a, N>,
     footprint: &'a Footprint<N>,
     pad: &'a T,
@@ -230,10 +230,11 @@ impl<T, const N: usize> Index<[isize; N]> for Rim<'_, T, N> {
         self.footprint.check(&offset);
         let mut delta: isize = 0;
         for (axis, (&d, &stride)) in offset.iter().zip(&self.strides).enumerate() {
+            let lo = self.footprint.lo[axis];
             let mapped = if axis == self.row_axis {
-                self.row.delta(self.at, d)
+                self.row[(d - lo) as usize].map(|m| m - self.at as isize)
             } else {
-                self.remap.delta(axis, d)
+                self.remap.delta(axis, d, lo)
             };
             match mapped {
                 Some(mapped) => delta += mapped * stride,
@@ -351,7 +352,7 @@ pub struct RimAt<'f, const N: usize> {
     pub(super) k: isize,
     pub(super) at: usize,
     pub(super) row_axis: usize,
-    pub(super) row: &'f AxisRemap,
+    pub(super) row: &'f [Option<isize>],
     pub(super) remap: &'f RowRemap<'f, N>,
     pub(super) footprint: &'f Footprint<N>,
 }
