@@ -150,16 +150,16 @@ where
         // The centre on every stencil axis but the row's, and which put the row on their
         // border.
         let mut center = [0usize; N];
-        let mut border = [false; N];
+        let mut on_border = [false; N];
         for (&axis, &o) in outer.iter().zip(&index[loop_axes..]) {
             if plans[axis].skips(o) {
                 row.fill(cval);
                 return;
             }
             center[axis] = plans[axis].center(o);
-            border[axis] = !plans[axis].is_interior(o);
+            on_border[axis] = !plans[axis].is_interior(o);
         }
-        let row_interior = !border.contains(&true);
+        let row_interior = !on_border.contains(&true);
         let plan = &plans[row_axis];
         let end = start + row.len();
         let lo = plan.interior.start.clamp(start, end);
@@ -170,7 +170,7 @@ where
         let remap = &RowRemap {
             center,
             border: std::array::from_fn(|a| {
-                border[a].then(|| remaps[a].reads(center[a], reach_lo[a]))
+                on_border[a].then(|| remaps[a].reads(center[a], reach_lo[a]))
             }),
         };
         let border = |o: usize| -> O {

@@ -153,12 +153,19 @@ pub struct RowRemap<'a, const N: usize> {
     pub(super) border: [Option<&'a [Option<isize>]>; N],
 }
 
+/// Where offset `d` from `center` lands, relative to `center`, given the mapped indices
+/// `reads` that [`AxisRemap::reads`] gave for it; `None` for the pad.
+#[inline(always)]
+fn landing(reads: &[Option<isize>], center: usize, d: isize, lo: isize) -> Option<isize> {
+    reads[(d - lo) as usize].map(|m| m - center as isize)
+}
+
 impl<const N: usize> RowRemap<'_, N> {
     /// The index offset of `d` on `axis`, `None` for the pad.
     #[inline(always)]
     fn delta(&self, axis: usize, d: isize, lo: isize) -> Option<isize> {
         match self.border[axis] {
-            Some(reads) => reads[(d - lo) as usize].map(|m| m - self.center[axis] as isize),
+            Some(reads) => landing(reads, self.center[axis], d, lo),
             None => Some(d),
         }
     }
@@ -232,7 +239,7 @@ impl<T, const N: usize> Index<[isize; N]> for Rim<'_, T, N> {
         for (axis, (&d, &stride)) in offset.iter().zip(&self.strides).enumerate() {
             let lo = self.footprint.lo[axis];
             let mapped = if axis == self.row_axis {
-                self.row[(d - lo) as usize].map(|m| m - self.at as isize)
+                landing(self.row, self.at, d, lo)
             } else {
                 self.remap.delta(axis, d, lo)
             };
@@ -329,13 +336,8 @@ impl<const N: usize, const STEP: u8> Place<N> for EdgeAt<'_, N, STEP> {
 
     #[inline(always)]
     fn read<'a, T>(&'a self, row: &RowOf<'a, T, N>) -> Edge<'a, T, N, STEP> {
-        let step = if STEP == STRIDED {
-            row.strides[self.row_axis]
-        } else {
-            1
-        };
         Edge {
-            center: row.first.wrapping_offset(self.k as isize * step),
+            center: row.along::<STEP>(self.k as isize, self.row_axis),
             strides: row.strides,
             row_axis: self.row_axis,
             remap: self.remap,
@@ -368,9 +370,7 @@ impl<const N: usize> Place<N> for RimAt<'_, N> {
     #[inline(always)]
     fn read<'a, T>(&'a self, row: &RowOf<'a, T, N>) -> Rim<'a, T, N> {
         Rim {
-            center: row
-                .first
-                .wrapping_offset(self.k * row.strides[self.row_axis]),
+            center: row.along::<STRIDED>(self.k, self.row_axis),
             strides: row.strides,
             row_axis: self.row_axis,
             at: self.at,
@@ -392,13 +392,8 @@ impl<const N: usize, const STEP: u8> Place<N> for InteriorAt<N, STEP> {
 
     #[inline(always)]
     fn read<'a, T>(&'a self, row: &RowOf<'a, T, N>) -> Interior<'a, T, N, STEP> {
-        let step = if STEP == STRIDED {
-            row.strides[self.row_axis]
-        } else {
-            1
-        };
         Interior {
-            center: row.first.wrapping_offset(self.k as isize * step),
+            center: row.along::<STEP>(self.k as isize, self.row_axis),
             strides: row.strides,
             footprint: &self.footprint,
             data: PhantomData,
@@ -413,6 +408,21 @@ pub struct RowOf<'a, T, const N: usize> {
     pub(super) first: *const T,
     pub(super) strides: [isize; N],
     pub(super) pad: &'a T,
+}
+
+impl<T, const N: usize> RowOf<'_, T, N> {
+    /// The address `k` positions along the row from its centre: one element per position
+    /// where `STEP` says the row's axis has unit stride, else that axis's stride. An
+    /// address only; readers dereference it at planned positions alone.
+    #[inline(always)]
+    fn along<const STEP: u8>(&self, k: isize, row_axis: usize) -> *const T {
+        let step = if STEP == STRIDED {
+            self.strides[row_axis]
+        } else {
+            1
+        };
+        self.first.wrapping_offset(k * step)
+    }
 }
 
 impl<T, const N: usize> Clone for RowOf<'_, T, N> {
