@@ -78,8 +78,9 @@
 /// are evaluated and blended), `let` bindings and compound assignment, literals, constants,
 /// and the methods `abs sqrt min max clamp floor ceil trunc copysign mul_add` (exact) or
 /// `exp exp2 exp_m1 ln ln_1p log2 log10 powf sin cos tan asin acos atan atan2 sinh cosh
-/// tanh cbrt` (approximate), then contiguous rows run on 256-bit `wide` lanes with a
-/// scalar tail. Anything else — generic kernels, mixed types, casts, loops, calls to other
+/// tanh cbrt` (approximate), then every element runs on 256-bit `wide` lanes: whole vectors
+/// from contiguous rows, and the row's tail and strided rows gathered into a vector and
+/// scattered back. Anything else — generic kernels, mixed types, casts, loops, calls to other
 /// functions — runs the scalar function in a simple loop that the compiler may
 /// autovectorise; `name::SIMD` tells which.
 ///
@@ -88,12 +89,19 @@
 /// when the build enables FMA. `exp` is ndkernel's own branch-free port of fdlibm's
 /// (`ndkernel::lanes::exp`: the same bits in every build, 1.4–1.7x faster than `wide`'s);
 /// the other approximate functions are `wide`'s polynomial implementations.
-/// `tests/vectorize.rs` measures their distance from `core`'s on sweeps
+/// `tests/vectorize/approximate.rs` measures their distance from `core`'s on sweeps
 /// of their usual domains and holds them to these bounds (f64 / f32, in ULP): `exp` 1/1,
 /// `ln` 1/1, `cos` 2/2, `sin` 1/4, `tanh` 4/4, `powf` 47/47 (worst for results near
-/// 1e20). Integer arithmetic on lanes wraps, like the scalar function in a release build;
-/// in a debug build the scalar tail and strided rows still panic on overflow, so a debug
-/// run can panic where a release run wraps.
+/// 1e20).
+///
+/// Since every element of a lane kernel is computed on lanes, its value never depends on
+/// its position in the array. Where lanes cannot follow Rust's scalar semantics, the array
+/// forms (`name`, `name_into`, reductions) follow the lanes' rule and `name_scalar` stays
+/// the function as written: integer arithmetic wraps in every build (the scalar function
+/// panics on overflow in a debug build); `min`/`max` of two zeros of opposite sign return
+/// the second operand (Rust may return either); `clamp` never panics: with `lo > hi` float
+/// lanes give `lo` and integer lanes `hi`, and a NaN bound gives NaN. A kernel with
+/// `name::SIMD == false` runs `name_scalar` on every element.
 ///
 /// # Errors
 ///

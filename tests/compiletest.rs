@@ -10,4 +10,5 @@ fn ui() {
     t.compile_fail("tests/ui/vectorize/*.rs");
     t.compile_fail("tests/ui/guvectorize/*.rs");
     t.compile_fail("tests/ui/stencil/*.rs");
+    t.compile_fail("tests/ui/runtime/*.rs");
 }

@@ -10,6 +10,8 @@
 
 use ndarray::{Array, Dimension};
 
+use crate::error::{KernelError, Operand};
+
 /// Where huge pages start to pay. Below 32 MiB, glibc's `malloc` recycles freed blocks of
 /// its own heap (its mmap threshold grows to 32 MiB), so repeated calls fault no pages and
 /// advice on recycled memory only costs; from there on every block is a fresh mapping.
@@ -17,13 +19,55 @@ use ndarray::{Array, Dimension};
 /// 8.7 ms, 16 MiB unchanged.
 const HUGE_PAGE_THRESHOLD: usize = 32 << 20;
 
+/// Whether an array of `shape` with elements of `T` can be allocated at all: its size in
+/// bytes must fit `isize`, as Rust's allocations require. The allocating forms of kernels
+/// call this before [`output`], whose shapes come from the caller's operands.
+///
+/// # Errors
+///
+/// [`KernelError::TooLarge`] naming `operand` and `shape`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel_runtime::{KernelError, Operand, alloc};
+///
+/// assert!(alloc::check_size::<f64>(&Operand::output(0), &[1000, 1000]).is_ok());
+/// let error = alloc::check_size::<f64>(&Operand::output(0), &[1 << 33, 1 << 33]).unwrap_err();
+/// assert!(matches!(error, KernelError::TooLarge { .. }));
+/// ```
+pub fn check_size<T>(operand: &Operand, shape: &[usize]) -> Result<(), KernelError> {
+    let fits = |n: Option<usize>| n.is_some_and(|n| isize::try_from(n).is_ok());
+    // ndarray also requires the product of the non-zero lengths to fit `isize`, even for an
+    // empty array or zero-sized elements.
+    let nonzero = shape
+        .iter()
+        .filter(|&&len| len != 0)
+        .try_fold(1usize, |n, &len| n.checked_mul(len));
+    let empty = shape.contains(&0);
+    let bytes = nonzero.and_then(|n| n.checked_mul(size_of::<T>()));
+    if fits(nonzero) && (empty || fits(bytes)) {
+        Ok(())
+    } else {
+        Err(KernelError::TooLarge {
+            operand: operand.clone(),
+            shape: shape.to_vec(),
+            element_size: size_of::<T>(),
+        })
+    }
+}
+
 /// A new array of shape `dim`, every element `T::default()`.
 ///
 /// # Panics
 ///
-/// If the array would not fit in memory, as [`Array::from_elem`] does.
+/// If the array would not fit in memory, as [`Array::from_elem`] does; kernels check with
+/// [`check_size`] first.
 pub fn output<T: Clone + Default, D: Dimension>(dim: D) -> Array<T, D> {
-    let buffer = vec![T::default(); dim.size()];
+    let len = dim
+        .size_checked()
+        .expect("an output's element count must fit usize (see `check_size`)");
+    let buffer = vec![T::default(); len];
     advise_huge_pages(&buffer);
     Array::from_shape_vec(dim, buffer).expect("one element per index of `dim`")
 }

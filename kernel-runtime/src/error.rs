@@ -219,6 +219,33 @@ pub enum KernelError {
         axis: usize,
     },
 
+    /// An array the call would allocate has more bytes than one allocation can hold
+    /// (`isize::MAX`), such as the broadcast of a (2^33, 1) and a (1, 2^33) view: NumPy's
+    /// "array is too big".
+    #[non_exhaustive]
+    TooLarge {
+        /// The array that would be allocated.
+        operand: Operand,
+        /// Its shape.
+        shape: Vec<usize>,
+        /// The size of one element in bytes.
+        element_size: usize,
+    },
+
+    /// A stencil's neighbourhood on one axis, as set at this call, is so wide that index
+    /// arithmetic over the axis would overflow `isize`.
+    #[non_exhaustive]
+    NeighborhoodTooWide {
+        /// The stencil axis (0 is the first of the stencil's axes).
+        axis: usize,
+        /// The least offset read on it.
+        lo: isize,
+        /// The greatest offset read on it.
+        hi: isize,
+        /// The input's length on that axis.
+        len: usize,
+    },
+
     /// An array has a number of axes the function does not handle, such as a 4-D skeleton
     /// given to a graph builder for 1 to 3 axes. Built with [`KernelError::unsupported_rank`]
     /// by functions outside this crate.
@@ -427,6 +454,26 @@ impl fmt::Display for KernelError {
                 other_shape,
                 axis,
             } => stencil_shapes(f, (operand, shape), (other, other_shape), *axis),
+            KernelError::TooLarge {
+                operand,
+                shape,
+                element_size,
+            } => write!(
+                f,
+                "{operand} would have shape {}: {} elements of {element_size} bytes exceed \
+                 the largest possible allocation ({} bytes)",
+                ShapeDisplay(shape),
+                shape
+                    .iter()
+                    .try_fold(1usize, |n, &len| n.checked_mul(len))
+                    .map_or_else(|| format!("more than {}", usize::MAX), |n| n.to_string()),
+                isize::MAX
+            ),
+            KernelError::NeighborhoodTooWide { axis, lo, hi, len } => write!(
+                f,
+                "the stencil's neighbourhood ({lo}, {hi}) on axis {axis} is too wide to plan \
+                 over an axis of length {len}: index arithmetic would overflow"
+            ),
             KernelError::UnsupportedRank {
                 operand,
                 ndim,

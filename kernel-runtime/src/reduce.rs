@@ -69,24 +69,27 @@ impl<T: Copy, F: Fn(T, T) -> T + Sync> Combiner<T> for Scalar<F> {
     }
 }
 
-/// A combiner with a lane version of the kernel.
+/// A combiner with a lane version of the kernel. Every combination runs on lanes, single
+/// pairs included (splatted, lane 0 kept), so that a reduction follows the same rule as
+/// the kernel's elementwise form wherever lanes and the scalar body disagree.
 #[derive(Clone, Copy, Debug)]
-pub struct Lanes<L, F> {
+pub struct Lanes<L> {
     /// The kernel on lane vectors.
     pub lanes: L,
-    /// The same kernel on scalars.
-    pub scalar: F,
 }
 
-impl<T, L, F> Combiner<T> for Lanes<L, F>
+impl<T, L> Combiner<T> for Lanes<L>
 where
     T: SimdElement,
     L: Fn(T::Lanes, T::Lanes) -> T::Lanes + Sync,
-    F: Fn(T, T) -> T + Sync,
 {
     #[inline]
     fn scalar(&self, a: T, b: T) -> T {
-        (self.scalar)(a, b)
+        let mut first = a;
+        T::scatter((self.lanes)(T::splat(a), T::splat(b)), 1, |_, value| {
+            first = value;
+        });
+        first
     }
 
     fn fold_contiguous(&self, acc: T, identity: T, run: &[T]) -> T {
@@ -104,10 +107,8 @@ where
         T::store(combined, &mut lanes[..T::LANES]);
         let folded = lanes[..T::LANES]
             .iter()
-            .fold(acc, |a, &b| (self.scalar)(a, b));
-        run[whole..]
-            .iter()
-            .fold(folded, |a, &b| (self.scalar)(a, b))
+            .fold(acc, |a, &b| self.scalar(a, b));
+        run[whole..].iter().fold(folded, |a, &b| self.scalar(a, b))
     }
 
     fn accumulate(&self, acc: Dst<'_, T>, x: Src<'_, T>, len: usize) {
@@ -120,10 +121,10 @@ where
                     T::store(sum, &mut acc[i..]);
                 }
                 for i in whole..len {
-                    acc[i] = (self.scalar)(acc[i], x[i]);
+                    acc[i] = self.scalar(acc[i], x[i]);
                 }
             }
-            (acc, x) => Scalar(&self.scalar).accumulate(acc, x, len),
+            (acc, x) => Scalar(|a, b| self.scalar(a, b)).accumulate(acc, x, len),
         }
     }
 }
@@ -248,12 +249,11 @@ mod tests {
 
     use super::*;
 
-    type AddLanes = Lanes<fn(wide::f64x4, wide::f64x4) -> wide::f64x4, fn(f64, f64) -> f64>;
+    type AddLanes = Lanes<fn(wide::f64x4, wide::f64x4) -> wide::f64x4>;
 
     fn add_lanes() -> AddLanes {
         Lanes {
             lanes: |a, b| a + b,
-            scalar: |a, b| a + b,
         }
     }
 

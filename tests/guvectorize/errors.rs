@@ -127,3 +127,24 @@ fn outputs_the_kernel_never_writes_are_zero() {
     forget_into(&x, &mut out).unwrap();
     assert!(out.iter().all(|&v| v == 7.0));
 }
+
+#[test]
+fn a_loop_shape_too_large_to_allocate_is_an_error() {
+    use ndarray::ShapeBuilder;
+    // Loop dimensions (2^33, 1) and (1, 2^33) of zero-stride views broadcast to 2^66
+    // cores: refused before allocating, naming the output.
+    let zeros = [0.0; 3];
+    let a = ArrayView3::from_shape((1 << 33, 1, 3).strides((0, 0, 1)), &zeros).unwrap();
+    let b = ArrayView3::from_shape((1, 1 << 33, 3).strides((0, 0, 1)), &zeros).unwrap();
+    let error = inner1d(a, b).unwrap_err();
+    assert!(
+        matches!(&error, KernelError::TooLarge { shape, .. } if shape == &[1 << 33, 1 << 33]),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("output 0 (`out`) would have shape"),
+        "{error}"
+    );
+}

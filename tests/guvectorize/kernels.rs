@@ -199,3 +199,16 @@ fn scale<T: Copy + std::ops::Mul<Output = T>>(
 ) {
     out.zip_mut_with(&x, |o, &v| *o = v * k[()]);
 }
+
+/// An output core with a dimension no input has alone: `(n),(m)->(n,m)`.
+#[guvectorize("(n),(m)->(n,m)")]
+pub(crate) fn outer(a: ArrayView1<f64>, b: ArrayView1<f64>) -> Array2<f64> {
+    Array2::from_shape_fn((a.len(), b.len()), |(i, j)| a[i] * b[j])
+}
+
+/// A stencil run on each plane of a stack as a gufunc (seed 002's form).
+#[guvectorize("(n,m)->(n,m)")]
+#[stencil(mode = "nearest")]
+pub(crate) fn plane_sum(x: Rel<f64>) -> f64 {
+    x[[-1, 0]] + x[[0, -1]] + x[[0, 0]] + x[[0, 1]] + x[[1, 0]]
+}

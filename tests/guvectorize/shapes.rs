@@ -4,7 +4,9 @@
 use ndarray::{IxDyn, ShapeBuilder};
 use ndkernel::prelude::*;
 
-use crate::kernels::{cumsum, cumsum_into, inner1d, matmul, norm, row_sum_fine, shift, softmax};
+use crate::kernels::{
+    cumsum, cumsum_into, inner1d, matmul, norm, outer, plane_sum, row_sum_fine, shift, softmax,
+};
 use crate::reference::{assert_same, ref_shift, reference};
 use crate::{dyn_view, grid};
 
@@ -117,6 +119,27 @@ fn zero_size_loop_and_core_dims() {
             .unwrap()
             .shape(),
         &[0, 2]
+    );
+    // Empty output cores whose other core axes are long: views with such strides are
+    // refused by ndarray's overlap check in debug builds unless built empty (issue 11).
+    let m = matmul(Array2::<f64>::zeros((3, 4)), Array2::<f64>::zeros((4, 0))).unwrap();
+    assert_eq!(m.shape(), &[3, 0]);
+    let m = matmul(
+        Array3::<f64>::zeros((2, 3, 4)),
+        Array2::<f64>::zeros((4, 0)),
+    )
+    .unwrap();
+    assert_eq!(m.shape(), &[2, 3, 0]);
+    let o = outer(Array2::<f64>::ones((2, 3)), Array1::<f64>::zeros(0)).unwrap();
+    assert_eq!(o.shape(), &[2, 3, 0]);
+    let p = plane_sum(Array3::<f64>::ones((3, 5, 0))).unwrap();
+    assert_eq!(p.shape(), &[3, 5, 0]);
+    // The kernels do run on non-empty cores of the same shapes.
+    let o = outer(array![[1.0, 2.0]], array![3.0]).unwrap();
+    assert_eq!(o, array![[[3.0], [6.0]]].into_dyn());
+    assert_eq!(
+        plane_sum(Array3::<f64>::ones((2, 3, 4))).unwrap(),
+        ArrayD::from_elem(IxDyn(&[2, 3, 4]), 5.0)
     );
     // Empty cores that are reversed views.
     let e = Array2::<f64>::zeros((3, 0));

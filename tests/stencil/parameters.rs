@@ -104,7 +104,9 @@ macro_rules! far_taps {
 
     #[test]
     fn wide_reaches_with_few_reads_in_every_reading_mode() {
-        for (n, r) in [(7000usize, 3000isize), (2500, 3000), (50, 7), (1, 2000)] {
+        for (n, r) in [
+            (7000usize, 3000isize), (2500, 3000), (50, 7), (1, 2000), (4, 123_456_789), (10, 1 << 50),
+        ] {
             let x = Array1::from_shape_fn(n, |i| ((i * 7919) % 1009) as f64 * 0.5 - 100.0);
             $(
                 let mode: crate::reference::Mode = $reference;
@@ -127,3 +129,50 @@ far_taps!(
     far_mirror: "mirror" => crate::reference::Mode::Mirror,
     far_wrap: "wrap" => crate::reference::Mode::Wrap,
 );
+
+/// Reads far along both axes of a 2-D neighbourhood set per call (issue 11: the border
+/// tables grew with the reach, so a reach of 1e9 on a 3x3 input aborted the process).
+#[stencil(mode = "nearest", neighborhood = [(-r, r), (-r, r)])]
+fn far_corners(x: Rel<f64>, r: isize) -> f64 {
+    x[[r, -r]] + 10.0 * x[[0, 0]] + 100.0 * x[[-r, r / 2]]
+}
+
+#[test]
+fn a_reach_far_beyond_the_array_costs_the_arrays_extent() {
+    let x = image(3, 3);
+    let clamp = |i: isize| i.clamp(0, 2) as usize;
+    for r in [1, 2, 3, 1000, 10_000_000, 1_000_000_000, 1 << 40, 1 << 61] {
+        let want = Array2::from_shape_fn((3, 3), |(i, j)| {
+            let (i, j) = (i as isize, j as isize);
+            x[[clamp(i + r), clamp(j - r)]]
+                + 10.0 * x[[i as usize, j as usize]]
+                + 100.0 * x[[clamp(i - r), clamp(j + r / 2)]]
+        });
+        assert_eq!(far_corners(&x, r).unwrap(), want, "r = {r}");
+    }
+}
+
+#[test]
+fn a_reach_that_index_arithmetic_cannot_hold_is_an_error() {
+    let x = image(3, 3);
+    for r in [1 << 62, isize::MAX] {
+        let error = far_corners(&x, r).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the stencil's neighbourhood ({}, {r}) on axis 0 is too wide to plan over an \
+                 axis of length 3: index arithmetic would overflow",
+                -r
+            ),
+        );
+        let mut out = Array2::zeros((3, 3));
+        assert!(matches!(
+            far_corners_into(&x, r, &mut out),
+            Err(KernelError::NeighborhoodTooWide {
+                axis: 0,
+                len: 3,
+                ..
+            })
+        ));
+    }
+}

@@ -70,3 +70,41 @@ fn inputs_that_do_not_broadcast_are_named_in_the_error() {
     // A size of 0 is not a size of 1.
     assert!(rel_diff(&grid(0, 5), &grid(2, 6)).is_err());
 }
+
+/// A view of `shape` that reads one element everywhere: zero strides, no memory.
+fn everywhere(value: &f64, shape: (usize, usize)) -> ArrayView2<'_, f64> {
+    use ndarray::ShapeBuilder;
+    ArrayView2::from_shape(shape.strides((0, 0)), std::slice::from_ref(value)).unwrap()
+}
+
+#[test]
+fn a_broadcast_shape_too_large_to_allocate_is_an_error() {
+    // (2^33, 1) with (1, 2^33): 2^66 elements, as NumPy's "array is too big".
+    let one = 1.0;
+    let (x, y) = (
+        everywhere(&one, (1 << 33, 1)),
+        everywhere(&one, (1, 1 << 33)),
+    );
+    let error = rel_diff(x, y).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "output 0 (`out`) would have shape (8589934592, 8589934592): more than {} elements \
+             of 8 bytes exceed the largest possible allocation ({} bytes)",
+            usize::MAX,
+            isize::MAX
+        )
+    );
+    // Elements that fit `usize` but whose bytes do not fit `isize`.
+    let (x, y) = (
+        everywhere(&one, (1 << 31, 1)),
+        everywhere(&one, (1, 1 << 31)),
+    );
+    assert!(matches!(
+        rel_diff(x, y).unwrap_err(),
+        KernelError::TooLarge {
+            element_size: 8,
+            ..
+        }
+    ));
+}

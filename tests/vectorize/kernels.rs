@@ -99,3 +99,30 @@ pub(crate) fn horner(x: f64) -> f64 {
     acc -= 3.0;
     acc / 2.0
 }
+
+/// Where lanes and Rust's scalar semantics part (issue 11): signed zeros and NaNs in
+/// `min`/`max`, crossed or NaN bounds in `clamp`, integer overflow in debug builds.
+#[vectorize]
+pub(crate) fn fmin(x: f64, y: f64) -> f64 {
+    x.min(y)
+}
+
+#[vectorize]
+pub(crate) fn fmax32(x: f32, y: f32) -> f32 {
+    x.max(y)
+}
+
+#[vectorize]
+pub(crate) fn fclamp(x: f64, lo: f64, hi: f64) -> f64 {
+    x.clamp(lo, hi)
+}
+
+#[vectorize]
+pub(crate) fn add_i8(a: i8, b: i8) -> i8 {
+    a + b
+}
+
+#[vectorize]
+pub(crate) fn iclamp(x: i32, lo: i32, hi: i32) -> i32 {
+    x.clamp(lo, hi)
+}

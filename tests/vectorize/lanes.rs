@@ -6,10 +6,11 @@ use ndarray::ShapeBuilder;
 use ndkernel::prelude::*;
 
 use crate::kernels::{
-    add_i16, add_i16_scalar, add_u8, add_u8_scalar, band, band_into, band_scalar, clip,
-    clip_scalar, divmod, divmod_scalar, exact_ops, exact_ops_scalar, fused, fused_scalar, horner,
-    horner_scalar, is_pos, scale, scale_scalar, sum_diff, sum_diff_into, sum_diff_scalar,
-    wrapping_add_i16, wrapping_add_i16_scalar,
+    add_i8, add_i8_scalar, add_i16, add_i16_scalar, add_u8, add_u8_scalar, band, band_into,
+    band_scalar, clip, clip_scalar, divmod, divmod_scalar, exact_ops, exact_ops_scalar, fclamp,
+    fclamp_scalar, fmax32, fmax32_scalar, fmin, fmin_scalar, fused, fused_scalar, horner,
+    horner_scalar, iclamp, iclamp_scalar, is_pos, scale, scale_scalar, sum_diff, sum_diff_into,
+    sum_diff_scalar, wrapping_add_i16, wrapping_add_i16_scalar,
 };
 use crate::{Rng, assert_same, check2, floats, lengths, naive, views_of};
 
@@ -29,9 +30,9 @@ fn integer_lanes_add_like_the_scalar_function() {
 
 #[test]
 fn integer_lanes_wrap_on_overflow() {
-    // In a debug build the scalar tail panics on overflow, as the scalar function does, so
-    // only whole lanes overflow here (32 `u8`, 16 `i16`).
-    for n in [32, 64, 1024] {
+    // Tails and strided rows run on lanes too, so every length wraps, in debug builds as
+    // in release (the scalar function would panic in debug).
+    for n in [1, 15, 17, 31, 32, 33, 64, 1024] {
         let a = Array1::from_shape_fn(n, |i| 200 + (i % 56) as u8);
         let got = add_u8(&a, 100u8).unwrap();
         assert_eq!(got, a.mapv(|v| v.wrapping_add(100)));
@@ -198,5 +199,103 @@ fn two_outputs_run_on_lanes_and_into_fills_both() {
                 [ws, wd, ws, wd].map(f64::to_bits)
             );
         }
+    }
+}
+
+/// Each element of `got` equals `rule` of its inputs, the value a full lane vector gives.
+fn follows_rule<T: Copy + PartialEq + std::fmt::Debug, const K: usize>(
+    got: &Array1<T>,
+    inputs: [ArrayView1<'_, T>; K],
+    rule: impl Fn([T; K]) -> T,
+    bits: impl Fn(T) -> u64,
+    what: &str,
+) {
+    for (i, &g) in got.iter().enumerate() {
+        let want = rule(std::array::from_fn(|k| inputs[k][i]));
+        assert_eq!(bits(g), bits(want), "{what}: element {i} of {}", got.len());
+    }
+}
+
+#[test]
+fn every_element_follows_the_lane_rule_whatever_its_position() {
+    // The rule is what a whole lane vector computes: run each input combination in a
+    // row of 64 (whole vectors only), then check rows of every length, strided and
+    // reversed, whose tails used to run the scalar function instead.
+    const { assert!(fmin::SIMD && fmax32::SIMD && fclamp::SIMD && add_i8::SIMD && iclamp::SIMD) };
+    let row = |v: f64| Array1::from_elem(64, v);
+    let min_rule = |a: f64, b: f64| fmin(row(a), row(b)).unwrap()[0];
+    let max_rule =
+        |a: f32, b: f32| fmax32(Array1::from_elem(64, a), Array1::from_elem(64, b)).unwrap()[0];
+    let clamp_rule = |a: f64, l: f64, h: f64| fclamp(row(a), row(l), row(h)).unwrap()[0];
+    // Where Rust gives one answer, the rule is the scalar function's.
+    for (a, b) in [(1.0, 2.0), (-3.5, 0.25), (f64::INFINITY, -1.0)] {
+        assert_eq!(min_rule(a, b).to_bits(), fmin_scalar(a, b).to_bits());
+        let (a32, b32) = (a as f32, b as f32);
+        assert_eq!(
+            max_rule(a32, b32).to_bits(),
+            fmax32_scalar(a32, b32).to_bits()
+        );
+        assert_eq!(
+            clamp_rule(a, -1.0, 1.0).to_bits(),
+            fclamp_scalar(a, -1.0, 1.0).to_bits()
+        );
+    }
+    let special = [-0.0, 0.0, f64::NAN, 1.0, -1.0];
+    for n in (0..=40).chain([63, 64, 65]) {
+        let base_x = Array1::from_shape_fn(2 * n + 1, |i| special[i % 5]);
+        let base_y = Array1::from_shape_fn(2 * n + 1, |i| special[(i / 5 + i) % 5]);
+        for (x, y) in [
+            (base_x.slice(s![..n]), base_y.slice(s![..n])),
+            (base_x.slice(s![..2 * n;2]), base_y.slice(s![..n;-1])),
+        ] {
+            follows_rule(
+                &fmin(x, y).unwrap(),
+                [x, y],
+                |[a, b]| min_rule(a, b),
+                f64::to_bits,
+                "fmin",
+            );
+            let (x32, y32) = (x.mapv(|v| v as f32), y.mapv(|v| v as f32));
+            follows_rule(
+                &fmax32(&x32, &y32).unwrap(),
+                [x32.view(), y32.view()],
+                |[a, b]| max_rule(a, b),
+                |v| u64::from(v.to_bits()),
+                "fmax32",
+            );
+            // Crossed and NaN bounds: the scalar `clamp` panics, lanes never do.
+            let lo = Array1::from_elem(n, 1.0);
+            let hi = Array1::from_shape_fn(n, |i| if i % 3 == 0 { f64::NAN } else { -1.0 });
+            follows_rule(
+                &fclamp(x, &lo, &hi).unwrap(),
+                [x, lo.view(), hi.view()],
+                |[a, l, h]| clamp_rule(a, l, h),
+                f64::to_bits,
+                "fclamp",
+            );
+        }
+        // Integer overflow wraps at every position, in debug builds too.
+        let a = Array1::from_shape_fn(n, |i| 100 + (i % 28) as i8);
+        assert_eq!(
+            add_i8(&a, 100i8).unwrap(),
+            a.mapv(|v| v.wrapping_add(100)),
+            "n = {n}"
+        );
+        assert_eq!(
+            add_i8(a.slice(s![..;-1]), &a).unwrap(),
+            Array1::from_shape_fn(n, |i| a[n - 1 - i].wrapping_add(a[i])),
+            "n = {n}, reversed"
+        );
+        assert_eq!(
+            add_i8(&a, -100i8).unwrap(),
+            a.mapv(|v| add_i8_scalar(v, -100))
+        );
+        let crossed = iclamp(&a.mapv(i32::from), 200, 100).unwrap();
+        let row_rule = iclamp(Array1::from_elem(64, 150), 200, 100).unwrap()[0];
+        assert!(crossed.iter().all(|&v| v == row_rule), "n = {n}: {crossed}");
+        assert_eq!(
+            iclamp(&a.mapv(i32::from), 110, 120).unwrap(),
+            a.mapv(|v| iclamp_scalar(i32::from(v), 110, 120))
+        );
     }
 }

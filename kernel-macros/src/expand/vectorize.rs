@@ -202,7 +202,6 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
                 (#(#private::lanes::Dst::new(#outs),)*),
                 __kernel_len,
                 |(#(#param_names,)*)| __kernel_lanes(#(#param_names),*),
-                |(#(#param_names,)*)| #scalar_call,
             );
         }
     } else {
@@ -298,6 +297,10 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
             ])?;
             let __kernel_dim: #dim = #private::operand::dim_of(&__kernel_shape);
             #(
+                #private::alloc::check_size::<#out_types>(
+                    &#private::Operand::output(#out_indices).named(#out_strs),
+                    &__kernel_shape,
+                )?;
                 let mut #outs = #private::alloc::output_like_operands::<#out_types, #dim>(
                     __kernel_dim.clone(),
                     &#operand_layouts,
@@ -419,7 +422,6 @@ fn reduce_fns(
                     fn __kernel_lanes(#a: #lane_ty, #b: #lane_ty) -> #lane_ty #block
                     __kernel_lanes
                 },
-                scalar: #scalar_name #scalar_turbofish,
             }
         }
     } else {

@@ -125,6 +125,9 @@ impl CoreGeometry {
     /// and strides from there stay inside it, borrowed for `'r`.
     unsafe fn view<'r, T, C: Dimension>(&self, part: &RowPart) -> ArrayView<'r, T, C> {
         let (shape, strides, ptr, flips) = self.parts::<C>(part);
+        if shape.size() == 0 {
+            return ArrayView::from_shape(shape, &[]).expect("an empty shape fits no elements");
+        }
         // SAFETY: `parts` gives the lowest address and non-negative strides of a core
         // inside the operand (this function's contract), as `from_shape_ptr` requires.
         let mut view = unsafe {
@@ -143,6 +146,13 @@ impl CoreGeometry {
     /// As for [`CoreGeometry::view`], and no other view of this core may exist during `'r`.
     unsafe fn view_mut<'r, T, C: Dimension>(&self, part: &RowPart) -> ArrayViewMut<'r, T, C> {
         let (shape, strides, ptr, flips) = self.parts::<C>(part);
+        if shape.size() == 0 {
+            // An empty core's strides may repeat (stride 0 on a long axis beside an empty
+            // one), which ndarray's overlap check refuses for mutable views; the view holds
+            // no element, so it is built without them.
+            return ArrayViewMut::from_shape(shape, &mut [])
+                .expect("an empty shape fits no elements");
+        }
         // SAFETY: as for `view`; exclusivity is this function's contract.
         let mut view = unsafe {
             ArrayViewMut::from_shape_ptr(ndarray::ShapeBuilder::strides(shape, strides), ptr.cast())
@@ -160,8 +170,8 @@ pub trait CoreInputs: Send + Sync {
     type Views<'r>;
     /// Each operand's geometry.
     fn geometry(&self) -> Vec<CoreGeometry>;
-    /// Each operand's full shape (loop shape followed by core shape).
-    fn shapes(&self) -> Vec<&[usize]>;
+    /// Each operand's loop shape: its shape without the core axes.
+    fn loop_shapes(&self) -> Vec<&[usize]>;
     /// Builds the core views at one loop index.
     ///
     /// # Safety
@@ -177,8 +187,8 @@ pub trait CoreOutputs: Send + Sync {
     type Views<'r>;
     /// Each operand's geometry.
     fn geometry(&mut self) -> Vec<CoreGeometry>;
-    /// Each operand's full shape.
-    fn shapes(&self) -> Vec<&[usize]>;
+    /// Each operand's loop shape: its shape without the core axes.
+    fn loop_shapes(&self) -> Vec<&[usize]>;
     /// Builds the mutable core views at one loop index.
     ///
     /// # Safety
@@ -205,8 +215,11 @@ macro_rules! impl_cores {
                     )
                 }),+]
             }
-            fn shapes(&self) -> Vec<&[usize]> {
-                vec![$(self.$idx.full.shape()),+]
+            fn loop_shapes(&self) -> Vec<&[usize]> {
+                vec![$({
+                    let shape = self.$idx.full.shape();
+                    &shape[..shape.len() - self.$idx.core_ndim]
+                }),+]
             }
             unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r> {
                 // SAFETY: forwarded from this function's contract.
@@ -226,8 +239,11 @@ macro_rules! impl_cores {
                     CoreGeometry::of(RawOperand::of_view_mut(full), &shape, &strides, core_ndim)
                 }),+]
             }
-            fn shapes(&self) -> Vec<&[usize]> {
-                vec![$(self.$idx.full.shape()),+]
+            fn loop_shapes(&self) -> Vec<&[usize]> {
+                vec![$({
+                    let shape = self.$idx.full.shape();
+                    &shape[..shape.len() - self.$idx.core_ndim]
+                }),+]
             }
             unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r> {
                 // SAFETY: forwarded from this function's contract.
@@ -255,8 +271,8 @@ impl_cores!(A0 C0 0, A1 C1 1, A2 C2 2, A3 C3 3, A4 C4 4, A5 C5 5, A6 C6 6, A7 C7
 ///
 /// # Errors
 ///
-/// [`KernelError::ShapeMismatch`] if an operand's leading axes are not `loop_shape`; any
-/// error the kernel returns.
+/// [`KernelError::ShapeMismatch`] if an operand's axes before its core are not exactly
+/// `loop_shape`; any error the kernel returns.
 ///
 /// # Examples
 ///
@@ -292,16 +308,14 @@ where
     O: CoreOutputs,
     K: for<'r> Fn(I::Views<'r>, O::Views<'r>) -> Result<(), KernelError> + Sync,
 {
-    let n = loop_shape.len();
-    let check = |operand, shape: &[usize]| {
-        let expected = loop_shape;
-        let found = &shape[..n.min(shape.len())];
-        crate::operand::check_shape(operand, expected, found)
-    };
-    for (index, shape) in outputs.shapes().into_iter().enumerate() {
+    // Every operand's axes before its core must be exactly the loop's: the layout and the
+    // core views below are built on that.
+    let check = |operand, found: &[usize]| crate::operand::check_shape(operand, loop_shape, found);
+    for (index, shape) in outputs.loop_shapes().into_iter().enumerate() {
         check(crate::Operand::output(index), shape)?;
     }
-    for (index, shape) in inputs.shapes().into_iter().enumerate() {
+    let inputs_count = inputs.loop_shapes().len();
+    for (index, shape) in inputs.loop_shapes().into_iter().enumerate() {
         check(crate::Operand::input(index), shape)?;
     }
     let mut geometry = outputs.geometry();
@@ -309,12 +323,15 @@ where
     let strides: Vec<&[isize]> = geometry.iter().map(|g| &g.loop_strides[..]).collect();
     let layout = LoopLayout::new(loop_shape, &strides);
     let operands: Vec<RawOperand> = geometry.iter().map(|g| g.operand).collect();
-    let outs = geometry.len() - inputs.shapes().len();
+    let outs = geometry.len() - inputs_count;
     let first_error = OnceLock::new();
-    // SAFETY: every operand's loop axes were checked to be `loop_shape`, the layout was
-    // built from their own strides, and core views stay inside their operand by the
-    // shapes bound by the caller; outputs are mutable views, which never alias, and each
-    // loop index goes to one call.
+    // SAFETY: every operand's axes before its core were checked to be exactly
+    // `loop_shape`, the layout was built from their own strides, and each core view is cut
+    // from its operand's own core shape and strides (`CoreGeometry::of`), so it stays
+    // inside the operand. Outputs come from `ArrayViewMut`s, whose safe constructors never
+    // give two indices one element, so the cores of two loop indices are disjoint, and the
+    // engine hands each loop index to one call; empty cores are built without a pointer
+    // (`view_mut`).
     unsafe {
         // One loop item is a whole core: chunks may end anywhere.
         raw::for_each_segment(&layout, &operands, schedule, 1, |parts, len| {

@@ -192,3 +192,38 @@ fn grain_decides_chunk_count() {
         assert_eq!(Schedule::default().chunk_count(3 * DEFAULT_GRAIN), 3);
     });
 }
+
+#[test]
+fn zip_cores_refuses_operands_whose_loop_axes_are_not_the_loop_shape() {
+    use ndarray::{Ix0, Ix1};
+    // A (3,) operand with one core axis has no loop axes: it cannot serve loop shape [3].
+    let x = Array1::<f64>::zeros(3);
+    let mut sums = Array1::<f64>::zeros(3);
+    let error = zip_cores(
+        &[3],
+        (CoreIn::<f64, Ix1>::new(x.view().into_dyn(), 1),),
+        (CoreOut::<f64, Ix0>::new(sums.view_mut().into_dyn(), 0),),
+        Schedule::SERIAL,
+        |_, _| Ok(()),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "input 0 has shape () but the call requires (3,)"
+    );
+    // An output with a loop axis too many.
+    let x = Array2::<f64>::zeros((3, 4));
+    let mut sums = Array2::<f64>::zeros((3, 1));
+    let error = zip_cores(
+        &[3],
+        (CoreIn::<f64, Ix1>::new(x.view().into_dyn(), 1),),
+        (CoreOut::<f64, Ix0>::new(sums.view_mut().into_dyn(), 0),),
+        Schedule::SERIAL,
+        |_, _| Ok(()),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "output 0 has shape (3, 1) but the call requires (3,)"
+    );
+}

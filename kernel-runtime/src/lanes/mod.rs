@@ -1,11 +1,12 @@
 //! SIMD lanes for elementwise kernels: the element types `wide` vectorises, and the row
-//! loops that run a kernel body on lanes with a scalar tail.
+//! loops that run a kernel body on lanes, tails and strided rows included.
 //!
 //! `#[vectorize]` compiles a kernel body twice: once on scalars (the user's function) and,
 //! when every operand has one SIMD element type and the body uses only what `wide`
-//! provides, once on lanes. The loops here pick per row segment: lanes when every input is
-//! a contiguous slice or a broadcast scalar and every output is contiguous, the scalar body
-//! on the last `len % LANES` elements and on strided rows.
+//! provides, once on lanes. When it has lanes, every element of every row is computed on
+//! them ([`run_lanes`]): whole vectors from contiguous rows and broadcast scalars, and the
+//! last `len % LANES` elements and strided rows gathered into a vector, so that an element's
+//! value never depends on its position. Kernels without lanes run [`run_scalar`].
 //!
 //! Lane widths are 256 bits (`f64x4`, `f32x8`, `i16x16`, `u8x32`, ...). `wide` chooses at
 //! compile time how to run them: one AVX2 instruction with `-C target-cpu=native` on a
@@ -24,7 +25,6 @@
 //!     (Dst::Slice(&mut out),),
 //!     5,
 //!     |(x, y): (f64x4, f64x4)| (x + y,),
-//!     |(x, y): (f64, f64)| (x + y,),
 //! );
 //! assert_eq!(out, [11.0, 12.0, 13.0, 14.0, 15.0]);
 //! ```
@@ -36,7 +36,7 @@ pub use math::{LaneExp, exp};
 use ndarray::{ArrayView1, ArrayViewMut1};
 
 /// An element type with a `wide` lane type of 256 bits.
-pub trait SimdElement: Copy + Send + Sync + 'static {
+pub trait SimdElement: Copy + Default + Send + Sync + 'static {
     /// The lane type, such as `f64x4`.
     type Lanes: Copy;
     /// Elements per lane vector.
@@ -55,7 +55,32 @@ pub trait SimdElement: Copy + Send + Sync + 'static {
     ///
     /// If `slice` is shorter than `LANES`.
     fn store(lanes: Self::Lanes, slice: &mut [Self]);
+
+    /// A lane vector of elements `get(0), …, get(n - 1)`, `n <= LANES`, and
+    /// `Self::default()` in the lanes beyond: how a row's tail and strided rows go on
+    /// lanes. Lane operations never trap, so the filler lanes are computed and dropped.
+    #[inline(always)]
+    fn gather(n: usize, get: impl Fn(usize) -> Self) -> Self::Lanes {
+        let mut buffer = [Self::default(); MAX_LANES];
+        for (k, slot) in buffer[..n].iter_mut().enumerate() {
+            *slot = get(k);
+        }
+        Self::load(&buffer)
+    }
+
+    /// Hands the first `n` lanes of `lanes` to `set`, `n <= LANES`.
+    #[inline(always)]
+    fn scatter(lanes: Self::Lanes, n: usize, mut set: impl FnMut(usize, Self)) {
+        let mut buffer = [Self::default(); MAX_LANES];
+        Self::store(lanes, &mut buffer);
+        for (k, &value) in buffer[..n].iter().enumerate() {
+            set(k, value);
+        }
+    }
 }
+
+/// The most lanes of any [`SimdElement`]: 32 bytes of `u8`.
+const MAX_LANES: usize = 32;
 
 macro_rules! simd_element {
     ($($t:ty => $w:ident),* $(,)?) => {$(
@@ -207,8 +232,9 @@ pub trait LaneInputs<T: SimdElement>: Inputs {
     fn slices(&self, len: usize) -> Option<Self::Slices>;
     /// Lanes `i .. i + T::LANES` of every slice.
     fn load_slices(slices: Self::Slices, i: usize) -> Self::Lanes;
-    /// Element `i` of every slice.
-    fn get_slices(slices: Self::Slices, i: usize) -> Self::Scalars;
+    /// Elements `i .. i + n` of every input as lanes, `n <= T::LANES`, whatever the kind of
+    /// row (see [`SimdElement::gather`]).
+    fn gather(&self, i: usize, n: usize) -> Self::Lanes;
 }
 
 /// A tuple of [`Dst`]s: the outputs of one row segment.
@@ -237,10 +263,9 @@ pub trait LaneOutputs<T: SimdElement>: Outputs {
     fn store_slices<'s>(slices: &mut Self::Slices<'s>, i: usize, lanes: Self::Lanes)
     where
         Self: 's;
-    /// Writes element `i` of every slice.
-    fn set_slices<'s>(slices: &mut Self::Slices<'s>, i: usize, values: Self::Scalars)
-    where
-        Self: 's;
+    /// Writes the first `n` lanes of `lanes` to elements `i .. i + n` of every output,
+    /// whatever the kind of row.
+    fn scatter(&mut self, i: usize, n: usize, lanes: Self::Lanes);
 }
 
 macro_rules! tuples {
@@ -276,8 +301,8 @@ macro_rules! tuples {
                 ($(T::load(&slices.$idx[i..]),)+)
             }
             #[inline(always)]
-            fn get_slices(slices: Self::Slices, i: usize) -> Self::Scalars {
-                ($(slices.$idx[i],)+)
+            fn gather(&self, i: usize, n: usize) -> Self::Lanes {
+                ($(T::gather(n, |k| self.$idx.get(i + k)),)+)
             }
         }
 
@@ -315,11 +340,8 @@ macro_rules! tuples {
                 $(T::store(lanes.$idx, &mut slices.$idx[i..]);)+
             }
             #[inline(always)]
-            fn set_slices<'s>(slices: &mut Self::Slices<'s>, i: usize, values: Self::Scalars)
-            where
-                Self: 's,
-            {
-                $(slices.$idx[i] = values.$idx;)+
+            fn scatter(&mut self, i: usize, n: usize, lanes: Self::Lanes) {
+                $(T::scatter(lanes.$idx, n, |k, value| self.$idx.set(i + k, value));)+
             }
         }
     };
@@ -335,43 +357,41 @@ tuples!(S0 E0 0, S1 E1 1, S2 E2 2, S3 E3 3, S4 E4 4, S5 E5 5);
 tuples!(S0 E0 0, S1 E1 1, S2 E2 2, S3 E3 3, S4 E4 4, S5 E5 5, S6 E6 6);
 tuples!(S0 E0 0, S1 E1 1, S2 E2 2, S3 E3 3, S4 E4 4, S5 E5 5, S6 E6 6, S7 E7 7);
 
-/// Runs a kernel over one row segment of `len` elements on lanes where it can.
+/// Runs a kernel over one row segment of `len` elements on lanes.
 ///
-/// `lanes` and `scalar` must compute the same function: `lanes` on `T::LANES` elements at
-/// once, `scalar` on one. Lanes run from the start of the row while whole vectors fit;
-/// the scalar body takes the tail and every row with a strided operand.
+/// Every element is computed by `lanes`, whatever its position: whole vectors are loaded
+/// from contiguous rows while they fit, and the row's tail and strided rows are gathered
+/// into a vector and scattered back. So an element's value never depends on where it sits
+/// in the row, even where a lane operation and the scalar function disagree (signed zeros
+/// in `min`, `clamp` with crossed bounds, integer overflow in debug builds).
 #[inline]
 pub fn run_lanes<T, I, O>(
     inputs: I,
     mut outputs: O,
     len: usize,
     lanes: impl Fn(I::Lanes) -> O::Lanes,
-    scalar: impl Fn(I::Scalars) -> O::Scalars,
 ) where
     T: SimdElement,
     I: LaneInputs<T>,
     O: LaneOutputs<T>,
 {
+    let mut i = 0;
     if let (Some(ins), Some(mut outs)) = (inputs.slices(len), outputs.slices(len)) {
-        let mut i = 0;
         while i + T::LANES <= len {
             O::store_slices(&mut outs, i, lanes(I::load_slices(ins, i)));
             i += T::LANES;
         }
-        while i < len {
-            O::set_slices(&mut outs, i, scalar(I::get_slices(ins, i)));
-            i += 1;
-        }
-        return;
-    }
-    let mut i = 0;
-    if inputs.lane_friendly() && outputs.lane_friendly() {
+    } else if inputs.lane_friendly() && outputs.lane_friendly() {
         while i + T::LANES <= len {
             outputs.store(i, lanes(inputs.lanes(i)));
             i += T::LANES;
         }
     }
-    run_scalar_from(&inputs, &mut outputs, i, len, &scalar);
+    while i < len {
+        let n = T::LANES.min(len - i);
+        outputs.scatter(i, n, lanes(inputs.gather(i, n)));
+        i += n;
+    }
 }
 
 /// Runs a kernel over one row segment of `len` elements, one element at a time.
@@ -385,18 +405,7 @@ pub fn run_scalar<I: Inputs, O: Outputs>(
     len: usize,
     scalar: impl Fn(I::Scalars) -> O::Scalars,
 ) {
-    run_scalar_from(&inputs, &mut outputs, 0, len, &scalar);
-}
-
-#[inline(always)]
-fn run_scalar_from<I: Inputs, O: Outputs>(
-    inputs: &I,
-    outputs: &mut O,
-    start: usize,
-    len: usize,
-    scalar: &impl Fn(I::Scalars) -> O::Scalars,
-) {
-    for i in start..len {
+    for i in 0..len {
         outputs.set(i, scalar(inputs.get(i)));
     }
 }

@@ -1,5 +1,7 @@
 //! The neighbourhood a stencil reads, computed at compile time from its offsets.
 
+use crate::error::KernelError;
+
 /// The neighbourhood of a stencil: per axis, the least and greatest offset it reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Footprint<const N: usize> {
@@ -78,10 +80,39 @@ impl<const N: usize> Footprint<N> {
         )
     }
 
-    /// How many positions the footprint covers: the cost of one evaluation.
+    /// How many positions the footprint covers: the cost of one evaluation, saturating at
+    /// `usize::MAX`.
     pub fn size(&self) -> usize {
         (0..N)
-            .map(|a| (self.hi[a] - self.lo[a]) as usize + 1)
-            .product()
+            .map(|a| self.hi[a].abs_diff(self.lo[a]).saturating_add(1))
+            .fold(1, usize::saturating_mul)
+    }
+
+    /// Checks that the driver's index arithmetic over `axis`, of length `len`, cannot
+    /// overflow: every input index a border position reads, `-len + lo ..= 2 len + hi`, and
+    /// every span `hi - lo` must fit `isize`. Footprints from literal offsets always pass;
+    /// one set at run time from parameters may not.
+    ///
+    /// # Errors
+    ///
+    /// [`KernelError::NeighborhoodTooWide`] naming the axis, the bounds and the length.
+    pub(crate) fn check_plannable(&self, axis: usize, len: usize) -> Result<(), KernelError> {
+        let (lo, hi) = (self.lo[axis].min(0), self.hi[axis].max(0));
+        let fits = isize::try_from(len)
+            .ok()
+            .and_then(|len| len.checked_mul(2))
+            .and_then(|twice| Some((lo.checked_sub(twice)?, hi.checked_add(twice)?)))
+            .and_then(|_| hi.checked_sub(lo))
+            .is_some();
+        if fits {
+            Ok(())
+        } else {
+            Err(KernelError::NeighborhoodTooWide {
+                axis,
+                lo: self.lo[axis],
+                hi: self.hi[axis],
+                len,
+            })
+        }
     }
 }

@@ -44,9 +44,24 @@ use crate::error::{KernelError, Operand};
 use readers::sealed::Token;
 use readers::step::{STRIDED, UNIT_FIRST, UNIT_LAST};
 
-/// A stencil kernel over `N` axes reading the inputs `S`; the generated code implements
-/// it by calling the user's function with one reader per input.
-pub trait Kernel<S: Sources<N>, const N: usize>: Sync {
+/// A stencil kernel over `N` axes reading the inputs `S`; `#[stencil]` implements it by
+/// calling the user's function with one reader per input.
+///
+/// # Safety
+///
+/// [`run`] reads the inputs without bounds checks on the strength of this contract, so an
+/// implementation must keep it:
+///
+/// * [`eval`](Kernel::eval) turns only the `row` and `place` of its own invocation into
+///   readers ([`Place::read`]), and lets neither, nor any reader made from them, outlive
+///   the invocation: a row or place kept from one position, call or array and read at
+///   another addresses memory the driver never planned for.
+/// * [`footprint`](Kernel::footprint) returns the same value on every call during one
+///   [`run`] (checked once per row, as a second line of defence).
+///
+/// The readers check every offset against the footprint, so a body that indexes with
+/// computed offsets is safe whatever it computes.
+pub unsafe trait Kernel<S: Sources<N>, const N: usize>: Sync {
     /// The output element type.
     type Out;
     /// The offsets the kernel reads. A constant for kernels whose offsets the macro saw:
@@ -62,7 +77,9 @@ pub trait Kernel<S: Sources<N>, const N: usize>: Sync {
 /// # Errors
 ///
 /// [`KernelError::StencilRank`] if an input has fewer axes than the stencil;
-/// [`KernelError::StencilShapes`] if an input's shape differs from the first's.
+/// [`KernelError::StencilShapes`] if an input's shape differs from the first's;
+/// [`KernelError::NeighborhoodTooWide`] if a neighbourhood set at run time is too wide for
+/// index arithmetic over its axis.
 pub fn output_shape<const N: usize>(
     inputs: &[(&Operand, &[usize])],
     footprint: &Footprint<N>,
@@ -98,6 +115,7 @@ pub fn output_shape<const N: usize>(
     let mut out = shape.to_vec();
     for axis in 0..N {
         let len = shape[loop_axes + axis];
+        footprint.check_plannable(axis, len)?;
         out[loop_axes + axis] = modes[axis].output_len(len, footprint.lo[axis], footprint.hi[axis]);
     }
     Ok(out)
@@ -169,9 +187,7 @@ where
         let rows = sources.row(Token(()), &index[..loop_axes], &center);
         let remap = &RowRemap {
             center,
-            border: std::array::from_fn(|a| {
-                on_border[a].then(|| remaps[a].reads(center[a], reach_lo[a]))
-            }),
+            border: std::array::from_fn(|a| on_border[a].then(|| remaps[a].reads(center[a]))),
         };
         let border = |o: usize| -> O {
             if plan.skips(o) {
@@ -182,7 +198,7 @@ where
                 k: at as isize - center[row_axis] as isize,
                 at,
                 row_axis,
-                row: remaps[row_axis].reads(at, reach_lo[row_axis]),
+                row: remaps[row_axis].reads(at),
                 remap,
                 footprint,
             };

@@ -82,8 +82,12 @@ impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Interior<'_, T, N,
                 stride
             };
         }
-        // SAFETY: `Interior`s are only built by `run` at positions whose whole footprint is
-        // in bounds (`AxisPlan::interior`), and `offset` was just checked to lie in it.
+        // SAFETY: an `Interior` comes from `InteriorAt::read` on the row its place was
+        // made for: places and rows are made only by `run` (private fields, a sealed
+        // `Place`), and the `unsafe` `Kernel` contract keeps a kernel from pairing them
+        // across positions or calls. `run` makes an `InteriorAt` only at positions whose
+        // whole footprint is in bounds (`AxisPlan::interior`), with the footprint it
+        // planned for, and `offset` was just checked to lie in it.
         unsafe { &*self.center.offset(delta) }
     }
 }
@@ -91,14 +95,18 @@ impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Interior<'_, T, N,
 /// Where the reads of one axis's border positions land under the axis's mode: for the
 /// positions before the interior and for those after it, a window of the input indices
 /// they read, each with its mapped index (`None`: outside, the input's pad). Made once
-/// per call; its size is the halo plus the neighbourhood's span on that side, whatever
-/// the number of rows.
+/// per call. A window spans the halo plus the neighbourhood's span on that side, clipped
+/// to one axis length beyond either end, so its size is bounded by the array's extent
+/// however wide a neighbourhood a parameter sets; the rare reads beyond it are mapped
+/// when they happen.
 #[derive(Debug)]
 pub struct AxisRemap {
     /// Centres below this read through `before`, the others through `after`.
     split: usize,
     before: Window,
     after: Window,
+    mode: Boundary,
+    len: usize,
 }
 
 /// Mapped indices of the input indices `first..first + mapped.len()`.
@@ -109,15 +117,18 @@ struct Window {
 }
 
 impl AxisRemap {
-    /// The windows of the axis planned as `plan`, read within `lo..=hi`. `skip` axes never
-    /// evaluate the kernel at their border and get none.
+    /// The windows of the axis planned as `plan`, read within `lo..=hi`, a footprint that
+    /// passed [`Footprint::check_plannable`] for the axis. `skip` axes never evaluate the
+    /// kernel at their border and get none.
     pub(super) fn new(plan: &AxisPlan, lo: isize, hi: isize) -> Self {
+        // Fits: `check_plannable` bounds `lo - 2 len` and `hi + 2 len`.
+        let len = plan.len as isize;
         let window = |outs: std::ops::Range<usize>| {
             if outs.is_empty() || plan.mode == Boundary::Skip {
                 return Window::default();
             }
-            let first = plan.center(outs.start) as isize + lo;
-            let last = plan.center(outs.end - 1) as isize + hi;
+            let first = (plan.center(outs.start) as isize + lo).max(-len);
+            let last = (plan.center(outs.end - 1) as isize + hi).min(2 * len - 1);
             let mapped = (first..=last)
                 .map(|i| plan.mode.map_index(i, plan.len).map(|m| m as isize))
                 .collect();
@@ -128,19 +139,55 @@ impl AxisRemap {
             split: plan.center(interior.start),
             before: window(0..interior.start),
             after: window(interior.end..plan.out_len),
+            mode: plan.mode,
+            len: plan.len,
         }
     }
 
-    /// The mapped indices read from the border centre `center`: entry `d - lo` is where
-    /// offset `d` lands (`lo` as given to [`AxisRemap::new`]).
+    /// The mapped indices a border centre `center` reads.
     #[inline]
-    pub(super) fn reads(&self, center: usize, lo: isize) -> &[Option<isize>] {
+    pub(super) fn reads(&self, center: usize) -> AxisReads<'_> {
         let window = if center < self.split {
             &self.before
         } else {
             &self.after
         };
-        &window.mapped[(center as isize + lo - window.first) as usize..]
+        AxisReads {
+            mapped: &window.mapped,
+            first: window.first,
+            mode: self.mode,
+            len: self.len,
+        }
+    }
+}
+
+/// The window of mapped indices one border centre reads through ([`AxisRemap::reads`]).
+#[derive(Clone, Copy, Debug)]
+pub struct AxisReads<'a> {
+    mapped: &'a [Option<isize>],
+    first: isize,
+    mode: Boundary,
+    len: usize,
+}
+
+impl AxisReads<'_> {
+    /// Where offset `d` from `center` lands, relative to `center`; `None` for the pad.
+    /// `center + d` is an index `check_plannable` bounded, so the sums fit.
+    #[inline(always)]
+    fn landing(self, center: usize, d: isize) -> Option<isize> {
+        let index = center as isize + d;
+        let mapped = match self.mapped.get(index.wrapping_sub(self.first) as usize) {
+            Some(&mapped) => mapped,
+            None => self.far(index),
+        };
+        mapped.map(|m| m - center as isize)
+    }
+
+    /// An index beyond the window, more than an axis length outside the array.
+    #[cold]
+    #[inline(never)]
+    fn far(self, index: isize) -> Option<isize> {
+        self.mode.map_index(index, self.len).map(|m| m as isize)
     }
 }
 
@@ -150,22 +197,15 @@ impl AxisRemap {
 #[derive(Debug)]
 pub struct RowRemap<'a, const N: usize> {
     pub(super) center: [usize; N],
-    pub(super) border: [Option<&'a [Option<isize>]>; N],
-}
-
-/// Where offset `d` from `center` lands, relative to `center`, given the mapped indices
-/// `reads` that [`AxisRemap::reads`] gave for it; `None` for the pad.
-#[inline(always)]
-fn landing(reads: &[Option<isize>], center: usize, d: isize, lo: isize) -> Option<isize> {
-    reads[(d - lo) as usize].map(|m| m - center as isize)
+    pub(super) border: [Option<AxisReads<'a>>; N],
 }
 
 impl<const N: usize> RowRemap<'_, N> {
     /// The index offset of `d` on `axis`, `None` for the pad.
     #[inline(always)]
-    fn delta(&self, axis: usize, d: isize, lo: isize) -> Option<isize> {
+    fn delta(&self, axis: usize, d: isize) -> Option<isize> {
         match self.border[axis] {
-            Some(reads) => landing(reads, self.center[axis], d, lo),
+            Some(reads) => reads.landing(self.center[axis], d),
             None => Some(d),
         }
     }
@@ -199,16 +239,17 @@ impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Edge<'_, T, N, STE
                     stride
                 };
             } else {
-                match self.remap.delta(axis, d, self.footprint.lo[axis]) {
+                match self.remap.delta(axis, d) {
                     Some(mapped) => delta += mapped * stride,
                     None => return self.pad,
                 }
             }
         }
-        // SAFETY: `Edge`s are only built by `run` at positions interior on the row's axis
-        // (`AxisPlan::interior`), so `d` on it stays in bounds once checked against the
-        // footprint; on every other axis the offset is within the footprint at an interior
-        // centre, or leads to an index `map_index` gave, below the axis's length.
+        // SAFETY: as for `Interior`, the row and place are the pair `run` made (`Kernel`'s
+        // contract), at a position interior on the row's axis (`AxisPlan::interior`), so
+        // `d` on it stays in bounds once checked against the footprint; on every other
+        // axis the offset is within the footprint at an interior centre, or leads to an
+        // index `map_index` gave, below the axis's length.
         unsafe { &*self.center.offset(delta) }
     }
 }
@@ -223,7 +264,7 @@ pub struct Rim<'a, T, const N: usize> {
     /// The position's centre index on the row's axis, and the mapped indices it reads
     /// there.
     at: usize,
-    row: &'a [Option<isize>],
+    row: AxisReads<'a>,
     remap: &'a RowRemap<'a, N>,
     footprint: &'a Footprint<N>,
     pad: &'a T,
@@ -237,18 +278,18 @@ impl<T, const N: usize> Index<[isize; N]> for Rim<'_, T, N> {
         self.footprint.check(&offset);
         let mut delta: isize = 0;
         for (axis, (&d, &stride)) in offset.iter().zip(&self.strides).enumerate() {
-            let lo = self.footprint.lo[axis];
             let mapped = if axis == self.row_axis {
-                landing(self.row, self.at, d, lo)
+                self.row.landing(self.at, d)
             } else {
-                self.remap.delta(axis, d, lo)
+                self.remap.delta(axis, d)
             };
             match mapped {
                 Some(mapped) => delta += mapped * stride,
                 None => return self.pad,
             }
         }
-        // SAFETY: `center` is a position of the input (`run` builds `Rim`s only for output
+        // SAFETY: the row and place are the pair `run` made (`Kernel`'s contract), so
+        // `center` is a position of the input (`run` builds `Rim`s only for output
         // positions centred on one), and each axis adds an offset that is either one
         // `map_index` gave, or, on the axes where the row is interior, one within the
         // footprint and so in bounds.
@@ -354,7 +395,7 @@ pub struct RimAt<'f, const N: usize> {
     pub(super) k: isize,
     pub(super) at: usize,
     pub(super) row_axis: usize,
-    pub(super) row: &'f [Option<isize>],
+    pub(super) row: AxisReads<'f>,
     pub(super) remap: &'f RowRemap<'f, N>,
     pub(super) footprint: &'f Footprint<N>,
 }

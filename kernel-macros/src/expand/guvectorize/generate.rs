@@ -211,6 +211,10 @@ pub(super) fn expand(
                 .size_rules(&__kernel_rules)
                 .bind(&[#(#in_names.shape()),*], &[#(#out_none),*])?;
             #(
+                #private::alloc::check_size::<#out_elems>(
+                    &#private::Operand::output(#out_indices).named(#out_strs),
+                    __kernel_binding.outputs()[#out_indices].shape(),
+                )?;
                 let mut #out_names = #private::alloc::output::<#out_elems, _>(
                     #private::ndarray::IxDyn(__kernel_binding.outputs()[#out_indices].shape()),
                 );

@@ -331,6 +331,10 @@ pub(super) fn expand(
                 &__kernel_footprint,
                 &#name::MODES,
             )?;
+            #private::alloc::check_size::<#out_ty>(
+                &#private::Operand::output(0).named("out"),
+                &__kernel_shape,
+            )?;
             let mut __kernel_out = #private::alloc::output_like::<#out_ty, _>(
                 #private::operand::dim_of::<<#first_array as #private::operand::AsOperand<#first_elem>>::Dim>(&__kernel_shape),
                 #first_rel.strides(),
@@ -360,7 +364,10 @@ pub(super) fn expand(
                     &'__kernel (), #(&#user_lifetimes (),)* #(fn() -> #user_type_params,)*
                 )>,
             }
-            impl<'__kernel, '__kernel_s, #(#user_params,)* #(#dim_types: #private::ndarray::Dimension),*>
+            // SAFETY: `eval` hands its own row and place straight to the user's function,
+            // which sees only the readers made from them, for the duration of the call; the
+            // footprint is a constant, or the per-call value copied into the kernel.
+            unsafe impl<'__kernel, '__kernel_s, #(#user_params,)* #(#dim_types: #private::ndarray::Dimension),*>
                 #private::stencil::Kernel<#sources_type, #rank>
                 for __Kernel<'__kernel, #(#user_args,)*>
             where
