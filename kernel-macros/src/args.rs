@@ -26,9 +26,17 @@ impl Form {
 
     fn keys(self) -> &'static [&'static str] {
         match self {
-            Form::Vectorize => &["identity", "parallel", "grain", "crate"],
+            Form::Vectorize => &["identity", "parallel", "grain", "simd", "crate"],
             Form::Guvectorize => &["parallel", "grain", "crate"],
-            Form::Stencil => &["mode", "cval", "neighborhood", "parallel", "grain", "crate"],
+            Form::Stencil => &[
+                "mode",
+                "cval",
+                "neighborhood",
+                "parallel",
+                "grain",
+                "simd",
+                "crate",
+            ],
         }
     }
 }
@@ -54,6 +62,8 @@ pub struct Args {
     pub cval: Option<(syn::Ident, syn::Expr)>,
     /// `neighborhood = [(-3, 3)]`: the declared reach per stencil axis.
     pub neighborhood: Option<(syn::Ident, syn::Expr)>,
+    /// `simd = "require"`: a body that cannot run on lanes is a compile error.
+    pub require_simd: Option<syn::LitStr>,
 }
 
 impl Args {
@@ -157,6 +167,26 @@ impl Args {
                         ),
                     )
                 })?);
+            }
+            "simd" => {
+                let value: syn::LitStr = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        format!("{} `simd` takes \"require\" or \"auto\"", form.attr()),
+                    )
+                })?;
+                match value.value().as_str() {
+                    "require" => self.require_simd = Some(value),
+                    "auto" => {}
+                    _ => cx.error_spanned_by(
+                        &value,
+                        format!(
+                            "{} `simd` takes \"require\" (a body that cannot run on SIMD \
+                             lanes is an error) or \"auto\" (the default)",
+                            form.attr()
+                        ),
+                    ),
+                }
             }
             "crate" => {
                 let path: syn::LitStr = meta.value()?.parse()?;

@@ -1,3 +1,4 @@
 //! What a kernel body does with its relatively indexed parameters.
 
 pub mod access;
+pub mod varying;

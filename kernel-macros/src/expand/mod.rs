@@ -3,6 +3,7 @@
 mod guvectorize;
 mod lanes;
 mod stencil;
+mod varying;
 mod vectorize;
 
 use proc_macro2::TokenStream;

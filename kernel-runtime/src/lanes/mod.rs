@@ -30,8 +30,10 @@
 //! ```
 
 mod math;
+mod vector;
 
 pub use math::{LaneExp, exp};
+pub use vector::{AsPrimitive, Float, FloatBinary, FloatUnary, Integer, Lanes, Ordered, Signed};
 
 use ndarray::{ArrayView1, ArrayViewMut1};
 

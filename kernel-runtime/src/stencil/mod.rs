@@ -52,10 +52,11 @@ use readers::step::{STRIDED, UNIT_FIRST, UNIT_LAST};
 /// [`run`] reads the inputs without bounds checks on the strength of this contract, so an
 /// implementation must keep it:
 ///
-/// * [`eval`](Kernel::eval) turns only the `row` and `place` of its own invocation into
-///   readers ([`Place::read`]), and lets neither, nor any reader made from them, outlive
-///   the invocation: a row or place kept from one position, call or array and read at
-///   another addresses memory the driver never planned for.
+/// * [`eval`](Kernel::eval) and [`eval_lanes`](Kernel::eval_lanes) turn only the `row`
+///   and `place` of their own invocation into readers ([`Place::read`]), and let neither,
+///   nor any reader made from them, outlive the invocation: a row or place kept from one
+///   position, call or array and read at another addresses memory the driver never
+///   planned for.
 /// * [`footprint`](Kernel::footprint) returns the same value on every call during one
 ///   [`run`] (checked once per row, as a second line of defence).
 ///
@@ -69,6 +70,18 @@ pub unsafe trait Kernel<S: Sources<N>, const N: usize>: Sync {
     fn footprint(&self) -> Footprint<N>;
     /// Evaluates the kernel at `place`, reading each input through its share of `row`.
     fn eval<P: Place<N>>(&self, row: &S::Row, place: P) -> Self::Out;
+
+    /// How many consecutive positions of a row [`eval_lanes`](Kernel::eval_lanes)
+    /// evaluates at once; 1 for kernels without a lane form.
+    const LANES: usize = 1;
+
+    /// Evaluates the kernel at `place` and the `LANES - 1` positions after it along the
+    /// row into `out[..LANES]`, each bit for bit what [`eval`](Kernel::eval) gives there;
+    /// the driver calls it on interior stretches of at least `LANES` positions.
+    #[inline(always)]
+    fn eval_lanes<P: Place<N>>(&self, row: &S::Row, place: P, out: &mut [Self::Out]) {
+        out[0] = self.eval(row, place);
+    }
 }
 
 /// The output shape of a stencil with `footprint` and `modes` over `inputs`, each named by
@@ -214,14 +227,14 @@ where
                 ($place:ident { $($field:ident),* }) => {
                     match row.as_slice_mut() {
                         Some(slice) if unit && row_axis == N - 1 => {
-                            let place = |k, footprint| $place::<N, UNIT_LAST> {
-                                k, row_axis, $($field,)* footprint,
+                            let place = |k, lanes, footprint| $place::<N, UNIT_LAST> {
+                                k, row_axis, lanes, $($field,)* footprint,
                             };
                             unit_stretch(&mut slice[from..to], rows, footprint, kernel, place);
                         }
                         Some(slice) if unit && row_axis == 0 => {
-                            let place = |k, footprint| $place::<N, UNIT_FIRST> {
-                                k, row_axis, $($field,)* footprint,
+                            let place = |k, lanes, footprint| $place::<N, UNIT_FIRST> {
+                                k, row_axis, lanes, $($field,)* footprint,
                             };
                             unit_stretch(&mut slice[from..to], rows, footprint, kernel, place);
                         }
@@ -230,7 +243,7 @@ where
                             for (k, o) in stretch.iter_mut().enumerate() {
                                 let footprint = *footprint;
                                 let at = $place::<N, STRIDED> {
-                                    k, row_axis, $($field,)* footprint,
+                                    k, row_axis, lanes: 1, $($field,)* footprint,
                                 };
                                 *o = kernel.eval(&rows, at);
                             }
@@ -260,8 +273,9 @@ fn last_axis_moved<T>(view: ArrayViewMutD<'_, T>, axis: usize) -> ArrayViewMutD<
 }
 
 /// Evaluates `kernel` along one contiguous stretch of a row, interior on the row's axis:
-/// `out[k]` is evaluated at `place(k, footprint)`, centred `k` elements after each
-/// input's first position, with the kernel's own footprint. A function of its own so that
+/// `out[k]` is evaluated at `place(k, lanes, footprint)`, centred `k` elements after each
+/// input's first position, with the kernel's own footprint; `lanes` positions from `k` on
+/// are evaluated by one [`Kernel::eval_lanes`] where the kernel has lanes. A function of its own so that
 /// `out` is a `noalias` argument: the compiler may then vectorise the loop, loads of the
 /// inputs and stores of the output interleaved.
 ///
@@ -281,7 +295,7 @@ fn unit_stretch<S, O, K, P, F, const N: usize>(
     S: Sources<N>,
     K: Kernel<S, N, Out = O>,
     P: Place<N>,
-    F: Fn(usize, Footprint<N>) -> P,
+    F: Fn(usize, usize, Footprint<N>) -> P,
 {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
@@ -305,7 +319,7 @@ fn unit_stretch_avx2<S, O, K, P, F, const N: usize>(
     S: Sources<N>,
     K: Kernel<S, N, Out = O>,
     P: Place<N>,
-    F: Fn(usize, Footprint<N>) -> P,
+    F: Fn(usize, usize, Footprint<N>) -> P,
 {
     unit_stretch_body(out, rows, footprint, kernel, place);
 }
@@ -321,7 +335,7 @@ fn unit_stretch_body<S, O, K, P, F, const N: usize>(
     S: Sources<N>,
     K: Kernel<S, N, Out = O>,
     P: Place<N>,
-    F: Fn(usize, Footprint<N>) -> P,
+    F: Fn(usize, usize, Footprint<N>) -> P,
 {
     // Each read is checked against the kernel's own footprint, which is a constant for
     // literal offsets, so the checks fold away; it must be the one the border was planned
@@ -331,7 +345,30 @@ fn unit_stretch_body<S, O, K, P, F, const N: usize>(
         own == *footprint,
         "a stencil kernel's footprint changed during a call: {footprint:?}, then {own:?}"
     );
-    for (k, o) in out.iter_mut().enumerate() {
-        *o = kernel.eval(&rows, place(k, own));
+    let lanes = K::LANES;
+    if lanes <= 1 {
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = kernel.eval(&rows, place(k, 1, own));
+        }
+        return;
+    }
+    let len = out.len();
+    if len < lanes {
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = kernel.eval(&rows, place(k, 1, own));
+        }
+        return;
+    }
+    // Whole lane vectors while they fit, then one more ending at the stretch's end, which
+    // evaluates some positions twice: to the same values, since a lane is what the
+    // scalar body gives at its position.
+    let mut k = 0;
+    while k + lanes <= len {
+        kernel.eval_lanes(&rows, place(k, lanes, own), &mut out[k..k + lanes]);
+        k += lanes;
+    }
+    if k < len {
+        let k = len - lanes;
+        kernel.eval_lanes(&rows, place(k, lanes, own), &mut out[k..]);
     }
 }

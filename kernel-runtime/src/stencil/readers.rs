@@ -6,6 +6,7 @@ use std::ops::Index;
 
 use super::Footprint;
 use crate::boundary::{AxisPlan, Boundary};
+use crate::lanes::Lanes;
 
 /// The parameter type of a relatively indexed array in a `#[stencil]` function, such as
 /// `x: Rel<f64>`. It only marks the parameter: the macro replaces it with a reader.
@@ -61,6 +62,10 @@ const fn unit_axis<const N: usize, const STEP: u8>() -> usize {
 pub struct Interior<'a, T, const N: usize, const STEP: u8 = STRIDED> {
     center: *const T,
     strides: [isize; N],
+    /// The stride from one position of the row to the next.
+    row_step: isize,
+    /// How many positions from this one along the row the driver planned for.
+    lanes: usize,
     footprint: &'a Footprint<N>,
     data: PhantomData<&'a T>,
 }
@@ -68,12 +73,11 @@ pub struct Interior<'a, T, const N: usize, const STEP: u8 = STRIDED> {
 /// With a `STEP` other than [`step::STRIDED`], the row's axis has stride 1 and says so to the
 /// compiler, so that a row of evaluations reads consecutive elements and can be
 /// vectorised, and offsets along it are constants.
-impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Interior<'_, T, N, STEP> {
-    type Output = T;
-
+impl<T, const N: usize, const STEP: u8> Interior<'_, T, N, STEP> {
+    /// The element offset of `offset` from the centre, checked against the footprint.
     #[inline(always)]
-    fn index(&self, offset: [isize; N]) -> &T {
-        self.footprint.check(&offset);
+    fn delta(&self, offset: &[isize; N]) -> isize {
+        self.footprint.check(offset);
         let mut delta: isize = 0;
         for (axis, (&d, &stride)) in offset.iter().zip(&self.strides).enumerate() {
             delta += d * if axis == unit_axis::<N, STEP>() {
@@ -82,6 +86,21 @@ impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Interior<'_, T, N,
                 stride
             };
         }
+        delta
+    }
+
+    #[inline(always)]
+    fn row_step(&self) -> isize {
+        if STEP == STRIDED { self.row_step } else { 1 }
+    }
+}
+
+impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Interior<'_, T, N, STEP> {
+    type Output = T;
+
+    #[inline(always)]
+    fn index(&self, offset: [isize; N]) -> &T {
+        let delta = self.delta(&offset);
         // SAFETY: an `Interior` comes from `InteriorAt::read` on the row its place was
         // made for: places and rows are made only by `run` (private fields, a sealed
         // `Place`), and the `unsafe` `Kernel` contract keeps a kernel from pairing them
@@ -219,17 +238,19 @@ pub struct Edge<'a, T, const N: usize, const STEP: u8 = STRIDED> {
     center: *const T,
     strides: [isize; N],
     row_axis: usize,
+    /// How many positions from this one along the row the driver planned for.
+    lanes: usize,
     remap: &'a RowRemap<'a, N>,
     footprint: &'a Footprint<N>,
     pad: &'a T,
 }
 
-impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Edge<'_, T, N, STEP> {
-    type Output = T;
-
+impl<T, const N: usize, const STEP: u8> Edge<'_, T, N, STEP> {
+    /// The element offset of `offset` from the centre, `None` for the pad; checked against
+    /// the footprint.
     #[inline(always)]
-    fn index(&self, offset: [isize; N]) -> &T {
-        self.footprint.check(&offset);
+    fn delta(&self, offset: &[isize; N]) -> Option<isize> {
+        self.footprint.check(offset);
         let mut delta: isize = 0;
         for (axis, (&d, &stride)) in offset.iter().zip(&self.strides).enumerate() {
             if axis == self.row_axis {
@@ -239,12 +260,30 @@ impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Edge<'_, T, N, STE
                     stride
                 };
             } else {
-                match self.remap.delta(axis, d) {
-                    Some(mapped) => delta += mapped * stride,
-                    None => return self.pad,
-                }
+                delta += self.remap.delta(axis, d)? * stride;
             }
         }
+        Some(delta)
+    }
+
+    #[inline(always)]
+    fn row_step(&self) -> isize {
+        if STEP == STRIDED {
+            self.strides[self.row_axis]
+        } else {
+            1
+        }
+    }
+}
+
+impl<T, const N: usize, const STEP: u8> Index<[isize; N]> for Edge<'_, T, N, STEP> {
+    type Output = T;
+
+    #[inline(always)]
+    fn index(&self, offset: [isize; N]) -> &T {
+        let Some(delta) = self.delta(&offset) else {
+            return self.pad;
+        };
         // SAFETY: as for `Interior`, the row and place are the pair `run` made (`Kernel`'s
         // contract), at a position interior on the row's axis (`AxisPlan::interior`), so
         // `d` on it stays in bounds once checked against the footprint; on every other
@@ -302,6 +341,90 @@ impl<T, const N: usize> Index<[isize; N]> for Rim<'_, T, N> {
 pub trait Reader<T, const N: usize>:
     Index<[isize; N], Output = T> + Index<isize, Output = T> + Copy
 {
+    /// The neighbour at `offset` of this position and of the `L - 1` positions after it
+    /// along the row: how a body evaluated on [`Lanes`] reads.
+    ///
+    /// # Panics
+    ///
+    /// If `offset` is outside the footprint, or `L` exceeds the positions the driver
+    /// planned this place for.
+    fn lanes<const L: usize>(&self, offset: [isize; N]) -> Lanes<T, L>
+    where
+        T: Copy;
+}
+
+/// A lane read beyond the positions the driver planned: only a broken `Kernel` asks.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn too_many_lanes(asked: usize, planned: usize) -> ! {
+    panic!("a stencil kernel read {asked} lanes where {planned} were planned")
+}
+
+impl<T, const N: usize, const STEP: u8> Interior<'_, T, N, STEP> {
+    #[inline(always)]
+    fn read_lanes<const L: usize>(&self, offset: [isize; N]) -> Lanes<T, L>
+    where
+        T: Copy,
+    {
+        if L > self.lanes {
+            too_many_lanes(L, self.lanes);
+        }
+        let first = self.center.wrapping_offset(self.delta(&offset));
+        // SAFETY: as for `Index`, at each of the `L` positions from this one, all of which
+        // the driver planned as interior (`lanes`, checked above); with unit steps they are
+        // one array of `L` elements.
+        unsafe { load(first, self.row_step()) }
+    }
+}
+
+impl<T, const N: usize, const STEP: u8> Edge<'_, T, N, STEP> {
+    #[inline(always)]
+    fn read_lanes<const L: usize>(&self, offset: [isize; N]) -> Lanes<T, L>
+    where
+        T: Copy,
+    {
+        if L > self.lanes {
+            too_many_lanes(L, self.lanes);
+        }
+        let Some(delta) = self.delta(&offset) else {
+            return Lanes::splat(*self.pad);
+        };
+        let first = self.center.wrapping_offset(delta);
+        // SAFETY: as for `Index`, at each of the `L` positions from this one, all of which
+        // the driver planned as interior on the row's axis (`lanes`, checked above); the
+        // other axes' offsets are the same for every position of the row.
+        unsafe { load(first, self.row_step()) }
+    }
+}
+
+/// The `L` elements `step` apart from `first`: one load of an array where `step` is 1.
+///
+/// # Safety
+///
+/// Each of those elements must be readable.
+#[inline(always)]
+unsafe fn load<T: Copy, const L: usize>(first: *const T, step: isize) -> Lanes<T, L> {
+    if step == 1 {
+        // SAFETY: the caller's, for `L` consecutive elements; `[T; L]` is aligned as `T`.
+        return Lanes(unsafe { first.cast::<[T; L]>().read() });
+    }
+    // SAFETY: the caller's.
+    Lanes::from_fn(|k| unsafe { *first.offset(k as isize * step) })
+}
+
+impl<T, const N: usize> Rim<'_, T, N> {
+    #[inline(always)]
+    fn read_lanes<const L: usize>(&self, offset: [isize; N]) -> Lanes<T, L>
+    where
+        T: Copy,
+    {
+        // The driver evaluates border positions one at a time.
+        if L > 1 {
+            too_many_lanes(L, 1);
+        }
+        Lanes::splat(self[offset])
+    }
 }
 
 /// Each reader is a [`Reader`]: copyable whatever `T` is (readers hold only addresses and
@@ -327,7 +450,15 @@ macro_rules! reader {
             }
         }
 
-        impl<T, const N: usize $(, const $c: $ct)?> Reader<T, N> for $reader<'_, $($param),*> {}
+        impl<T, const N: usize $(, const $c: $ct)?> Reader<T, N> for $reader<'_, $($param),*> {
+            #[inline(always)]
+            fn lanes<const L: usize>(&self, offset: [isize; N]) -> Lanes<T, L>
+            where
+                T: Copy,
+            {
+                self.read_lanes(offset)
+            }
+        }
     };
 }
 
@@ -353,6 +484,8 @@ pub trait Place<const N: usize>: Copy + sealed::Sealed {
 pub struct InteriorAt<const N: usize, const STEP: u8> {
     pub(super) k: usize,
     pub(super) row_axis: usize,
+    /// Positions from `k` on that are interior: what a lane read may cover.
+    pub(super) lanes: usize,
     /// The kernel's own footprint, a constant for literal offsets.
     pub(super) footprint: Footprint<N>,
 }
@@ -362,6 +495,8 @@ pub struct InteriorAt<const N: usize, const STEP: u8> {
 pub struct EdgeAt<'f, const N: usize, const STEP: u8> {
     pub(super) k: usize,
     pub(super) row_axis: usize,
+    /// Positions from `k` on that are interior on the row's axis.
+    pub(super) lanes: usize,
     pub(super) remap: &'f RowRemap<'f, N>,
     /// The kernel's own footprint, a constant for literal offsets.
     pub(super) footprint: Footprint<N>,
@@ -381,6 +516,7 @@ impl<const N: usize, const STEP: u8> Place<N> for EdgeAt<'_, N, STEP> {
             center: row.along::<STEP>(self.k as isize, self.row_axis),
             strides: row.strides,
             row_axis: self.row_axis,
+            lanes: self.lanes,
             remap: self.remap,
             footprint: &self.footprint,
             pad: row.pad,
@@ -436,6 +572,8 @@ impl<const N: usize, const STEP: u8> Place<N> for InteriorAt<N, STEP> {
         Interior {
             center: row.along::<STEP>(self.k as isize, self.row_axis),
             strides: row.strides,
+            row_step: row.strides[self.row_axis],
+            lanes: self.lanes,
             footprint: &self.footprint,
             data: PhantomData,
         }

@@ -7,6 +7,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{GenericArgument, PathArguments, Type};
 
+use super::LaneForm;
 use super::checks::{Bound, Role, mentioned};
 use crate::analysis::access::{Accesses, Offset};
 use crate::args::Args;
@@ -33,6 +34,10 @@ fn with_lifetime(ty: &Type) -> Type {
     clippy::too_many_lines,
     reason = "one quote! of the generated items, built from named pieces"
 )]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per finding of the checks and the lane rewrite"
+)]
 pub(super) fn expand(
     args: &Args,
     kernel: &KernelFn<'_>,
@@ -41,6 +46,7 @@ pub(super) fn expand(
     declared: Option<&[(Bound, Bound)]>,
     rank: usize,
     modes: &[&str],
+    lanes: Option<&LaneForm>,
 ) -> TokenStream {
     let private = &args.krate;
     let func = kernel.original;
@@ -297,6 +303,50 @@ pub(super) fn expand(
     let sources_type = quote! {
         (#(#private::stencil::Source<'__kernel_s, #rel_elems, #dim_types, #rank>,)*)
     };
+    let simd = lanes.is_some();
+    let eval_lanes = lanes.map_or_else(TokenStream::new, |form| {
+        let count = &form.count;
+        let n = lane_count(rel_elems.iter().copied().chain([out_ty]));
+        let mut next_rel = 0..;
+        let bindings: Vec<TokenStream> = kernel
+            .params
+            .iter()
+            .zip(roles)
+            .map(|(p, r)| {
+                let ident = p.ident;
+                if matches!(r, Role::Relative(_)) {
+                    let field = &row_fields[next_rel.next().unwrap_or_default()];
+                    quote!(let #ident = #private::stencil::Place::read(&__kernel_place, &__kernel_row.#field);)
+                } else if form.varying.contains(&ident.to_string()) {
+                    quote!(let mut #ident = #private::lanes::Lanes::<_, #count>::splat(
+                        ::core::clone::Clone::clone(&self.#ident));)
+                } else {
+                    quote!(let mut #ident = ::core::clone::Clone::clone(&self.#ident);)
+                }
+            })
+            .collect();
+        let body = &form.body;
+        quote! {
+            const LANES: usize = #n;
+            #[inline(always)]
+            #[allow(
+                unused_mut, unused_parens, unused_variables, unused_braces, non_upper_case_globals,
+                clippy::all, clippy::pedantic,
+                reason = "the user's body, on lanes"
+            )]
+            fn eval_lanes<__KernelP: #private::stencil::Place<#rank>>(
+                &self,
+                __kernel_row: &<#sources_type as #private::stencil::Sources<#rank>>::Row,
+                __kernel_place: __KernelP,
+                __kernel_out: &mut [#out_ty],
+            ) {
+                const #count: usize = #n;
+                #(#bindings)*
+                let __kernel_value: #private::lanes::Lanes<#out_ty, #count> = #body;
+                __kernel_value.store(__kernel_out);
+            }
+        }
+    });
 
     quote! {
         #(#user_attrs)*
@@ -388,6 +438,7 @@ pub(super) fn expand(
                 ) -> #out_ty {
                     #core_name #core_call (#(#call_args),*)
                 }
+                #eval_lanes
             }
             let _: ::core::marker::PhantomData<(#(#rel_as_written,)*)> = ::core::marker::PhantomData;
             #(let #rel_names = #private::operand::AsOperand::as_operand(&#rel_names);)*
@@ -417,6 +468,30 @@ pub(super) fn expand(
             #neighborhood_const
             /// The boundary mode of each axis.
             pub const MODES: [#private::boundary::Boundary; #rank] = #modes_tokens;
+            /// Whether the body runs on SIMD lanes: consecutive positions along a row
+            /// evaluated at once (see `#[stencil]`'s docs for the bodies that do).
+            pub const SIMD: bool = #simd;
         }
     }
+}
+
+/// Positions per lane evaluation: four AVX2 registers of the widest element type read or
+/// written, at most 32 positions, or 8 when a type is generic. Several registers per value
+/// give a body that accumulates in order (a loop of `acc += …`) independent chains of
+/// additions, one per register, without reassociating anything; past 32 positions the
+/// compiler stops vectorising masks and selects well (measured on a `u8` rule with `&&`:
+/// 0.43 ms at 32 positions, 1.65 ms at 64).
+fn lane_count<'t>(types: impl Iterator<Item = &'t Type>) -> usize {
+    let mut widest = 1;
+    for ty in types {
+        let size = match crate::ast::scalar_type_name(ty).as_deref() {
+            Some("i8" | "u8" | "bool") => 1,
+            Some("i16" | "u16") => 2,
+            Some("i32" | "u32" | "f32") => 4,
+            Some("i64" | "u64" | "f64" | "isize" | "usize") => 8,
+            _ => return 8,
+        };
+        widest = widest.max(size);
+    }
+    (128 / widest).min(32)
 }

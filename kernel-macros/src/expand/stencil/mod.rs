@@ -19,12 +19,21 @@
 mod checks;
 mod generate;
 
+/// The body rewritten to evaluate `count` consecutive positions at once.
+struct LaneForm {
+    body: TokenStream,
+    /// The name the body uses for its lane count.
+    count: syn::Ident,
+    varying: Varying,
+}
+
 use std::collections::HashSet;
 
 use proc_macro2::TokenStream;
 
 use super::with_errors;
 use crate::analysis::access::Accesses;
+use crate::analysis::varying::Varying;
 use crate::args::{Args, Form};
 use crate::ast::KernelFn;
 use crate::ctxt::Ctxt;
@@ -78,12 +87,31 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
         rank(&cx, &accesses, declared.as_deref(), &func)
     };
     let modes = rank.and_then(|n| modes(&cx, &args, n));
+    // The body on lanes, or why it cannot be.
+    let varying = Varying::of(&func.block, &rel);
+    let lane_count = syn::Ident::new("__KERNEL_LANES", proc_macro2::Span::call_site());
+    let lane_body = super::varying::rewrite(&args.krate, &func.block, &rel, &varying, &lane_count);
+    if let (Some(require), Err(why)) = (&args.require_simd, &lane_body) {
+        cx.syn_error(syn::Error::new(
+            why.span,
+            format!("this cannot run on SIMD lanes: {}", why.why),
+        ));
+        cx.error_spanned_by(
+            require,
+            "`simd = \"require\"` asks for every position on lanes: see the error above",
+        );
+    }
     if let Err(error) = cx.check() {
         return with_errors(&item, &error);
     }
     let (Some(rank), Some(modes)) = (rank, modes) else {
         unreachable!("reported above");
     };
+    let lanes = lane_body.ok().map(|body| LaneForm {
+        body,
+        count: lane_count,
+        varying,
+    });
     expand(
         &args,
         &kernel,
@@ -92,5 +120,6 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
         declared.as_deref(),
         rank,
         &modes,
+        lanes.as_ref(),
     )
 }

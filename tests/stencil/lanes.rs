@@ -1,0 +1,383 @@
+//! Bodies evaluated on lanes (`name::SIMD`): branches, loops, matches, casts, methods,
+//! local arrays and tuples, several inputs and parameters. Each kernel is compared bit for
+//! bit with the naive reference evaluating the same rule one position at a time, in every
+//! mode, on shapes whose rows are shorter than, equal to and longer than a lane vector and
+//! not a multiple of it, and on transposed and reversed views, so that whole vectors, row
+//! tails and borders all run.
+#![allow(
+    clippy::cast_lossless,
+    clippy::bool_to_int_with_if,
+    reason = "kernels spelled as users write them: `as` casts, `if` for 0 or 1"
+)]
+
+use std::ops::Add;
+
+use ndarray::{ArrayViewD, IxDyn, s};
+use ndkernel::prelude::*;
+
+use crate::reference::{Mode, Read, naive};
+use crate::{Bits, assert_same, grid};
+
+/// Conway's rule as people write it: `&&`, `||`, `if`.
+#[stencil(mode = "wrap")]
+fn life(c: Rel<i32>) -> i32 {
+    let n = c[[-1, -1]]
+        + c[[-1, 0]]
+        + c[[-1, 1]]
+        + c[[0, -1]]
+        + c[[0, 1]]
+        + c[[1, -1]]
+        + c[[1, 0]]
+        + c[[1, 1]];
+    if c[[0, 0]] == 1 && (n == 2 || n == 3) || c[[0, 0]] == 0 && n == 3 {
+        1
+    } else {
+        0
+    }
+}
+
+fn life_ref(r: Read<'_, i32>) -> i32 {
+    let n: i32 = [
+        [-1, -1],
+        [-1, 0],
+        [-1, 1],
+        [0, -1],
+        [0, 1],
+        [1, -1],
+        [1, 0],
+        [1, 1],
+    ]
+    .iter()
+    .map(|o| r(o))
+    .sum();
+    let c = r(&[0, 0]);
+    i32::from(c == 1 && (n == 2 || n == 3) || c == 0 && n == 3)
+}
+
+const BINOMIAL: [f64; 5] = [1.0, 4.0, 6.0, 4.0, 1.0];
+
+/// A weight table walked by loops over a declared neighbourhood.
+#[stencil(mode = "reflect", neighborhood = [(-2, 2), (-2, 2)])]
+fn binomial(x: Rel<f64>) -> f64 {
+    let mut acc = 0.0;
+    for i in -2..=2 {
+        for j in -2..=2 {
+            acc += BINOMIAL[(i + 2) as usize] * BINOMIAL[(j + 2) as usize] * x[[i, j]];
+        }
+    }
+    acc / 256.0
+}
+
+fn binomial_ref(r: Read<'_, f64>) -> f64 {
+    let mut acc = 0.0;
+    for i in -2..=2 {
+        for j in -2..=2 {
+            acc += BINOMIAL[(i + 2) as usize] * BINOMIAL[(j + 2) as usize] * r(&[i, j]);
+        }
+    }
+    acc / 256.0
+}
+
+/// Different input and output types, widening casts, `sqrt`.
+#[stencil(mode = "nearest")]
+fn sobel(x: Rel<i16>) -> f32 {
+    let gx = (x[[-1, 1]] - x[[-1, -1]]) as f32
+        + 2.0 * (x[[0, 1]] - x[[0, -1]]) as f32
+        + (x[[1, 1]] - x[[1, -1]]) as f32;
+    let gy = f32::from(x[[1, -1]] - x[[-1, -1]])
+        + 2.0 * f32::from(x[[1, 0]] - x[[-1, 0]])
+        + f32::from(x[[1, 1]] - x[[-1, 1]]);
+    (gx * gx + gy * gy).sqrt()
+}
+
+fn sobel_ref(r: Read<'_, i16>) -> f32 {
+    let gx = f32::from(r(&[-1, 1]) - r(&[-1, -1]))
+        + 2.0 * f32::from(r(&[0, 1]) - r(&[0, -1]))
+        + f32::from(r(&[1, 1]) - r(&[1, -1]));
+    let gy = f32::from(r(&[1, -1]) - r(&[-1, -1]))
+        + 2.0 * f32::from(r(&[1, 0]) - r(&[-1, 0]))
+        + f32::from(r(&[1, 1]) - r(&[-1, 1]));
+    (gx * gx + gy * gy).sqrt()
+}
+
+/// `match` on a read, with literal, or- and range patterns and a binding.
+#[stencil(mode = "mirror")]
+fn classify(x: Rel<i32>) -> i32 {
+    match x[[0, 0]] {
+        0 => 10,
+        1 | 2 => 20 + x[[0, 1]],
+        3..=9 => 30,
+        v => v * x[[1, 0]],
+    }
+}
+
+fn classify_ref(r: Read<'_, i32>) -> i32 {
+    match r(&[0, 0]) {
+        0 => 10,
+        1 | 2 => 20 + r(&[0, 1]),
+        3..=9 => 30,
+        v => v * r(&[1, 0]),
+    }
+}
+
+/// Assignments under a varying condition, in a loop over an array of offsets, with a
+/// uniform early `if` on a parameter.
+#[stencil(mode = "constant", cval = 2, neighborhood = [(-2, 2), (-2, 2)])]
+fn count_greater(x: Rel<i32>, reach: isize, strict: bool) -> i32 {
+    let mut count = 0;
+    let mut last = -1;
+    for (k, d) in [(-1, 0), (0, 1), (1, 0), (0, -1)].into_iter().enumerate() {
+        let (di, dj) = (d.0 * reach, d.1 * reach);
+        if x[[di, dj]] > x[[0, 0]] || !strict && x[[di, dj]] == x[[0, 0]] {
+            count += 1;
+            last = k as i32;
+        } else if x[[di, dj]] < -3 {
+            count -= 2;
+        }
+    }
+    if strict { count * 10 + last } else { count }
+}
+
+fn count_greater_ref(r: Read<'_, i32>, reach: isize, strict: bool) -> i32 {
+    let (mut count, mut last) = (0, -1);
+    for (k, d) in [(-1, 0), (0, 1), (1, 0), (0, -1)].into_iter().enumerate() {
+        let v = r(&[d.0 * reach, d.1 * reach]);
+        if v > r(&[0, 0]) || !strict && v == r(&[0, 0]) {
+            count += 1;
+            last = k as i32;
+        } else if v < -3 {
+            count -= 2;
+        }
+    }
+    if strict { count * 10 + last } else { count }
+}
+
+/// A median of three by `min`/`max` on a local array and a tuple.
+#[stencil(mode = "reflect")]
+fn median3(x: Rel<f64>) -> f64 {
+    let v = [x[-1], x[0], x[1]];
+    let (lo, hi) = (v[0].min(v[1]), v[0].max(v[1]));
+    lo.max(hi.min(v[2]))
+}
+
+fn median3_ref(r: Read<'_, f64>) -> f64 {
+    let v = [r(&[-1]), r(&[0]), r(&[1])];
+    let (lo, hi) = (v[0].min(v[1]), v[0].max(v[1]));
+    lo.max(hi.min(v[2]))
+}
+
+/// Two inputs, a parameter, `mul_add` and `exp`, and an `if` on the parameter whose
+/// branches are lanes.
+#[stencil(mode = "nearest")]
+fn diffuse(u: Rel<f64>, c: Rel<f64>, dt: f64) -> f64 {
+    let lap = u[[-1, 0]] + u[[1, 0]] + u[[0, -1]] + u[[0, 1]] - 4.0 * u[[0, 0]];
+    let next = (dt * c[[0, 0]]).mul_add(lap, u[[0, 0]]);
+    if dt > 0.5 { (-next.abs()).exp() } else { next }
+}
+
+/// Narrowing with `clamp`, and a generic kernel.
+#[stencil(mode = "wrap")]
+fn saturate(x: Rel<i8>, gain: i32) -> i8 {
+    (i32::from(x[[0]]) * gain - i32::from(x[[1]])).clamp(-128, 127) as i8
+}
+
+#[stencil(mode = "nearest")]
+fn pair_sum<T: Copy + Add<Output = T>>(x: Rel<T>) -> T {
+    x[[0, -1]] + x[[0, 1]]
+}
+
+/// A body that calls a function of the user's: it runs the scalar body.
+fn helper(a: f64) -> f64 {
+    a * 0.5
+}
+
+#[stencil]
+fn calls_helper(x: Rel<f64>) -> f64 {
+    helper(x[[0, 0]]) + x[[0, 1]]
+}
+
+/// Shapes whose rows are shorter than, equal to and longer than lane vectors of 4, 8 and
+/// 32 elements, and not multiples of them.
+const SHAPES: [&[usize]; 6] = [&[1, 1], &[3, 5], &[4, 32], &[9, 37], &[2, 65], &[3, 4, 17]];
+
+fn ints(shape: &[usize], seed: i32, modulo: i32) -> ArrayD<i32> {
+    ArrayD::from_shape_fn(IxDyn(shape), |i| {
+        let mut v = seed;
+        for (axis, &k) in i.slice().iter().enumerate() {
+            v = v
+                .wrapping_mul(31)
+                .wrapping_add((k as i32 + 3) * (axis as i32 + 7));
+        }
+        v.rem_euclid(modulo) - modulo / 4
+    })
+}
+
+/// The array and its transposed-axes and reversed views.
+fn views<T>(a: &ArrayD<T>) -> Vec<ArrayViewD<'_, T>> {
+    let mut out = vec![a.view()];
+    if a.ndim() >= 2 {
+        let mut t = a.view();
+        t.swap_axes(a.ndim() - 1, a.ndim() - 2);
+        out.push(t);
+        out.push(a.slice_each_axis(|_| ndarray::Slice::new(0, None, -1)));
+    }
+    out
+}
+
+fn check<T: Copy, O: Bits>(
+    name: &str,
+    x: &ArrayD<T>,
+    modes: &[Mode],
+    footprint: (&[isize], &[isize]),
+    (pad, cval): (T, O),
+    kernel: impl Fn(ArrayViewD<'_, T>) -> ArrayD<O>,
+    body: impl Fn(Read<'_, T>) -> O + Copy,
+) {
+    for v in views(x) {
+        let want = naive(&v, modes, footprint, (pad, cval), body);
+        assert_same(&kernel(v.view()), &want, &format!("{name} {:?}", v.shape()));
+    }
+}
+
+#[test]
+fn branch_loop_match_and_cast_bodies_run_on_lanes() {
+    const {
+        assert!(life::SIMD && binomial::SIMD && sobel::SIMD && classify::SIMD);
+        assert!(count_greater::SIMD && median3::SIMD && diffuse::SIMD && saturate::SIMD);
+        assert!(pair_sum::SIMD && !calls_helper::SIMD);
+    }
+}
+
+#[test]
+fn lanes_equal_the_scalar_rule_at_every_position() {
+    for (k, shape) in SHAPES.iter().enumerate() {
+        let seed = k as i32;
+        let cells = ints(shape, seed, 2).mapv(|v| v.rem_euclid(2));
+        check(
+            "life",
+            &cells,
+            &[Mode::Wrap; 2],
+            ((&[-1, -1]), (&[1, 1])),
+            (0, 0),
+            |v| life(&v).unwrap(),
+            life_ref,
+        );
+        let x = grid(shape, k, false);
+        check(
+            "binomial",
+            &x,
+            &[Mode::Reflect; 2],
+            ((&[-2, -2]), (&[2, 2])),
+            (0.0, 0.0),
+            |v| binomial(&v).unwrap(),
+            binomial_ref,
+        );
+        let small = ints(shape, seed + 3, 200).mapv(|v| v as i16);
+        for v in views(&small) {
+            let want = naive(
+                &v,
+                &[Mode::Nearest; 2],
+                (&[-1, -1], &[1, 1]),
+                (0, 0.0),
+                sobel_ref,
+            );
+            let got = sobel(&v).unwrap();
+            assert_eq!(got.shape(), want.shape());
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(g.to_bits(), w.to_bits(), "sobel {:?}", v.shape());
+            }
+        }
+        let labels = ints(shape, seed + 5, 16);
+        check(
+            "classify",
+            &labels,
+            &[Mode::Mirror; 2],
+            ((&[0, 0]), (&[1, 1])),
+            (0, 0),
+            |v| classify(&v).unwrap(),
+            classify_ref,
+        );
+        for (reach, strict) in [(1, true), (2, false), (0, true)] {
+            check(
+                "count_greater",
+                &labels,
+                &[Mode::Constant; 2],
+                ((&[-2, -2]), (&[2, 2])),
+                (2, 0),
+                |v| count_greater(&v, reach, strict).unwrap(),
+                move |r| count_greater_ref(r, reach, strict),
+            );
+        }
+        let c = grid(shape, k + 7, true);
+        for dt in [0.25, 0.75] {
+            let want = crate::reference::naive_at(
+                x.shape(),
+                &[Mode::Nearest; 2],
+                (&[-1, -1], &[1, 1]),
+                0.0,
+                |locate| {
+                    let u = |o: &[isize]| x[IxDyn(&locate(o).unwrap())];
+                    let lap =
+                        u(&[-1, 0]) + u(&[1, 0]) + u(&[0, -1]) + u(&[0, 1]) - 4.0 * u(&[0, 0]);
+                    let next = (dt * c[IxDyn(&locate(&[0, 0]).unwrap())]).mul_add(lap, u(&[0, 0]));
+                    if dt > 0.5 { (-next.abs()).exp() } else { next }
+                },
+            );
+            assert_same(&diffuse(&x, &c, dt).unwrap(), &want, "diffuse");
+        }
+        let sum = naive(
+            &x.view(),
+            &[Mode::Nearest; 2],
+            (&[0, -1], &[0, 1]),
+            (0.0, 0.0),
+            |r| r(&[0, -1]) + r(&[0, 1]),
+        );
+        assert_same(&pair_sum(&x).unwrap(), &sum, "pair_sum");
+        let skip = naive(
+            &x.view(),
+            &[Mode::Skip; 2],
+            (&[0, 0], &[0, 1]),
+            (0.0, 0.0),
+            |r| r(&[0, 0]) * 0.5 + r(&[0, 1]),
+        );
+        assert_same(&calls_helper(&x).unwrap(), &skip, "calls_helper");
+    }
+}
+
+#[test]
+fn one_dimensional_lanes_in_every_reading_mode() {
+    for n in [1, 2, 3, 4, 5, 7, 8, 9, 31, 32, 33, 100] {
+        let x = grid(&[n], n, false);
+        check(
+            "median3",
+            &x,
+            &[Mode::Reflect],
+            ((&[-1]), (&[1])),
+            (0.0, 0.0),
+            |v| median3(&v).unwrap(),
+            median3_ref,
+        );
+        let bytes = ArrayD::from_shape_fn(IxDyn(&[n]), |i| ((i[0] * 37 % 256) as i32 - 128) as i8);
+        for gain in [1, 3, -2] {
+            check(
+                "saturate",
+                &bytes,
+                &[Mode::Wrap],
+                ((&[0]), (&[1])),
+                (0, 0),
+                |v| saturate(&v, gain).unwrap(),
+                |r| (i32::from(r(&[0])) * gain - i32::from(r(&[1]))).clamp(-128, 127) as i8,
+            );
+        }
+        let reversed = x.slice(s![..;-1]).to_owned().into_dyn();
+        check(
+            "median3 reversed",
+            &reversed,
+            &[Mode::Reflect],
+            ((&[-1]), (&[1])),
+            (0.0, 0.0),
+            |v| median3(&v).unwrap(),
+            median3_ref,
+        );
+    }
+}
