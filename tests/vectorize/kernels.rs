@@ -126,3 +126,14 @@ pub(crate) fn add_i8(a: i8, b: i8) -> i8 {
 pub(crate) fn iclamp(x: i32, lo: i32, hi: i32) -> i32 {
     x.clamp(lo, hi)
 }
+
+/// `powi` with literal exponents runs on lanes, multiplying as the scalar `powi` does.
+#[vectorize]
+pub(crate) fn powers(x: f64) -> f64 {
+    x.powi(2) + x.powi(5) - x.powi(-3) * x.powi(0) + x.powi(13)
+}
+
+#[vectorize]
+pub(crate) fn powers32(x: f32, y: f32) -> f32 {
+    x.powi(3) * y.powi(-1) + (x - y).powi(7)
+}

@@ -9,8 +9,9 @@ use crate::kernels::{
     add_i8, add_i8_scalar, add_i16, add_i16_scalar, add_u8, add_u8_scalar, band, band_into,
     band_scalar, clip, clip_scalar, divmod, divmod_scalar, exact_ops, exact_ops_scalar, fclamp,
     fclamp_scalar, fmax32, fmax32_scalar, fmin, fmin_scalar, fused, fused_scalar, horner,
-    horner_scalar, iclamp, iclamp_scalar, is_pos, scale, scale_scalar, sum_diff, sum_diff_into,
-    sum_diff_scalar, wrapping_add_i16, wrapping_add_i16_scalar,
+    horner_scalar, iclamp, iclamp_scalar, is_pos, is_pos_scalar, powers, powers_scalar, powers32,
+    powers32_scalar, scale, scale_scalar, sum_diff, sum_diff_into, sum_diff_scalar,
+    wrapping_add_i16, wrapping_add_i16_scalar,
 };
 use crate::{Rng, assert_same, check2, floats, lengths, naive, views_of};
 
@@ -146,7 +147,7 @@ fn consts_lets_and_compound_assignment_run_on_lanes() {
 }
 
 #[test]
-fn generic_mixed_and_bool_kernels_take_the_scalar_path() {
+fn generic_mixed_and_bool_kernels_equal_the_scalar_function() {
     for n in lengths() {
         let xi = Array1::from_shape_fn(n, |i| (i as i32 * 7919) % 23 - 11);
         assert_eq!(
@@ -169,6 +170,7 @@ fn generic_mixed_and_bool_kernels_take_the_scalar_path() {
         check2!(scale, scale_scalar, row.t(), arr1(&[i32::MAX]));
 
         let got = is_pos(&xf).unwrap();
+        assert_eq!(got, xf.mapv(is_pos_scalar));
         assert_eq!(got, xf.mapv(|v| v > 0.0));
 
         let a = Array1::from_shape_fn(n, |i| (i as i64 * 7919) % 1001 - 500);
@@ -297,5 +299,41 @@ fn every_element_follows_the_lane_rule_whatever_its_position() {
             iclamp(&a.mapv(i32::from), 110, 120).unwrap(),
             a.mapv(|v| iclamp_scalar(i32::from(v), 110, 120))
         );
+    }
+}
+
+#[test]
+fn powi_with_literal_exponents_runs_on_lanes_bit_for_bit() {
+    const { assert!(powers::SIMD && powers32::SIMD) };
+    let mut rng = Rng(11);
+    for n in lengths() {
+        let x = Array1::from_shape_simple_fn(n, || (rng.next() % 4000) as f64 / 997.0 - 2.0);
+        let y = x.mapv(|v| (v * 1.37 + 0.11) as f32);
+        let got = powers(&x).unwrap();
+        for (g, &v) in got.iter().zip(&x) {
+            assert_eq!(g.to_bits(), powers_scalar(v).to_bits(), "powers({v})");
+        }
+        let x32 = x.mapv(|v| v as f32);
+        let got = powers32(&x32, &y).unwrap();
+        for ((g, &a), &b) in got.iter().zip(&x32).zip(&y) {
+            assert_eq!(
+                g.to_bits(),
+                powers32_scalar(a, b).to_bits(),
+                "powers32({a}, {b})"
+            );
+        }
+    }
+    // Zero, infinities and NaN follow the scalar function too.
+    let special = array![
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        1e300,
+        -1e-300
+    ];
+    for (g, &v) in powers(&special).unwrap().iter().zip(&special) {
+        assert_eq!(g.to_bits(), powers_scalar(v).to_bits(), "powers({v})");
     }
 }

@@ -27,7 +27,15 @@ pub struct Varying {
 impl Varying {
     /// The varying names of `block`, whose relatively indexed parameters are `rel`.
     pub fn of(block: &syn::Block, rel: &HashSet<String>) -> Self {
-        let mut varying = Varying::default();
+        Self::seeded(block, rel, &[])
+    }
+
+    /// As [`Varying::of`], with `names` varying from the start: the parameters of an
+    /// elementwise kernel, each a different element at each position.
+    pub fn seeded(block: &syn::Block, rel: &HashSet<String>, names: &[String]) -> Self {
+        let mut varying = Varying {
+            names: names.iter().cloned().collect(),
+        };
         // Each pass can only add names; a body has finitely many.
         loop {
             let before = varying.names.len();

@@ -205,6 +205,13 @@ impl Rewriter<'_> {
                 if call.turbofish.is_some() {
                     return None;
                 }
+                if self.float && call.method == "powi" {
+                    let [exponent] = call.args.iter().collect::<Vec<_>>()[..] else {
+                        return None;
+                    };
+                    let receiver = self.value(&call.receiver)?;
+                    return self.powi(&receiver, int_literal(exponent)?);
+                }
                 let receiver = self.value(&call.receiver)?;
                 let method = self.method(&call.method)?;
                 let args = call
@@ -313,6 +320,41 @@ impl Rewriter<'_> {
         }
     }
 
+    /// `base.powi(n)` for a literal `n`, as the multiplications compiler-rt's `__powidf2`
+    /// (and LLVM's expansion of a constant `powi`) performs, in the same order, so that
+    /// lanes give the scalar function's bits: square the base for each bit of `|n|`,
+    /// multiply the result by the squares of the set bits, lowest first, and take the
+    /// reciprocal for negative `n`.
+    fn powi(&self, base: &TokenStream, n: i64) -> Option<TokenStream> {
+        let one = self.splat(&quote!(1.0), Span::call_site());
+        let mut bits = n.unsigned_abs();
+        if bits == 0 {
+            return Some(one);
+        }
+        let mut steps = vec![quote!(let __kernel_square = #base;)];
+        let mut result: Option<TokenStream> = None;
+        while bits > 0 {
+            if bits & 1 == 1 {
+                result = Some(match result {
+                    None => quote!(__kernel_square),
+                    Some(r) => quote!((#r * __kernel_square)),
+                });
+                steps.push(quote!(let __kernel_result = #result;));
+                result = Some(quote!(__kernel_result));
+            }
+            bits >>= 1;
+            if bits > 0 {
+                steps.push(quote!(let __kernel_square = __kernel_square * __kernel_square;));
+            }
+        }
+        let result = result?;
+        Some(if n < 0 {
+            quote!(({ #(#steps)* #one / #result }))
+        } else {
+            quote!(({ #(#steps)* #result }))
+        })
+    }
+
     fn method(&self, method: &syn::Ident) -> Option<syn::Ident> {
         let name = method.to_string();
         let supported = if self.float {
@@ -350,4 +392,21 @@ fn is_compound_assign(op: BinOp) -> bool {
         op,
         BinOp::AddAssign(_) | BinOp::SubAssign(_) | BinOp::MulAssign(_) | BinOp::DivAssign(_)
     )
+}
+
+/// The value of an integer literal, possibly negated: a `powi` exponent known here.
+fn int_literal(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse().ok(),
+        Expr::Unary(syn::ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => int_literal(expr).map(|v| -v),
+        Expr::Paren(paren) => int_literal(&paren.expr),
+        Expr::Group(group) => int_literal(&group.expr),
+        _ => None,
+    }
 }

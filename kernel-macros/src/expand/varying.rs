@@ -112,18 +112,23 @@ const PRIMITIVES: &[&str] = &[
 /// The lane form of `block` as an expression of type `Lanes<_, L>`, where `lanes` names
 /// the lane count, `rel` the relatively indexed parameters and `varying` what depends on
 /// the position.
+///
+/// With `generic` element types, only operators run on lanes: the lane form of a method
+/// needs bounds (`Lanes::abs` needs `T: Signed`) that the user's bounds do not promise.
 pub fn rewrite(
     private: &Private,
     block: &syn::Block,
     rel: &HashSet<String>,
     varying: &Varying,
     lanes: &syn::Ident,
+    generic: bool,
 ) -> Result<TokenStream> {
     let mut rewriter = Rewriter {
         private,
         rel,
         varying,
         lanes,
+        generic,
         mask: None,
         masked_locals: Vec::new(),
         loop_masks: Vec::new(),
@@ -147,6 +152,8 @@ struct Rewriter<'a> {
     rel: &'a HashSet<String>,
     varying: &'a Varying,
     lanes: &'a syn::Ident,
+    /// Whether an element type is a type parameter: methods then have no lane form.
+    generic: bool,
     /// The mask of the innermost varying condition being rewritten, if any.
     mask: Option<syn::Ident>,
     /// For each varying condition entered, the names declared inside it: assigning to them
@@ -183,6 +190,9 @@ impl Rewriter<'_> {
 
     /// `e`, which must not depend on the position.
     fn uniform(&mut self, e: &Expr, what: &str) -> Result<TokenStream> {
+        if self.is_varying(e) {
+            return unsupported(e, format!("{what} depends on the position"));
+        }
         let (tokens, varying) = self.expr(e, Want::Any)?;
         if varying {
             return unsupported(e, format!("{what} depends on the position"));
@@ -745,6 +755,13 @@ impl Rewriter<'_> {
     fn method(&mut self, call: &syn::ExprMethodCall) -> Result<TokenStream> {
         let name = call.method.to_string();
         let method = &call.method;
+        if self.generic {
+            return unsupported(
+                &call.method,
+                "methods of generic element types have no lane form: lanes need bounds \
+                 (such as `T: Signed` for `abs`) that the kernel's bounds do not promise",
+            );
+        }
         if call.turbofish.is_some() {
             return unsupported(call, "methods with type arguments cannot run on lanes");
         }

@@ -14,11 +14,14 @@
 //! cannot go on lanes). With `identity = ..`, `rel_diff_reduce` and `rel_diff_reduce_all`
 //! follow.
 
+use std::collections::HashSet;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 
 use super::{UserGenerics, allow_lints, lanes, with_errors};
+use crate::analysis::varying::Varying;
 use crate::args::{Args, Form};
 use crate::ast::{KernelFn, scalar_type_name};
 use crate::ctxt::Ctxt;
@@ -37,10 +40,83 @@ pub fn vectorize(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = Args::parse(&cx, Form::Vectorize, args);
     let kernel = KernelFn::from_syn(&cx, Form::Vectorize, &func);
     validate(&cx, &args, &kernel);
+    let forms = (!kernel.params.is_empty() && !kernel.outputs.is_empty())
+        .then(|| LaneForms::of(&args, &kernel));
+    if let (Some(require), Some(LaneForms::Neither(why))) = (&args.require_simd, &forms) {
+        cx.syn_error(syn::Error::new(
+            why.span,
+            format!("this cannot run on SIMD lanes: {}", why.why),
+        ));
+        cx.error_spanned_by(
+            require,
+            "`simd = \"require\"` asks for every element on lanes: see the error above",
+        );
+    }
     if let Err(error) = cx.check() {
         return with_errors(&item, &error);
     }
-    expand(&args, &kernel)
+    let Some(forms) = forms else {
+        unreachable!("reported by validate")
+    };
+    expand(&args, &kernel, forms)
+}
+
+/// How a kernel's body runs on lanes.
+enum LaneForms {
+    /// On `wide` vectors of its one element type, with fast approximate functions.
+    Wide(String, lanes::LaneBody),
+    /// On `Lanes` of any element types, each operation the scalar one: for bodies with
+    /// mixed types, casts, generic types or methods `wide` lacks. Single-output kernels.
+    Arrays(TokenStream, syn::Ident),
+    /// Not at all, for the reason given.
+    Neither(super::varying::Unsupported),
+}
+
+impl LaneForms {
+    fn of(args: &Args, kernel: &KernelFn<'_>) -> Self {
+        let func = kernel.original;
+        let params: Vec<&syn::Ident> = kernel.params.iter().map(|p| p.ident).collect();
+        if let Some(elem) = simd_element(kernel)
+            && let Some(body) = lanes::rewrite(&args.krate, &elem, &params, &func.block)
+        {
+            return LaneForms::Wide(elem, body);
+        }
+        if kernel.outputs.len() > 1 {
+            return LaneForms::Neither(super::varying::Unsupported {
+                span: func.sig.output.span(),
+                why: "kernels with several outputs run on lanes only when every operand has \
+                      one element type and the body uses the operations listed in the \
+                      #[vectorize] docs"
+                    .to_owned(),
+            });
+        }
+        let names: Vec<String> = params.iter().map(ToString::to_string).collect();
+        let varying = Varying::seeded(&func.block, &HashSet::new(), &names);
+        let count = syn::Ident::new("__KERNEL_LANES", proc_macro2::Span::call_site());
+        let type_params: HashSet<String> = func
+            .sig
+            .generics
+            .type_params()
+            .map(|t| t.ident.to_string())
+            .collect();
+        let generic = kernel
+            .params
+            .iter()
+            .map(|p| p.ty)
+            .chain(kernel.outputs.iter().copied())
+            .any(|ty| scalar_type_name(ty).is_some_and(|name| type_params.contains(&name)));
+        match super::varying::rewrite(
+            &args.krate,
+            &func.block,
+            &HashSet::new(),
+            &varying,
+            &count,
+            generic,
+        ) {
+            Ok(body) => LaneForms::Arrays(body, count),
+            Err(why) => LaneForms::Neither(why),
+        }
+    }
 }
 
 /// Checks that need the arguments and the function together.
@@ -120,7 +196,7 @@ fn simd_element(kernel: &KernelFn<'_>) -> Option<String> {
     clippy::too_many_lines,
     reason = "one quote! of the generated items, built from named pieces"
 )]
-fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
+fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> TokenStream {
     let private = &args.krate;
     let func = kernel.original;
     let vis = &func.vis;
@@ -177,10 +253,10 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
     } else {
         quote!(#scalar_name #scalar_turbofish (#(#param_names),*))
     };
-    let simd = simd_element(kernel).and_then(|elem| {
-        let body = lanes::rewrite(private, &elem, &param_names, &func.block)?;
-        Some((elem, body))
-    });
+    let simd = match &forms {
+        LaneForms::Wide(elem, body) => Some((elem, body)),
+        _ => None,
+    };
     let run_row = if let Some((elem, body)) = &simd {
         let elem = format_ident!("{elem}");
         let block = &body.block;
@@ -203,6 +279,37 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
                 __kernel_len,
                 |(#(#param_names,)*)| __kernel_lanes(#(#param_names),*),
             );
+        }
+    } else if let LaneForms::Arrays(body, count) = &forms {
+        let n = crate::expand::stencil::lane_count(
+            param_types.iter().copied().chain(out_types.iter().copied()),
+        );
+        let out = &outs[0];
+        let out_ty = out_types[0];
+        quote! {
+            const #count: usize = #n;
+            #[inline(always)]
+            #[allow(
+                unused_mut, unused_parens, unused_variables, unused_braces, non_upper_case_globals,
+                clippy::all, clippy::pedantic,
+                reason = "the user's body, on lanes"
+            )]
+            fn __kernel_lanes #impl_generics (
+                #(#param_names: #private::lanes::Lanes<#param_types, #count>),*
+            ) -> #private::lanes::Lanes<#out_ty, #count> #where_clause {
+                #body
+            }
+            #(let #param_names = #private::lanes::Src::new(#param_names);)*
+            let mut #out = #private::lanes::Dst::new(#out);
+            let mut __kernel_i = 0;
+            while __kernel_i < __kernel_len {
+                let __kernel_n = (__kernel_len - __kernel_i).min(#count);
+                let __kernel_value = __kernel_lanes #scalar_turbofish (
+                    #(#param_names.lanes_at::<#count>(__kernel_i, __kernel_n)),*
+                );
+                #out.store_lanes(__kernel_i, __kernel_n, __kernel_value);
+                __kernel_i += __kernel_n;
+            }
         }
     } else {
         quote! {
@@ -244,7 +351,7 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
         vec!["()"; n_in].join(","),
         vec!["()"; n_out].join(",")
     );
-    let simd_flag = simd.is_some();
+    let simd_flag = !matches!(forms, LaneForms::Neither(_));
     let docs = func.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let docs2 = docs.clone();
     let user_attrs = func.attrs.iter().filter(|a| !a.path().is_ident("doc"));
@@ -268,7 +375,7 @@ fn expand(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
     let reduce = args
         .identity
         .as_ref()
-        .map(|(_, identity)| reduce_fns(args, kernel, identity, simd.as_ref().map(|s| &s.0)));
+        .map(|(_, identity)| reduce_fns(args, kernel, identity, simd.as_ref().map(|s| s.0)));
 
     // The output is laid out as the first input of the full shape (NumPy's order='K').
     let operand_layouts = quote! { [#((#param_names.shape(), #param_names.strides()),)*] };

@@ -153,6 +153,27 @@ impl<'a, T: Copy> Src<'a, T> {
     fn is_lane_friendly(&self) -> bool {
         !matches!(self, Src::Strided(_))
     }
+
+    /// Elements `i .. i + n` of the row as [`Lanes`], `0 < n <= L`; the lanes beyond `n`
+    /// repeat element `i + n - 1`, so that a body evaluated on them computes what it
+    /// computes on a real element (no panic a real element would not cause).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0 or `i + n` exceeds the row.
+    #[inline(always)]
+    pub fn lanes_at<const L: usize>(&self, i: usize, n: usize) -> Lanes<T, L> {
+        match self {
+            Src::Slice(s) if n == L => {
+                Lanes(s[i..i + L].try_into().expect("a slice of L elements"))
+            }
+            Src::Splat(v) => Lanes::splat(*v),
+            _ => {
+                let last = self.get(i + n - 1);
+                Lanes::from_fn(|k| if k < n { self.get(i + k) } else { last })
+            }
+        }
+    }
 }
 
 impl<T: SimdElement> Src<'_, T> {
@@ -197,6 +218,22 @@ impl<'a, T> Dst<'a, T> {
         match self {
             Dst::Slice(s) => s[i] = value,
             Dst::Strided(v) => v[i] = value,
+        }
+    }
+
+    /// Writes the first `n` lanes of `lanes` to elements `i .. i + n` of the row.
+    #[inline(always)]
+    pub fn store_lanes<const L: usize>(&mut self, i: usize, n: usize, lanes: Lanes<T, L>)
+    where
+        T: Copy,
+    {
+        match self {
+            Dst::Slice(s) if n == L => s[i..i + L].copy_from_slice(&lanes.0),
+            _ => {
+                for k in 0..n {
+                    self.set(i + k, lanes.0[k]);
+                }
+            }
         }
     }
 }

@@ -481,7 +481,7 @@ pub(super) fn expand(
 /// additions, one per register, without reassociating anything; past 32 positions the
 /// compiler stops vectorising masks and selects well (measured on a `u8` rule with `&&`:
 /// 0.43 ms at 32 positions, 1.65 ms at 64).
-fn lane_count<'t>(types: impl Iterator<Item = &'t Type>) -> usize {
+pub(crate) fn lane_count<'t>(types: impl Iterator<Item = &'t Type>) -> usize {
     let mut widest = 1;
     for ty in types {
         let size = match crate::ast::scalar_type_name(ty).as_deref() {

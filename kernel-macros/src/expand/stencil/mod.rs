@@ -19,6 +19,8 @@
 mod checks;
 mod generate;
 
+pub(crate) use generate::lane_count;
+
 /// The body rewritten to evaluate `count` consecutive positions at once.
 struct LaneForm {
     body: TokenStream,
@@ -90,7 +92,28 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
     // The body on lanes, or why it cannot be.
     let varying = Varying::of(&func.block, &rel);
     let lane_count = syn::Ident::new("__KERNEL_LANES", proc_macro2::Span::call_site());
-    let lane_body = super::varying::rewrite(&args.krate, &func.block, &rel, &varying, &lane_count);
+    let type_params: HashSet<String> = func
+        .sig
+        .generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect();
+    let generic = roles
+        .iter()
+        .filter_map(|r| match r {
+            Role::Relative(elem) => Some(*elem),
+            _ => None,
+        })
+        .chain(kernel.outputs.iter().copied())
+        .any(|ty| mentions_any(ty, &type_params));
+    let lane_body = super::varying::rewrite(
+        &args.krate,
+        &func.block,
+        &rel,
+        &varying,
+        &lane_count,
+        generic,
+    );
     if let (Some(require), Err(why)) = (&args.require_simd, &lane_body) {
         cx.syn_error(syn::Error::new(
             why.span,
@@ -122,4 +145,11 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
         &modes,
         lanes.as_ref(),
     )
+}
+
+/// Whether `ty` names any of `names` (a generic element type such as `T` or `Wrapper<T>`).
+fn mentions_any(ty: &syn::Type, names: &HashSet<String>) -> bool {
+    checks::mentioned(quote::quote!(#ty))
+        .iter()
+        .any(|ident| names.contains(&ident.to_string()))
 }
