@@ -68,6 +68,8 @@
 /// - `parallel = false`: never use more than the calling thread.
 /// - `grain = n`: the least number of elements worth a thread (default
 ///   [`dispatch::DEFAULT_GRAIN`]).
+/// - `simd = "require"`: a body that cannot run on SIMD lanes is a compile error at the
+///   expression responsible.
 /// - `crate = "path"`: where `ndkernel` is, for crates that re-export it.
 ///
 /// # SIMD lanes
@@ -76,13 +78,20 @@
 /// `u8`…`u64`, and the body uses only arithmetic (`+ - *`, and `/` for floats; `& | ^` for
 /// integers), comparisons and `&&`/`||`/`!` in `if` conditions, `if`/`else` (both branches
 /// are evaluated and blended), `let` bindings and compound assignment, literals, constants,
-/// and the methods `abs sqrt min max clamp floor ceil trunc copysign mul_add` (exact) or
-/// `exp exp2 exp_m1 ln ln_1p log2 log10 powf sin cos tan asin acos atan atan2 sinh cosh
-/// tanh cbrt` (approximate), then every element runs on 256-bit `wide` lanes: whole vectors
-/// from contiguous rows, and the row's tail and strided rows gathered into a vector and
-/// scattered back. Anything else — generic kernels, mixed types, casts, loops, calls to other
-/// functions — runs the scalar function in a simple loop that the compiler may
-/// autovectorise; `name::SIMD` tells which.
+/// and the methods `abs sqrt min max clamp floor ceil trunc copysign mul_add`, `powi` with a
+/// literal exponent (exact: multiplied in the order the scalar `powi` multiplies) or `exp
+/// exp2 exp_m1 ln ln_1p log2 log10 powf sin cos tan asin acos atan atan2 sinh cosh tanh
+/// cbrt` (approximate), then every element runs on 256-bit `wide` lanes: whole vectors from
+/// contiguous rows, and the row's tail and strided rows gathered into a vector and
+/// scattered back.
+///
+/// A single-output body outside that subset — generic element types, mixed types, casts,
+/// `bool` results, loops, `match`, other methods — runs on [`lanes::Lanes`] as `#[stencil]`
+/// bodies do (see its "SIMD lanes" section): every operation is the scalar one, lane by
+/// lane, so results equal `name_scalar` exactly. Only a body that calls a function of its
+/// own, uses a macro or `return`, or has several outputs outside the `wide` subset runs
+/// the scalar function element by element; `name::SIMD` tells which, and
+/// `simd = "require"` turns that case into a compile error naming the expression.
 ///
 /// Lanes agree with the scalar function bit for bit for `+ - * /`, comparisons, selects,
 /// `abs`, `sqrt`, `min`, `max`, `floor`, `ceil` and `trunc`. `mul_add` is fused on lanes only
@@ -268,7 +277,7 @@ pub use kernel_macros::guvectorize;
 /// | `name(x, k, table) -> Result<Array<O, D>, KernelError>` | evaluates the rule at every position of `x`'s last `RANK` axes; leading axes are a stack; `x` is any array, view or reference, of any layout; the output has the first input's memory order |
 /// | `name_into(x, k, table, &mut out) -> Result<(), KernelError>` | the same into an existing array of the output shape |
 /// | `name_core(x, k, table) -> O` | the rule as written, generic over how `x` reads |
-/// | `mod name { RANK, NEIGHBORHOOD, MODES }` | metadata |
+/// | `mod name { RANK, NEIGHBORHOOD, MODES, SIMD }` | metadata |
 ///
 /// A kernel reads one to six `Rel` inputs, in any order among the other parameters; they
 /// must share one shape (a `KernelError` names the two that differ, the axis and both
@@ -293,6 +302,8 @@ pub use kernel_macros::guvectorize;
 ///   `isize` expressions of the kernel's parameters, set at each call (seed 004's box width:
 ///   `#[stencil(mode = "valid", neighborhood = [(0, w), (0, w)])] fn corner_sum(x: Rel<f64>,
 ///   w: isize)`); such a kernel's module has no `NEIGHBORHOOD` constant.
+/// - `simd = "require"`: a body that cannot run on SIMD lanes (below) is a compile error
+///   at the expression responsible, with the reason.
 /// - `parallel = false`, `grain = n`, `crate = "path"`: as for [`vectorize`].
 ///
 /// # Execution
@@ -300,6 +311,41 @@ pub use kernel_macros::guvectorize;
 /// Output rows (and the planes of a stack) are split over rayon's threads. In the
 /// interior, each read is one load at a constant offset from the centre; the border goes
 /// through the boundary modes. Results do not depend on the number of threads.
+///
+/// # SIMD lanes
+///
+/// The macro separates what a body computes from the position (reads, and everything
+/// computed from them or assigned under a condition on them) from what is the same at
+/// every position (parameters, constants, loop counters, offsets), and evaluates the body
+/// at up to 32 consecutive positions of a row at once: each position-dependent value is a
+/// [`lanes::Lanes`] of one value per position, and each operation on it is the scalar
+/// operation applied lane by lane, which the compiler turns into vector instructions. A
+/// lane is therefore bit for bit what the body as written gives at its position: no
+/// reassociation, no fused operations the body did not write, the same panics in debug
+/// builds. `name::SIMD` says whether a kernel runs this way. On lanes:
+///
+/// - arithmetic, bit and shift operators, comparisons, `as` casts and `T::from` between
+///   number types, `let` (with or without types), tuples, local arrays, `const` tables;
+/// - `&&`, `||`, `!`, `if`/`else` and `match` on position-dependent values (literal, range
+///   and `|` patterns, a binding as the last arm): both sides are evaluated and blended,
+///   and an assignment under such a condition keeps the old value where it is false. The
+///   side not taken costs time but nothing else: a float division by zero there gives an
+///   unused `inf`; an integer division by zero or an overflow in debug builds panics, as
+///   the scalar body would if it took that side, so guard integer division with a select
+///   of a non-zero divisor rather than an `if` around it;
+/// - `for` and `while` loops, `break` and `continue`, whose bounds and conditions do not
+///   depend on the position (literals, parameters, the declared neighbourhood): each
+///   iteration runs on lanes;
+/// - the methods `abs signum min max clamp sqrt floor ceil round trunc fract recip mul_add
+///   powi powf exp exp2 exp_m1 ln ln_1p log2 log10 sin cos tan asin acos atan atan2 sinh
+///   cosh tanh asinh acosh atanh cbrt hypot copysign to_degrees to_radians` and `pow
+///   wrapping_add wrapping_sub wrapping_mul saturating_add saturating_sub saturating_mul`
+///   for integers (transcendental ones call the scalar function per lane: exact, not
+///   faster).
+///
+/// A body that calls a function of its own with a position-dependent argument, uses a
+/// macro, `return`, a closure, a loop bound or offset that depends on the position, or a
+/// method of a generic element type, runs the scalar body at each position instead.
 ///
 /// # Errors
 ///

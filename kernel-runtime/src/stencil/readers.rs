@@ -180,7 +180,7 @@ impl AxisRemap {
     }
 }
 
-/// The window of mapped indices one border centre reads through ([`AxisRemap::reads`]).
+/// The window of mapped indices one border centre reads through (`AxisRemap::reads`).
 #[derive(Clone, Copy, Debug)]
 pub struct AxisReads<'a> {
     mapped: &'a [Option<isize>],
@@ -211,7 +211,7 @@ impl AxisReads<'_> {
 }
 
 /// One row's position on the stencil axes other than its own, and for those that put it
-/// on their border, the mapped indices it reads there ([`AxisRemap::reads`]); reads on
+/// on their border, the mapped indices it reads there (`AxisRemap::reads`); reads on
 /// the other axes are direct.
 #[derive(Debug)]
 pub struct RowRemap<'a, const N: usize> {
