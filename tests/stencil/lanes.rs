@@ -381,3 +381,43 @@ fn one_dimensional_lanes_in_every_reading_mode() {
         );
     }
 }
+
+mod generated_bodies {
+    use ndarray::Axis;
+    use proptest::prelude::*;
+
+    use crate::generated::{ALL_SIMD_F64, ALL_SIMD_I32, CASES_F64, CASES_I32};
+    use crate::reference::naive;
+    use crate::{assert_same, grid};
+
+    const _: () = assert!(ALL_SIMD_F64 && ALL_SIMD_I32);
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn lanes_equal_the_scalar_rule_on_generated_bodies(
+            rows in 1usize..7,
+            cols in 1usize..80,
+            seed in 0usize..40,
+            k in -3i32..4,
+            transpose in any::<bool>(),
+            flip in any::<bool>(),
+        ) {
+            let mut x = grid(&[rows, cols], seed, false);
+            if flip {
+                x.invert_axis(Axis(1));
+            }
+            let x = if transpose { x.t().to_owned().into_dyn() } else { x };
+            let xi = x.mapv(|v| (v * 3.0) as i32);
+            let lohi: (&[isize], &[isize]) = (&[-1, -1], &[1, 1]);
+            for (name, run, reference, mode) in CASES_F64 {
+                let want = naive(&x.view(), &[mode; 2], lohi, (0.0, 0.0), |r| reference(r, f64::from(k)));
+                assert_same(&run(x.view(), f64::from(k)), &want, name);
+            }
+            for (name, run, reference, mode) in CASES_I32 {
+                let want = naive(&xi.view(), &[mode; 2], lohi, (0, 0), |r| reference(r, k));
+                assert_same(&run(xi.view(), k), &want, name);
+            }
+        }
+    }
+}
