@@ -279,6 +279,21 @@ pub fn box15(x: Rel<f32>) -> f32 {
     acc / 225.0
 }
 
+/// The box's reach as a `const`, as a user who names the number writes it.
+const R: isize = 7;
+
+/// The 15x15 mean with the reach a `const` in the attribute and the loops.
+#[stencil(mode = "reflect", neighborhood = [(-R, R), (-R, R)])]
+pub fn box15_const(x: Rel<f32>) -> f32 {
+    let mut acc = 0.0;
+    for di in -R..=R {
+        for dj in -R..=R {
+            acc += x[[di, dj]];
+        }
+    }
+    acc / 225.0
+}
+
 fn box_naive(x: &Array2<f32>, r: isize) -> Array2<f32> {
     let (n, m) = x.dim();
     Array2::from_shape_fn((n, m), |(i, j)| {
@@ -310,6 +325,9 @@ pub fn zoo_box15_f32(b: &mut Bench, shape: (usize, usize)) -> Check {
             }),
             ("(reach 7 in the attribute) box15_into", &|x, o| {
                 box15_into(x, o)
+            }),
+            ("(reach a const R = 7) box15_const_into", &|x, o| {
+                box15_const_into(x, o)
             }),
         ],
         ("(reach r = 7 a parameter) box_mean (allocates)", &|x| {
