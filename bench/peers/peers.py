@@ -6,6 +6,7 @@ Usage (from the repository root, after ``bash bench/peers/setup.sh``)::
     bench/peers/.venv/bin/python bench/peers/peers.py --quick          # reduced sizes, ~2 min
     bench/peers/.venv/bin/python bench/peers/peers.py                  # issue sizes (long)
     bench/peers/.venv/bin/python bench/peers/peers.py --only smooth_i8,softmax_f64_vec
+    bench/peers/.venv/bin/python bench/peers/peers.py --zoo [--quick]  # the kernel zoo (zoo.py)
     bench/peers/.venv/bin/python bench/peers/peers.py --write-inputs /tmp/ndk  # also save inputs
 
 Threads: every peer is limited to THREADS = 2 (NUMBA_NUM_THREADS, HL_NUM_THREADS,
@@ -23,8 +24,11 @@ The skeleton input is ``np.tile(data/skeletons/retina.npy, ...)`` cropped to the
 See INPUTS below for the seed and transform of each workload; ``--write-inputs DIR`` also saves
 them as ``DIR/<workload>.<name>.npy``.
 
-ndkernel column (HOOK): if ``examples/peers_rust.rs`` exists, this runs
-    cargo run --release --example peers_rust -- --json --threads 2 [--quick]
+The kernel zoo (``zoo.py``): kernels a new user would write that are not the seeds' workloads,
+registered here as workloads ``zoo_*``; ``--zoo`` runs them instead of the seeds, ``--all`` both.
+
+ndkernel column (HOOK): if ``examples/peers_rust/main.rs`` exists, this runs
+    cargo run --release --example peers_rust -- --json --threads 2 [--quick] [--only a,b]
 and reads from its stdout one JSON object
     {"results": [{"workload": "smooth_i8", "size": "1000x1000", "system": "ndkernel ...",
                   "seconds": 0.00012}, ...]}
@@ -812,6 +816,12 @@ WORKLOADS = {
     "correlate_sparse": w_correlate,
     "window_search": w_window,
 }
+SEEDS = list(WORKLOADS)  # what runs by default; the zoo (zoo.py, workloads zoo_*) with --zoo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import zoo  # noqa: E402
+
+zoo.install(sys.modules[__name__])
 
 # ---------------------------------------------------------------------------------------------
 # ndkernel (Rust) hook
@@ -819,9 +829,9 @@ WORKLOADS = {
 
 
 def rust_results(quick: bool, only: list[str], rustflags: str) -> tuple[list[dict], str]:
-    example = ROOT / "examples" / "peers_rust.rs"
+    example = ROOT / "examples" / "peers_rust" / "main.rs"
     if not example.exists():
-        return [], "n/a: examples/peers_rust.rs not present yet"
+        return [], "n/a: examples/peers_rust/main.rs not present yet"
     cmd = ["cargo", "run", "--release", "--quiet", "--example", "peers_rust", "--",
            "--json", "--threads", str(THREADS)] + (["--quick"] if quick else [])
     if only:
@@ -849,7 +859,9 @@ def rust_results(quick: bool, only: list[str], rustflags: str) -> tuple[list[dic
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="reduced sizes (see SIZES)")
-    ap.add_argument("--only", default="", help="comma-separated workloads")
+    ap.add_argument("--only", default="", help="comma-separated workloads (seeds or zoo_*)")
+    ap.add_argument("--zoo", action="store_true", help="run the kernel zoo (zoo.py) instead of the seeds")
+    ap.add_argument("--all", action="store_true", help="run the seeds and the zoo")
     ap.add_argument("--repeat", type=int, default=None, help="best of N (default 5, quick 3)")
     ap.add_argument("--no-rust", action="store_true", help="skip the ndkernel hook")
     ap.add_argument("--rustflags", default="-C target-cpu=native",
@@ -867,6 +879,10 @@ def main() -> int:
     for w in only:
         if w not in WORKLOADS:
             ap.error(f"unknown workload {w!r}; see --list")
+    if not only and (args.zoo or args.all):
+        only = [w for w in WORKLOADS if args.all or w not in SEEDS]
+    # Without --only, --zoo or --all: the seeds, as before the zoo existed.
+    selected = only or SEEDS
     R = args.repeat or (3 if args.quick else 5)
     print(f"threads={THREADS} repeat=best of {R} quick={args.quick}")
     print("versions: python " + sys.version.split()[0] + ", numpy " + np.__version__ + ", "
@@ -876,7 +892,7 @@ def main() -> int:
         return 2
     seedinputs: dict[str, dict[str, np.ndarray]] = {}
     for name, fn in WORKLOADS.items():
-        if only and name not in only:
+        if name not in selected:
             continue
         shape = SIZES[name][1 if args.quick else 0]
         print(f"[{name}] {size_str(shape)}", flush=True)

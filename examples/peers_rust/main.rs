@@ -4,8 +4,13 @@
 //! ```text
 //! cargo run --release --example peers_rust -- --threads 2 [--quick] [--only a,b]
 //! cargo run --release --example peers_rust -- --json --threads 2 --quick   # what peers.py runs
+//! cargo run --release --example peers_rust -- --zoo [--quick]              # the kernel zoo
 //! bench/peers/.venv/bin/python bench/peers/peers.py --quick                 # the whole table
 //! ```
+//!
+//! Without `--only`, the seeds' workloads run (`SIZES` below); `--zoo` runs the kernel zoo
+//! instead (the [`zoo`] module: kernels a new user would write that are not the seeds',
+//! `peers.py`'s `zoo.py`), `--all` both.
 //!
 //! - Inputs: `ndkernel_seeds::inputs`, bit-identical to `peers.py`'s `gen_f64`, `gen_u7`,
 //!   `gen_i8` and `tiled_skeleton`, with the seed and transform of each workload as in its
@@ -33,6 +38,8 @@ use ndkernel::alloc;
 use ndkernel::ndarray::{Ix1, Ix2};
 use ndkernel::prelude::*;
 use ndkernel_seeds::{addarr, correlate_sparse, inputs, skeleton, smooth, softmax, window_search};
+
+mod zoo;
 
 /// `peers.py`'s `SIZES`: workload, full size, quick size. The strings must match its own.
 const SIZES: [(&str, &[usize], &[usize]); 11] = [
@@ -288,27 +295,40 @@ fn run(b: &mut Bench, shape: &[usize]) -> Check {
         "skeleton_graph" => skeleton_graph(b, shape),
         "correlate_sparse" => correlate(b, shape),
         "window_search" => window(b, shape),
-        other => unreachable!("{other} is not in SIZES"),
+        other => zoo::run(b, shape).unwrap_or_else(|| unreachable!("{other} is not in SIZES")),
     }
 }
 
 // --- command line and output -------------------------------------------------------------
 
+/// Which workloads run without `--only`.
+#[derive(Clone, Copy, PartialEq)]
+enum Set {
+    /// The seeds' (the default).
+    Seeds,
+    /// The zoo's (`--zoo`).
+    Zoo,
+    /// Both (`--all`).
+    All,
+}
+
 struct Args {
     json: bool,
     quick: bool,
+    set: Set,
     threads: usize,
     repeat: Option<usize>,
     only: Vec<String>,
 }
 
-const USAGE: &str =
-    "usage: peers_rust [--json] [--threads N] [--quick] [--repeat R] [--only workload,...]";
+const USAGE: &str = "usage: peers_rust [--json] [--threads N] [--quick] [--repeat R] \
+                     [--zoo | --all | --only workload,...]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         json: false,
         quick: false,
+        set: Set::Seeds,
         threads: 2,
         repeat: None,
         only: Vec::new(),
@@ -319,6 +339,8 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--json" => args.json = true,
             "--quick" => args.quick = true,
+            "--zoo" => args.set = Set::Zoo,
+            "--all" => args.set = Set::All,
             "--threads" => {
                 args.threads = value("--threads")?
                     .parse()
@@ -345,12 +367,31 @@ fn parse_args() -> Result<Args, String> {
     if let Some(bad) = args
         .only
         .iter()
-        .find(|w| !SIZES.iter().any(|(name, _, _)| name == w))
+        .find(|w| !workloads().any(|(name, _, _)| name == w.as_str()))
     {
-        let names: Vec<&str> = SIZES.iter().map(|(name, _, _)| *name).collect();
+        let names: Vec<&str> = workloads().map(|(name, _, _)| name).collect();
         return Err(format!("unknown workload {bad:?}; one of {names:?}"));
     }
     Ok(args)
+}
+
+/// Every workload with its full and quick sizes: the seeds', then the zoo's.
+fn workloads() -> impl Iterator<Item = (&'static str, &'static [usize], &'static [usize])> {
+    SIZES.into_iter().chain(zoo::SIZES)
+}
+
+/// Whether `workload` runs: named by `--only`, or else a seed by default, a zoo kernel with
+/// `--zoo`, either with `--all`.
+fn selected(args: &Args, workload: &str) -> bool {
+    if !args.only.is_empty() {
+        return args.only.iter().any(|w| w == workload);
+    }
+    let in_zoo = zoo::SIZES.iter().any(|(name, _, _)| *name == workload);
+    match args.set {
+        Set::Seeds => !in_zoo,
+        Set::Zoo => in_zoo,
+        Set::All => true,
+    }
 }
 
 /// A JSON string literal (the strings here are ASCII; quotes and backslashes escaped).
@@ -412,8 +453,8 @@ fn main() -> ExitCode {
     let repeat = args.repeat.unwrap_or(if args.quick { 3 } else { 5 });
     let mut rows = Vec::new();
     let mut failed = Vec::new();
-    for (workload, full, quick) in SIZES {
-        if !args.only.is_empty() && !args.only.iter().any(|w| w == workload) {
+    for (workload, full, quick) in workloads() {
+        if !selected(&args, workload) {
             continue;
         }
         let shape = if args.quick { quick } else { full };
