@@ -176,3 +176,34 @@ fn a_reach_that_index_arithmetic_cannot_hold_is_an_error() {
         ));
     }
 }
+
+const REACH: isize = 2;
+
+/// A reach from a `const` item is known to the compiler, as `const` offsets are.
+#[stencil(mode = "nearest", neighborhood = [(-REACH, REACH)])]
+fn const_reach_sum(x: Rel<f64>) -> f64 {
+    let mut total = 0.0;
+    for k in -REACH..=REACH {
+        total += x[k];
+    }
+    total
+}
+
+#[test]
+fn a_const_reach_is_a_compile_time_neighborhood() {
+    const { assert!(const_reach_sum::SIMD) };
+    assert_eq!(
+        (
+            const_reach_sum::NEIGHBORHOOD.lo,
+            const_reach_sum::NEIGHBORHOOD.hi
+        ),
+        ([-2], [2])
+    );
+    let x = Array1::from_shape_fn(41, |i| (i * i % 13) as f64 - 4.5);
+    let want = Array1::from_shape_fn(41, |i| {
+        (-2..=2)
+            .map(|k| x[(i as isize + k).clamp(0, 40) as usize])
+            .fold(0.0, |a, v| a + v)
+    });
+    assert_eq!(const_reach_sum(&x).unwrap(), want);
+}

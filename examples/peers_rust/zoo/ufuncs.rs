@@ -17,10 +17,6 @@ use crate::{Bench, Check, flat};
 
 /// The logistic curve of steepness `k` centred on `x0`.
 #[vectorize]
-#[allow(
-    dead_code,
-    reason = "the lanes never call the generated `_scalar` twin"
-)]
 pub fn logistic(x: f32, k: f32, x0: f32) -> f32 {
     1.0 / (1.0 + (-k * (x - x0)).exp())
 }
@@ -54,10 +50,6 @@ pub fn gauss_powi(x: f64, a: f64, mu: f64, s: f64) -> f64 {
 
 /// The same bump with the squares as products.
 #[vectorize]
-#[allow(
-    dead_code,
-    reason = "the lanes never call the generated `_scalar` twin"
-)]
 pub fn gauss(x: f64, a: f64, mu: f64, s: f64) -> f64 {
     let d = x - mu;
     a * (-(d * d) / (2.0 * s * s)).exp()
@@ -98,10 +90,6 @@ pub fn zoo_gauss_f64(b: &mut Bench, len: usize) -> Check {
 
 /// A product of waves, shifted.
 #[vectorize]
-#[allow(
-    dead_code,
-    reason = "the lanes never call the generated `_scalar` twin"
-)]
 pub fn sincos(x: f32, y: f32) -> f32 {
     x.sin() * y.cos() + 0.5
 }

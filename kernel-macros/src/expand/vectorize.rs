@@ -383,6 +383,8 @@ fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> TokenStream {
         #(#user_attrs)*
         #[doc = #scalar_doc]
         #[inline]
+        // A kernel on lanes never calls its scalar twin: unused is not a mistake here.
+        #[allow(dead_code, reason = "the function as written, for callers that want it")]
         #vis fn #scalar_name #impl_generics (#sig_inputs) #sig_output #where_clause #body
 
         #(#docs)*

@@ -190,10 +190,17 @@ pub(super) fn expand(
     };
     // A neighbourhood with bounds from parameters is made at each call; a static one is a
     // constant of the kernel's module.
-    let dynamic = declared.is_some_and(|b| {
-        b.iter()
-            .any(|(lo, hi)| lo.literal().is_none() || hi.literal().is_none())
-    });
+    // Bounds that name a parameter are set per call; literals and `const` items are known
+    // to the compiler, like literal and `const` offsets.
+    let param_names: Vec<String> = kernel.params.iter().map(|p| p.ident.to_string()).collect();
+    let names_param = |bound: &Bound| match bound {
+        Bound::Literal(_) => false,
+        Bound::Dynamic(expr) => mentioned(quote!(#expr))
+            .iter()
+            .any(|ident| param_names.contains(&ident.to_string())),
+    };
+    let dynamic =
+        declared.is_some_and(|b| b.iter().any(|(lo, hi)| names_param(lo) || names_param(hi)));
     let (footprint_local, neighborhood_const) = if dynamic {
         (quote!(let __kernel_footprint = #footprint;), quote!())
     } else {
