@@ -421,3 +421,62 @@ mod generated_bodies {
         }
     }
 }
+
+const START: [f64; 3] = [0.5, -1.0, 2.0];
+const PAIRS: [(usize, usize); 3] = [(0, 1), (1, 2), (0, 1)];
+
+/// Destructuring and whole-array values: a `const` array as the start of a varying array,
+/// tuple assignments, a sorting network over index pairs from a table.
+#[stencil(mode = "nearest")]
+fn shapes(x: Rel<f64>) -> f64 {
+    let mut acc = START;
+    let (mut lo, mut hi) = (x[-1], x[1]);
+    (lo, hi) = (lo.min(hi), lo.max(hi));
+    acc[0] += lo;
+    acc[2] *= hi;
+    let mut p = [x[-1], x[0], x[1]];
+    for (a, b) in PAIRS {
+        let (low, high) = (p[a].min(p[b]), p[a].max(p[b]));
+        p[a] = low;
+        p[b] = high;
+    }
+    if x[0] > 0.0 {
+        (acc[1], acc[2]) = (p[1], acc[0]);
+    }
+    acc[0] + acc[1] * 2.0 + acc[2] * 3.0
+}
+
+fn shapes_ref(r: Read<'_, f64>) -> f64 {
+    let mut acc = START;
+    let (mut lo, mut hi) = (r(&[-1]), r(&[1]));
+    (lo, hi) = (lo.min(hi), lo.max(hi));
+    acc[0] += lo;
+    acc[2] *= hi;
+    let mut p = [r(&[-1]), r(&[0]), r(&[1])];
+    for (a, b) in PAIRS {
+        let (low, high) = (p[a].min(p[b]), p[a].max(p[b]));
+        p[a] = low;
+        p[b] = high;
+    }
+    if r(&[0]) > 0.0 {
+        (acc[1], acc[2]) = (p[1], acc[0]);
+    }
+    acc[0] + acc[1] * 2.0 + acc[2] * 3.0
+}
+
+#[test]
+fn tuples_arrays_and_const_tables_run_on_lanes() {
+    const { assert!(shapes::SIMD) };
+    for n in [1, 3, 4, 5, 8, 9, 17, 40] {
+        let x = grid(&[n], n + 3, false);
+        check(
+            "shapes",
+            &x,
+            &[Mode::Nearest],
+            ((&[-1]), (&[1])),
+            (0.0, 0.0),
+            |v| shapes(&v).unwrap(),
+            shapes_ref,
+        );
+    }
+}

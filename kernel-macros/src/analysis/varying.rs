@@ -88,8 +88,14 @@ impl Pass<'_> {
     }
 
     fn mark_place(&mut self, place: &Expr) {
-        if let Some(name) = place_name(place) {
-            self.varying.names.insert(name);
+        match place {
+            // `(a, b) = (…, …)`: every name assigned, as a `let` of a tuple binds them all.
+            Expr::Tuple(tuple) => tuple.elems.iter().for_each(|p| self.mark_place(p)),
+            _ => {
+                if let Some(name) = place_name(place) {
+                    self.varying.names.insert(name);
+                }
+            }
         }
     }
 

@@ -249,6 +249,9 @@ impl Rewriter<'_> {
                     return unsupported(diverge, "`let … else` is not supported on lanes");
                 }
                 let pat = self.pattern(&local.pat, varying)?;
+                if varying && destructures(&local.pat) {
+                    self.check_parts(&init.expr)?;
+                }
                 let value = if varying {
                     self.lanes(&init.expr)?
                 } else {
@@ -306,9 +309,61 @@ impl Rewriter<'_> {
     fn expr(&mut self, e: &Expr, want: Want) -> Result<(TokenStream, bool)> {
         let (tokens, varying) = self.expr_as_is(e, want)?;
         if want == Want::Lanes && !varying {
-            return Ok((self.splat(&tokens), true));
+            // A uniform tuple or array becomes one of lanes, element by element.
+            return Ok((self.splat_parts(e, &tokens)?, true));
         }
         Ok((tokens, varying))
+    }
+
+    /// A value destructured into lanes must be lanes part by part: a tuple or array written
+    /// out, or a position-dependent value (whose parts are lanes). A uniform tuple from
+    /// elsewhere (a `const`, a call) would be splatted whole.
+    fn check_parts(&self, value: &Expr) -> Result<()> {
+        match value {
+            Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) => Ok(()),
+            Expr::Paren(paren) => self.check_parts(&paren.expr),
+            other if self.is_varying(other) => Ok(()),
+            other => unsupported(
+                other,
+                "destructuring a uniform value into position-dependent names",
+            ),
+        }
+    }
+
+    /// A uniform value as lanes: tuples and arrays part by part, anything else splatted.
+    fn splat_parts(&mut self, e: &Expr, tokens: &TokenStream) -> Result<TokenStream> {
+        Ok(match e {
+            Expr::Tuple(tuple) => {
+                let elems = tuple
+                    .elems
+                    .iter()
+                    .map(|x| self.lanes(x))
+                    .collect::<Result<Vec<_>>>()?;
+                quote!((#(#elems,)*))
+            }
+            Expr::Array(array) => {
+                let elems = array
+                    .elems
+                    .iter()
+                    .map(|x| self.lanes(x))
+                    .collect::<Result<Vec<_>>>()?;
+                quote!([#(#elems),*])
+            }
+            Expr::Repeat(repeat) => {
+                let value = self.lanes(&repeat.expr)?;
+                let len = &repeat.len;
+                quote!([#value; #len])
+            }
+            Expr::Paren(paren) => self.splat_parts(&paren.expr, tokens)?,
+            // A constant (or an entry of a constant table) may be an array or a tuple: its
+            // lane form follows its type.
+            Expr::Path(_) | Expr::Index(_) if names_constant(e) => {
+                let private = self.private;
+                let l = self.lanes;
+                quote!(<_ as #private::lanes::SplatInto<#l>>::splat(#tokens))
+            }
+            _ => self.splat(tokens),
+        })
     }
 
     /// An expression's tokens and whether they are lanes; `want` is passed on to the
@@ -360,6 +415,9 @@ impl Rewriter<'_> {
             }
             Expr::Group(group) => return self.expr(&group.expr, want),
             Expr::Binary(binary) => return self.binary(binary),
+            Expr::Assign(assign) if matches!(&*assign.left, Expr::Tuple(_)) => {
+                return Ok((self.assign_tuple(assign)?, false));
+            }
             Expr::Assign(assign) => {
                 let value = self.place_value(&assign.left, &assign.right)?;
                 return Ok((self.assign(&assign.left, value)?, false));
@@ -564,6 +622,43 @@ impl Rewriter<'_> {
             Some(mask) if !local => quote!(#place = #mask.select(#value, #place)),
             _ => quote!(#place = #value),
         })
+    }
+
+    /// `(a, b) = value`: the value once, then each place as a plain assignment of its part.
+    fn assign_tuple(&mut self, assign: &syn::ExprAssign) -> Result<TokenStream> {
+        let Expr::Tuple(places) = &*assign.left else {
+            unreachable!("only tuple assignments")
+        };
+        let names: Vec<Option<String>> = places
+            .elems
+            .iter()
+            .map(crate::analysis::varying::place_name)
+            .collect();
+        let varying = names
+            .iter()
+            .map(|n| n.as_deref().is_some_and(|n| self.varying.contains(n)))
+            .collect::<Vec<_>>();
+        if varying.iter().all(|v| !v) {
+            let value = self.uniform(&assign.right, "a value assigned to uniform names")?;
+            let left = &assign.left;
+            return Ok(quote!(#left = #value));
+        }
+        if varying.iter().any(|v| !v) || names.iter().any(Option::is_none) {
+            return unsupported(
+                &assign.left,
+                "a tuple assignment mixing uniform and position-dependent names",
+            );
+        }
+        self.check_parts(&assign.right)?;
+        let value = self.lanes(&assign.right)?;
+        let parts = self.fresh("parts");
+        let mut out = quote!(let #parts = #value;);
+        for (k, place) in places.elems.iter().enumerate() {
+            let index = syn::Index::from(k);
+            out.extend(self.assign(place, quote!(#parts.#index))?);
+            out.extend(quote!(;));
+        }
+        Ok(quote!({ #out }))
     }
 
     fn if_expr(&mut self, expr_if: &syn::ExprIf, want: Want) -> Result<(TokenStream, bool)> {
@@ -881,6 +976,30 @@ fn contains_control(e: &Expr) -> bool {
         | Expr::Continue(_)
         | Expr::Return(_) => true,
         Expr::Binary(b) => is_compound(&b.op),
+        _ => false,
+    }
+}
+
+/// Whether a `let` pattern takes a value apart.
+fn destructures(pat: &Pat) -> bool {
+    match pat {
+        Pat::Tuple(_) | Pat::Slice(_) | Pat::TupleStruct(_) | Pat::Struct(_) => true,
+        Pat::Type(typed) => destructures(&typed.pat),
+        Pat::Paren(paren) => destructures(&paren.pat),
+        _ => false,
+    }
+}
+
+/// Whether `e` is a `const` item by Rust's naming (`WEIGHTS`, `module::TABLE`), or an
+/// entry of one (`WEIGHTS[i]`).
+fn names_constant(e: &Expr) -> bool {
+    match e {
+        Expr::Path(path) => path.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.chars().any(char::is_alphabetic) && name.chars().all(|c| !c.is_lowercase())
+        }),
+        Expr::Index(index) => names_constant(&index.expr),
+        Expr::Paren(paren) => names_constant(&paren.expr),
         _ => false,
     }
 }

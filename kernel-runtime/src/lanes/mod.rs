@@ -33,7 +33,9 @@ mod math;
 mod vector;
 
 pub use math::{LaneExp, exp};
-pub use vector::{AsPrimitive, Float, FloatBinary, FloatUnary, Integer, Lanes, Ordered, Signed};
+pub use vector::{
+    AsPrimitive, Float, FloatBinary, FloatUnary, Integer, Lanes, Ordered, Signed, SplatInto,
+};
 
 use ndarray::{ArrayView1, ArrayViewMut1};
 

@@ -200,6 +200,56 @@ impl<T, const L: usize> IndexMut<usize> for Lanes<T, L> {
     }
 }
 
+/// A uniform value of any shape as lanes: a number becomes a [`Lanes`] of it, an array or a
+/// tuple of numbers one of `Lanes`. How a `const` table or tuple meets position-dependent
+/// values in a body on lanes.
+pub trait SplatInto<const L: usize> {
+    /// The lane form of `Self`.
+    type Lanes;
+    /// `self` in every lane.
+    fn splat(self) -> Self::Lanes;
+}
+
+macro_rules! splat_into {
+    ($($t:ty),*) => {$(
+        impl<const L: usize> SplatInto<L> for $t {
+            type Lanes = Lanes<$t, L>;
+            #[inline(always)]
+            fn splat(self) -> Lanes<$t, L> {
+                Lanes::splat(self)
+            }
+        }
+    )*};
+}
+
+splat_into!(
+    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool
+);
+
+impl<T: SplatInto<L>, const N: usize, const L: usize> SplatInto<L> for [T; N] {
+    type Lanes = [T::Lanes; N];
+    #[inline(always)]
+    fn splat(self) -> Self::Lanes {
+        self.map(SplatInto::splat)
+    }
+}
+
+macro_rules! splat_tuple {
+    ($($T:ident $i:tt),*) => {
+        impl<$($T: SplatInto<L>,)* const L: usize> SplatInto<L> for ($($T,)*) {
+            type Lanes = ($($T::Lanes,)*);
+            #[inline(always)]
+            fn splat(self) -> Self::Lanes {
+                ($(self.$i.splat(),)*)
+            }
+        }
+    };
+}
+
+splat_tuple!(A 0, B 1);
+splat_tuple!(A 0, B 1, C 2);
+splat_tuple!(A 0, B 1, C 2, D 3);
+
 /// `x as U` for primitive `x`: what [`Lanes::cast`] applies to each lane.
 pub trait AsPrimitive<U>: Copy {
     /// `self as U`.
