@@ -480,3 +480,42 @@ fn tuples_arrays_and_const_tables_run_on_lanes() {
         );
     }
 }
+
+/// An asymmetric 3-D stencil: volumes whose planes do not fit in cache are swept in tiles
+/// of rows (`(tile, z, y in tile)`), which must not change a value.
+#[stencil(mode = ["reflect", "nearest", "wrap"])]
+fn seven_point(u: Rel<f64>) -> f64 {
+    u[[-1, 0, 0]] * 2.0 + u[[1, 0, 0]] - u[[0, -1, 0]] * 0.5 + u[[0, 2, 0]] + u[[0, 0, -1]]
+        - u[[0, 0, 1]] * 3.0
+        + u[[0, 0, 0]]
+}
+
+fn seven_point_ref(r: Read<'_, f64>) -> f64 {
+    r(&[-1, 0, 0]) * 2.0 + r(&[1, 0, 0]) - r(&[0, -1, 0]) * 0.5 + r(&[0, 2, 0]) + r(&[0, 0, -1])
+        - r(&[0, 0, 1]) * 3.0
+        + r(&[0, 0, 0])
+}
+
+#[test]
+fn volumes_swept_in_tiles_equal_the_reference() {
+    let modes = [Mode::Reflect, Mode::Nearest, Mode::Wrap];
+    let fp: (&[isize], &[isize]) = (&[-1, -1, -1], &[1, 2, 1]);
+    // Planes of 130 x 131 and 200 x 97 f64 are tiled (a remainder of rows too); a stack of
+    // two volumes, a transposed volume (rows along the first axis) and a small one are not
+    // or are tiled along other axes.
+    for shape in [
+        &[5, 130, 131][..],
+        &[3, 200, 97],
+        &[2, 3, 140, 150],
+        &[4, 6, 7],
+    ] {
+        let x = grid(shape, shape.len(), false);
+        let want = naive(&x.view(), &modes, fp, (0.0, 0.0), seven_point_ref);
+        assert_same(&seven_point(&x).unwrap(), &want, &format!("{shape:?}"));
+        let serial = ndkernel::dispatch::serial(|| seven_point(&x).unwrap());
+        assert_same(&serial, &want, &format!("{shape:?} serial"));
+    }
+    let x = grid(&[150, 140, 3], 4, true);
+    let want = naive(&x.view(), &modes, fp, (0.0, 0.0), seven_point_ref);
+    assert_same(&seven_point(&x).unwrap(), &want, "F order");
+}

@@ -36,7 +36,7 @@ pub use readers::{
 };
 pub use sources::{Source, Sources};
 
-use ndarray::{ArrayViewMut, ArrayViewMutD, Dimension};
+use ndarray::{ArrayViewMut, ArrayViewMutD, Dimension, ShapeBuilder};
 
 use crate::boundary::{AxisPlan, Boundary};
 use crate::dispatch::{Schedule, for_each_row_mut};
@@ -177,7 +177,7 @@ where
     let walked = last_axis_moved(out.view_mut().into_dyn(), loop_axes + row_axis);
     let remaps: &[AxisRemap; N] =
         &std::array::from_fn(|a| AxisRemap::new(&plans[a], reach_lo[a], reach_hi[a]));
-    for_each_row_mut(walked, schedule, |index, start, mut row| {
+    let body = |index: &[usize], start: usize, mut row: ndarray::ArrayViewMut1<'_, O>| {
         // The centre on every stencil axis but the row's, and which put the row on their
         // border.
         let mut center = [0usize; N];
@@ -260,8 +260,135 @@ where
         for o in hi.max(lo)..end {
             row[o - start] = border(o);
         }
-    });
+    };
+    sweep(walked, loop_axes, footprint, schedule, &body);
     Ok(())
+}
+
+/// Runs `body` on every row of `walked`, in parallel, tiled where [`Tiling`] says so.
+fn sweep<O: Send + Sync, const N: usize>(
+    walked: ArrayViewMutD<'_, O>,
+    loop_axes: usize,
+    footprint: &Footprint<N>,
+    schedule: Schedule,
+    body: &(impl Fn(&[usize], usize, ndarray::ArrayViewMut1<'_, O>) + Sync),
+) {
+    let span = |axis: usize| footprint.hi[axis].abs_diff(footprint.lo[axis]);
+    match Tiling::of(&walked, loop_axes, N, size_of::<O>(), span) {
+        Some(tiling) => tiling.run(walked, schedule, body),
+        None => for_each_row_mut(walked, schedule, |index, start, row| {
+            body(index, start, row);
+        }),
+    }
+}
+
+/// How rows of a stencil of rank 3 and more are ordered so that the planes it reads stay
+/// in cache: the plane axis `z` before the row axis is swept tile by tile of the axis `y`
+/// between them, `(tile, z, y in tile)`, so that each input row comes from memory about
+/// once, instead of once per plane that reads it when whole planes do not fit in L2.
+struct Tiling {
+    /// Walked axes of the plane sweep and of the tiled axis.
+    z: usize,
+    y: usize,
+    /// Rows per tile; the first `tiles * tile` indices of `y` are tiled, the rest run as
+    /// they are.
+    tile: usize,
+    tiles: usize,
+}
+
+/// The bytes of rows a tile's sweep keeps in cache: a few hundred KiB fit L2 with room
+/// for the output.
+const TILE_BYTES: usize = 192 << 10;
+
+impl Tiling {
+    /// The tiling of `walked` (loop axes, the stencil's other axes, the row axis last) for
+    /// a stencil of rank `n` whose outputs are `elem` bytes and which spans `span(axis)` on
+    /// each stencil axis; `None` where the planes read at once fit in cache anyway, the rank
+    /// is below 3, or a stride is negative.
+    fn of<T>(
+        walked: &ArrayViewMutD<'_, T>,
+        loop_axes: usize,
+        n: usize,
+        elem: usize,
+        span: impl Fn(usize) -> usize,
+    ) -> Option<Self> {
+        if n < 3 || walked.strides().iter().any(|&s| s < 0) {
+            return None;
+        }
+        let (z, y) = (loop_axes + n - 3, loop_axes + n - 2);
+        let shape = walked.shape();
+        let row_bytes = shape[walked.ndim() - 1].saturating_mul(elem.max(1));
+        // The walked axes are the stencil's in order with the row axis moved last, so the
+        // spans of `z` and `y` are those of stencil axes `n - 3` and `n - 2` unless the row
+        // axis came before them; the largest span bounds either way.
+        let planes = (0..n).map(&span).max().unwrap_or(0).saturating_add(1);
+        let plane_bytes = row_bytes.saturating_mul(shape[y]);
+        if plane_bytes.saturating_mul(planes) <= 2 * TILE_BYTES {
+            return None;
+        }
+        let tile = (TILE_BYTES / row_bytes.max(1) / planes).max(4);
+        let tiles = shape[y] / tile;
+        (tiles >= 2 && shape[z] > 1).then_some(Tiling { z, y, tile, tiles })
+    }
+
+    /// Runs `body` on every row of `walked`, as `for_each_row_mut` would, in tiled order.
+    fn run<T: Send + Sync>(
+        &self,
+        walked: ArrayViewMutD<'_, T>,
+        schedule: Schedule,
+        body: &(impl Fn(&[usize], usize, ndarray::ArrayViewMut1<'_, T>) + Sync),
+    ) {
+        let main = self.tiles * self.tile;
+        let (tiled, rest) = walked.split_at(ndarray::Axis(self.y), main);
+        // The tiled part as (.., tile, z, y in tile, ..): `y` split in two by its stride,
+        // the tile index moved before `z`.
+        let (mut shape, mut strides) = (tiled.shape().to_vec(), tiled.strides().to_vec());
+        let ys = strides[self.y];
+        shape[self.y] = self.tile;
+        shape.insert(self.z, self.tiles);
+        strides.insert(self.z, ys * self.tile as isize);
+        let strides: Vec<usize> = strides.iter().map(|&s| s as usize).collect();
+        let ptr = tiled.as_ptr().cast_mut();
+        drop(tiled);
+        // SAFETY: the view addresses exactly the elements of `tiled` (a part of the output
+        // borrowed for this call), each once: index (t, y') of the new axes is index
+        // `t * tile + y'` of the old one, at the same address. Strides are non-negative
+        // (`Tiling::of`).
+        let view = unsafe {
+            ndarray::ArrayViewMut::from_shape_ptr(
+                ndarray::IxDyn(&shape).strides(ndarray::IxDyn(&strides)),
+                ptr,
+            )
+        };
+        let (z, y, tile) = (self.z, self.y, self.tile);
+        for_each_row_mut(view, schedule, |index, start, row| {
+            with_index(index.len() - 1, |real| {
+                real[..z].copy_from_slice(&index[..z]);
+                real[z..].copy_from_slice(&index[z + 1..]);
+                real[y] += index[z] * tile;
+                body(real, start, row);
+            });
+        });
+        for_each_row_mut(rest, schedule, |index, start, row| {
+            with_index(index.len(), |real| {
+                real.copy_from_slice(index);
+                real[y] += main;
+                body(real, start, row);
+            });
+        });
+    }
+}
+
+/// Calls `f` with a zeroed index of `len` axes, on the stack for any array ndarray makes
+/// in practice.
+#[inline]
+fn with_index(len: usize, f: impl FnOnce(&mut [usize])) {
+    let mut small = [0usize; 16];
+    if len <= small.len() {
+        f(&mut small[..len]);
+    } else {
+        f(&mut vec![0; len]);
+    }
 }
 
 /// `view` with `axis` moved last, the others in order.
