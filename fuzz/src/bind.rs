@@ -340,8 +340,11 @@ pub fn check(input: &BindInput) {
         }
     }
 
-    // Passing each output with the shape the binding allocates binds the same way.
-    if rules_read_inputs_only && outputs.iter().any(Option::is_none) {
+    // Where no output was passed, passing each with the shape the binding allocates binds
+    // the same way. Not where some were: outputs drop optional dimensions in operand order
+    // too (NumPy's `_validate_num_dims`), so output 0 passed in can drop a dimension that
+    // only output 1 dropped before, as for "->(3?,n?),(n?,m)" and outputs [None, (0,)].
+    if rules_read_inputs_only && !outputs.is_empty() && outputs.iter().all(Option::is_none) {
         let filled: Vec<Vec<usize>> = binding
             .outputs()
             .iter()
