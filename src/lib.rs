@@ -339,7 +339,8 @@ pub use kernel_macros::guvectorize;
 /// - the methods `abs signum min max clamp sqrt floor ceil round trunc fract recip mul_add
 ///   powi powf exp exp2 exp_m1 ln ln_1p log2 log10 sin cos tan asin acos atan atan2 sinh
 ///   cosh tanh asinh acosh atanh cbrt hypot copysign to_degrees to_radians` and `pow
-///   wrapping_add wrapping_sub wrapping_mul saturating_add saturating_sub saturating_mul`
+///   wrapping_add wrapping_sub wrapping_mul wrapping_neg saturating_add saturating_sub
+///   saturating_mul`
 ///   for integers (transcendental ones call the scalar function per lane: exact, not
 ///   faster).
 ///

@@ -85,6 +85,7 @@ const UNARY: &[&str] = &[
     "to_radians",
     "abs",
     "signum",
+    "wrapping_neg",
 ];
 const BINARY: &[&str] = &[
     "min",

@@ -439,6 +439,8 @@ pub trait Integer: Copy {
     fn saturating_mul_(self, other: Self) -> Self;
     /// As the primitive's `pow`.
     fn pow_(self, exp: u32) -> Self;
+    /// As the primitive's `wrapping_neg`.
+    fn wrapping_neg_(self) -> Self;
 }
 
 macro_rules! ordered {
@@ -509,6 +511,10 @@ macro_rules! integer {
             #[inline(always)]
             fn pow_(self, exp: u32) -> Self {
                 self.pow(exp)
+            }
+            #[inline(always)]
+            fn wrapping_neg_(self) -> Self {
+                self.wrapping_neg()
             }
         }
     )*};
@@ -710,6 +716,12 @@ impl<T: Integer, const L: usize> Lanes<T, L> {
     #[inline(always)]
     pub fn pow(self, exp: u32) -> Self {
         self.map(|x| x.pow_(exp))
+    }
+
+    /// Lane-wise `wrapping_neg`.
+    #[inline(always)]
+    pub fn wrapping_neg(self) -> Self {
+        self.map(Integer::wrapping_neg_)
     }
 }
 
