@@ -328,11 +328,14 @@ pub use kernel_macros::guvectorize;
 ///   number types, `let` (with or without types), tuples, local arrays, `const` tables;
 /// - `&&`, `||`, `!`, `if`/`else` and `match` on position-dependent values (literal, range
 ///   and `|` patterns, a binding as the last arm): both sides are evaluated and blended,
-///   and an assignment under such a condition keeps the old value where it is false. The
-///   side not taken costs time but nothing else: a float division by zero there gives an
-///   unused `inf`; an integer division by zero or an overflow in debug builds panics, as
-///   the scalar body would if it took that side, so guard integer division with a select
-///   of a non-zero divisor rather than an `if` around it;
+///   and an assignment under such a condition (to a number, a tuple or an array) keeps the
+///   old value where it is false. The side not taken costs time but never a panic the
+///   scalar body would not raise: integer `+ - *` and negation under such a condition wrap
+///   in every build (so a debug build does not panic on an overflow there, taken or not),
+///   and a body that divides by a position-dependent integer, shifts by a
+///   position-dependent amount or `clamp`s with position-dependent bounds under such a
+///   condition keeps the scalar body (float division and division by a non-zero literal
+///   stay on lanes);
 /// - `for` and `while` loops, `break` and `continue`, whose bounds and conditions do not
 ///   depend on the position (literals, parameters, the declared neighbourhood): each
 ///   iteration runs on lanes;
@@ -345,8 +348,11 @@ pub use kernel_macros::guvectorize;
 ///   faster).
 ///
 /// A body that calls a function of its own with a position-dependent argument, uses a
-/// macro, `return`, a closure, a loop bound or offset that depends on the position, or a
-/// method of a generic element type, runs the scalar body at each position instead.
+/// macro, `return`, a closure, a loop bound or offset that depends on the position, a
+/// method of a generic element type, a `let` of a position-dependent name without a value,
+/// or reads or returns elements that are not numbers or `bool` (structs, arrays), runs the
+/// scalar body at each position instead. Statements that do not depend on the position run
+/// once per lane vector, not once per position.
 ///
 /// # Errors
 ///

@@ -7,7 +7,13 @@
 #![allow(
     clippy::cast_lossless,
     clippy::bool_to_int_with_if,
-    reason = "kernels spelled as users write them: `as` casts, `if` for 0 or 1"
+    clippy::if_not_else,
+    clippy::needless_late_init,
+    clippy::float_cmp,
+    clippy::no_effect_underscore_binding,
+    clippy::manual_abs_diff,
+    clippy::collapsible_else_if,
+    reason = "kernels spelled as users write them: `as` casts, `if` for 0 or 1, late `let`s"
 )]
 
 use std::ops::Add;
@@ -518,4 +524,212 @@ fn volumes_swept_in_tiles_equal_the_reference() {
     let x = grid(&[150, 140, 3], 4, true);
     let want = naive(&x.view(), &modes, fp, (0.0, 0.0), seven_point_ref);
     assert_same(&seven_point(&x).unwrap(), &want, "F order");
+}
+
+/// Integer division guarded by a condition on the position: lanes would divide by zero
+/// where the condition is false, so the body keeps the scalar path.
+#[stencil(mode = "nearest")]
+fn guarded_quotient(x: Rel<i32>) -> i32 {
+    let d = x[[0, 1]];
+    if d != 0 { x[[0, 0]] / d } else { -1 }
+}
+
+/// The same guard as a short-circuit `&&`.
+#[stencil(mode = "nearest")]
+fn guarded_test(x: Rel<i32>) -> i32 {
+    i32::from(x[[0, 1]] > 0 && 100 % x[[0, 1]] == 0)
+}
+
+/// Crossed bounds excluded by the condition.
+#[stencil(mode = "nearest")]
+fn guarded_clamp(x: Rel<i32>) -> i32 {
+    let (lo, hi) = (x[[0, -1]], x[[0, 1]]);
+    if lo <= hi { x[[0, 0]].clamp(lo, hi) } else { 0 }
+}
+
+/// A float division, or an integer one by a non-zero literal, cannot panic: on lanes.
+#[stencil(mode = "nearest")]
+fn safe_quotients(x: Rel<f64>, y: Rel<i32>) -> f64 {
+    if x[[0, 1]] != 0.0 {
+        x[[0, 0]] / x[[0, 1]] + f64::from(y[[0, 0]] / 7)
+    } else {
+        0.0
+    }
+}
+
+#[test]
+fn conditions_that_guard_a_panic_keep_the_scalar_body() {
+    const {
+        assert!(!guarded_quotient::SIMD && !guarded_test::SIMD && !guarded_clamp::SIMD);
+        assert!(safe_quotients::SIMD);
+    }
+    let shape = [5, 70];
+    let x = ints(&shape, 3, 7).mapv(|v| v - 2);
+    let fp: (&[isize], &[isize]) = (&[0, -1], &[0, 1]);
+    let nearest = [Mode::Nearest; 2];
+    check(
+        "guarded_quotient",
+        &x,
+        &nearest,
+        fp,
+        (0, 0),
+        |v| guarded_quotient(&v).unwrap(),
+        |r| {
+            let d = r(&[0, 1]);
+            if d != 0 { r(&[0, 0]) / d } else { -1 }
+        },
+    );
+    check(
+        "guarded_test",
+        &x,
+        &nearest,
+        fp,
+        (0, 0),
+        |v| guarded_test(&v).unwrap(),
+        |r| i32::from(r(&[0, 1]) > 0 && 100 % r(&[0, 1]) == 0),
+    );
+    check(
+        "guarded_clamp",
+        &x,
+        &nearest,
+        fp,
+        (0, 0),
+        |v| guarded_clamp(&v).unwrap(),
+        |r| {
+            let (lo, hi) = (r(&[0, -1]), r(&[0, 1]));
+            if lo <= hi {
+                r(&[0, 0]).clamp(lo, hi)
+            } else {
+                0
+            }
+        },
+    );
+    let xf = x.mapv(f64::from);
+    let got = safe_quotients(&xf, &x).unwrap();
+    let want = crate::reference::naive_at(&shape, &nearest, fp, 0.0, |locate| {
+        let at = |o: &[isize]| IxDyn(&locate(o).unwrap());
+        if xf[at(&[0, 1])] != 0.0 {
+            xf[at(&[0, 0])] / xf[at(&[0, 1])] + f64::from(x[at(&[0, 0])] / 7)
+        } else {
+            0.0
+        }
+    });
+    assert_same(&got, &want, "safe_quotients");
+}
+
+/// Defines a kernel twice: as written, and wrapped in `return { … }`, which keeps the
+/// scalar body. Each pair must give the same bits; the first must run on lanes or not as
+/// stated.
+macro_rules! lanes_and_scalar {
+    ($($name:ident / $scalar:ident [$($attr:tt)*] ($($p:tt)*) -> $out:ty { $($body:tt)* })*) => {
+        $(
+            #[stencil($($attr)*)]
+            fn $name($($p)*) -> $out { $($body)* }
+
+            #[stencil($($attr)*)]
+            #[allow(unreachable_code, clippy::needless_return, reason = "keeps the scalar body")]
+            fn $scalar($($p)*) -> $out { return { $($body)* }; }
+        )*
+    };
+}
+
+const ALIVE: u8 = 1;
+const W3: [f64; 3] = [0.25, 0.5, 0.25];
+
+fn pair0() -> (f64, f64) {
+    (1.0, 2.0)
+}
+
+// Bodies a review found the rewrite mishandled (compile errors, a silent wrong value,
+// debug panics in the side not taken); each now runs on lanes or keeps the scalar body.
+lanes_and_scalar! {
+    deferred / deferred_s [mode = "reflect"] (x: Rel<f64>) -> f64 {
+        let v: f64;
+        if x[[0, 0]] > 0.5 { v = 1.0; } else { v = x[[0, 1]]; }
+        v
+    }
+    const_pattern / const_pattern_s [mode = "wrap"] (x: Rel<u8>) -> u8 {
+        match x[[0, 0]] { ALIVE => 10, _ => 20 }
+    }
+    iter_refs / iter_refs_s [mode = "reflect", neighborhood = [(0, 0), (-1, 1)]] (x: Rel<f64>) -> f64 {
+        let mut acc = 0.0;
+        for (i, wi) in W3.iter().enumerate() { acc += wi * x[[0, i as isize - 1]]; }
+        acc
+    }
+    bool_to_float / bool_to_float_s [mode = "reflect"] (x: Rel<f64>) -> f64 {
+        f64::from(x[[0, 0]] > 0.5) * x[[0, 1]]
+    }
+    tuple_from_call / tuple_from_call_s [mode = "reflect"] (x: Rel<f64>) -> f64 {
+        let mut t = pair0();
+        t.0 = x[[0, 0]];
+        t.0 + t.1
+    }
+    shadowed_in_branch / shadowed_in_branch_s [mode = "reflect"] (x: Rel<f64>) -> f64 {
+        let mut t = x[[0, 1]];
+        if x[[0, 0]] > 0.5 {
+            { let t = 2.0; let _u = t; }
+            t = 7.0;
+        }
+        t
+    }
+    guarded_decrement / guarded_decrement_s [mode = "reflect"] (x: Rel<u8>) -> u8 {
+        if x[[0, 0]] > 0 { x[[0, 0]] - 1 } else { 0 }
+    }
+    abs_difference / abs_difference_s [mode = "reflect"] (x: Rel<u8>) -> u8 {
+        let (a, b) = (x[[0, 0]], x[[0, 1]]);
+        if a > b { a - b } else { b - a }
+    }
+    bool_max / bool_max_s [mode = "reflect"] (x: Rel<f64>) -> u8 {
+        let b = (x[[0, 0]] > 0.5).max(x[[0, 1]] > 0.5);
+        b as u8
+    }
+    best_tuple / best_tuple_s [mode = "reflect"] (x: Rel<f64>) -> f64 {
+        let p = x[[0, 1]];
+        let mut best = (f64::INFINITY, 0u8);
+        if p < best.0 { best = (p, 1); }
+        best.0 + f64::from(best.1)
+    }
+    shift_guard / shift_guard_s [mode = "reflect"] (x: Rel<u32>) -> u32 {
+        u32::from(x[[0, 0]] < 32 && (1u32 << x[[0, 0]]) > 100)
+    }
+}
+
+#[test]
+fn reviewed_bodies_equal_their_scalar_form() {
+    const {
+        assert!(!deferred::SIMD && !const_pattern::SIMD && !shift_guard::SIMD);
+        assert!(iter_refs::SIMD && bool_to_float::SIMD && tuple_from_call::SIMD);
+        assert!(shadowed_in_branch::SIMD && guarded_decrement::SIMD && abs_difference::SIMD);
+        assert!(bool_max::SIMD && best_tuple::SIMD);
+        assert!(!deferred_s::SIMD && !iter_refs_s::SIMD && !best_tuple_s::SIMD);
+    }
+    let f = ArrayD::from_shape_fn(IxDyn(&[5, 77]), |i| {
+        ((i[0] * 77 + i[1]) * 2_654_435_761 % 1000) as f64 / 1000.0
+    });
+    let u = f.mapv(|v| (v * 40.0) as u8);
+    let w = f.mapv(|v| (v * 40.0) as u32);
+    macro_rules! same {
+        ($x:expr, $($name:ident / $scalar:ident),*) => {$(
+            assert_eq!($name(&$x).unwrap(), $scalar(&$x).unwrap(), stringify!($name));
+        )*};
+    }
+    same!(
+        f,
+        deferred / deferred_s,
+        iter_refs / iter_refs_s,
+        bool_to_float / bool_to_float_s
+    );
+    same!(
+        f,
+        tuple_from_call / tuple_from_call_s,
+        shadowed_in_branch / shadowed_in_branch_s
+    );
+    same!(f, bool_max / bool_max_s, best_tuple / best_tuple_s);
+    same!(
+        u,
+        const_pattern / const_pattern_s,
+        guarded_decrement / guarded_decrement_s
+    );
+    same!(u, abs_difference / abs_difference_s);
+    same!(w, shift_guard / shift_guard_s);
 }

@@ -110,6 +110,24 @@ const PRIMITIVES: &[&str] = &[
     "i8", "i16", "i32", "i64", "isize", "u8", "u16", "u32", "u64", "usize", "f32", "f64",
 ];
 
+/// The first element type with no lane form, and why: lanes hold the primitive numbers
+/// and `bool`, or a type parameter (whose operators the bounds promise); a struct, an
+/// array or `u128` element keeps the scalar body.
+pub fn unlaned_type(types: &[&Type], type_params: &HashSet<String>) -> Option<Unsupported> {
+    types.iter().find_map(|ty| {
+        let name = crate::ast::scalar_type_name(ty);
+        let laned = name
+            .as_deref()
+            .is_some_and(|n| PRIMITIVES.contains(&n) || n == "bool" || type_params.contains(n));
+        (!laned).then(|| Unsupported {
+            span: ty.span(),
+            why: "lanes hold primitive numbers, `bool` and type parameters; this element type \
+                  keeps the scalar body"
+                .to_owned(),
+        })
+    })
+}
+
 /// The lane form of `block` as an expression of type `Lanes<_, L>`, where `lanes` names
 /// the lane count, `rel` the relatively indexed parameters and `varying` what depends on
 /// the position.
@@ -123,6 +141,7 @@ pub fn rewrite(
     varying: &Varying,
     lanes: &syn::Ident,
     generic: bool,
+    floats: &HashSet<String>,
 ) -> Result<TokenStream> {
     let mut rewriter = Rewriter {
         private,
@@ -130,10 +149,13 @@ pub fn rewrite(
         varying,
         lanes,
         generic,
+        floats,
         mask: None,
-        masked_locals: Vec::new(),
+        scopes: Vec::new(),
+        mask_scopes: Vec::new(),
         loop_masks: Vec::new(),
         fresh: 0,
+        speculative: 0,
     };
     let (tokens, _) = rewriter.block(block, Want::Lanes)?;
     Ok(tokens)
@@ -155,15 +177,25 @@ struct Rewriter<'a> {
     lanes: &'a syn::Ident,
     /// Whether an element type is a type parameter: methods then have no lane form.
     generic: bool,
+    /// Names known to hold `f32` or `f64` values: the float inputs.
+    floats: &'a HashSet<String>,
     /// The mask of the innermost varying condition being rewritten, if any.
     mask: Option<syn::Ident>,
-    /// For each varying condition entered, the names declared inside it: assigning to them
+    /// The names each enclosing block declares, innermost last.
+    scopes: Vec<HashSet<String>>,
+    /// For each varying condition entered, how many blocks enclosed it: names declared in
+    /// the blocks after that are local to the condition's side, and assigning to them
     /// needs no mask.
-    masked_locals: Vec<HashSet<String>>,
+    mask_scopes: Vec<usize>,
     /// The mask depth at each enclosing loop: `break` and `continue` must not be under a
     /// varying condition inside it.
     loop_masks: Vec<usize>,
     fresh: usize,
+    /// How many enclosing sides run in every lane whatever the condition: the branches of
+    /// a varying `if` or `match`, the right side of a varying `&&` or `||`. An operation
+    /// that can panic there (an integer division by zero, `clamp` with crossed bounds)
+    /// would panic in lanes the scalar body never evaluates it for.
+    speculative: usize,
 }
 
 impl Rewriter<'_> {
@@ -175,6 +207,13 @@ impl Rewriter<'_> {
     fn lanes_path(&self) -> TokenStream {
         let private = self.private;
         quote!(#private::lanes::Lanes)
+    }
+
+    /// The path of `Blend::blend`, which blends lanes, tuples and arrays of them alike.
+    fn blend(&self) -> TokenStream {
+        let private = self.private;
+        let l = self.lanes;
+        quote!(<_ as #private::lanes::Blend<#l>>::blend)
     }
 
     fn splat(&self, tokens: &TokenStream) -> TokenStream {
@@ -205,6 +244,18 @@ impl Rewriter<'_> {
         self.varying.expr(self.rel, e)
     }
 
+    /// Whether `e` is certainly a float: it mentions a float literal, a cast to or a
+    /// conversion into `f32`/`f64`, or a name known to hold floats. Float division never
+    /// panics, so it may run in lanes a condition excludes.
+    fn is_float(&self, e: &Expr) -> bool {
+        let mut finder = FloatFinder {
+            floats: self.floats,
+            found: false,
+        };
+        syn::visit::Visit::visit_expr(&mut finder, e);
+        finder.found
+    }
+
     fn is_rel(&self, e: &Expr) -> bool {
         matches!(e, Expr::Path(p) if p.qself.is_none()
             && p.path.get_ident().is_some_and(|i| self.rel.contains(&i.to_string())))
@@ -212,6 +263,13 @@ impl Rewriter<'_> {
 
     /// A block's tokens and whether its value is lanes.
     fn block(&mut self, block: &syn::Block, want: Want) -> Result<(TokenStream, bool)> {
+        self.scopes.push(HashSet::new());
+        let result = self.block_in_scope(block, want);
+        self.scopes.pop();
+        result
+    }
+
+    fn block_in_scope(&mut self, block: &syn::Block, want: Want) -> Result<(TokenStream, bool)> {
         let mut out = TokenStream::new();
         let mut value = (quote!(), false);
         let last = block.stmts.len();
@@ -239,10 +297,17 @@ impl Rewriter<'_> {
                 let mut names = Vec::new();
                 pattern_names(&local.pat, &mut names);
                 let varying = names.iter().any(|n| self.varying.contains(n));
-                if let Some(scope) = self.masked_locals.last_mut() {
+                if let Some(scope) = self.scopes.last_mut() {
                     scope.extend(names.iter().cloned());
                 }
                 let Some(init) = &local.init else {
+                    if varying {
+                        return unsupported(
+                            local,
+                            "a position-dependent name declared without a value: lanes run \
+                             both sides of a condition, so give it one at its `let`",
+                        );
+                    }
                     let pat = self.pattern(&local.pat, varying)?;
                     return Ok(quote!(let #pat;));
                 };
@@ -356,9 +421,15 @@ impl Rewriter<'_> {
                 quote!([#value; #len])
             }
             Expr::Paren(paren) => self.splat_parts(&paren.expr, tokens)?,
-            // A constant (or an entry of a constant table) may be an array or a tuple: its
-            // lane form follows its type.
+            // A constant (or an entry of a constant table), a call, a field or a name may
+            // be an array or a tuple: its lane form follows its type. (Literals keep
+            // `Lanes::splat`, under which their type is still inferred.)
             Expr::Path(_) | Expr::Index(_) if names_constant(e) => {
+                let private = self.private;
+                let l = self.lanes;
+                quote!(<_ as #private::lanes::SplatInto<#l>>::splat(#tokens))
+            }
+            Expr::Call(_) | Expr::MethodCall(_) | Expr::Field(_) => {
                 let private = self.private;
                 let l = self.lanes;
                 quote!(<_ as #private::lanes::SplatInto<#l>>::splat(#tokens))
@@ -424,6 +495,13 @@ impl Rewriter<'_> {
                 return Ok((self.assign(&assign.left, value)?, false));
             }
             Expr::Unary(unary) => match unary.op {
+                UnOp::Neg(_) if self.speculative > 0 => {
+                    if self.generic {
+                        return unsupported(unary, "negation under a condition on the position");
+                    }
+                    let inner = self.lanes(&unary.expr)?;
+                    quote!(#lanes::neg_s(#inner))
+                }
                 UnOp::Neg(_) | UnOp::Not(_) => {
                     let op = &unary.op;
                     let inner = self.lanes(&unary.expr)?;
@@ -527,7 +605,7 @@ impl Rewriter<'_> {
     }
 
     fn mask_depth(&self) -> usize {
-        self.masked_locals.len()
+        self.mask_scopes.len()
     }
 
     fn check_jump(&self, at: &impl Spanned) -> Result<()> {
@@ -544,23 +622,36 @@ impl Rewriter<'_> {
     fn binary(&mut self, binary: &syn::ExprBinary) -> Result<(TokenStream, bool)> {
         let op = &binary.op;
         let lanes = self.lanes_path();
+        if matches!(
+            op,
+            BinOp::Div(_) | BinOp::Rem(_) | BinOp::DivAssign(_) | BinOp::RemAssign(_)
+        ) && self.speculative > 0
+            && !nonzero_literal(&binary.right)
+            && !self.is_float(&binary.left)
+            && !self.is_float(&binary.right)
+        {
+            return unsupported(
+                binary,
+                "a division under a condition on the position: lanes evaluate both sides, and \
+                 one where the condition is false could divide by zero (divide by a non-zero \
+                 literal, or move the division out of the condition)",
+            );
+        }
+        if self.speculative > 0
+            && matches!(
+                op,
+                BinOp::Shl(_) | BinOp::Shr(_) | BinOp::ShlAssign(_) | BinOp::ShrAssign(_)
+            )
+            && self.is_varying(&binary.right)
+        {
+            return unsupported(
+                binary,
+                "a shift by a position-dependent amount under a condition on the position: \
+                 lanes where the condition is false could shift out of range",
+            );
+        }
         if is_compound(op) {
-            let name = crate::analysis::varying::place_name(&binary.left);
-            if !name.as_deref().is_some_and(|n| self.varying.contains(n)) {
-                let right = self.uniform(&binary.right, "a value assigned to a uniform name")?;
-                let left = &binary.left;
-                return Ok((quote!(#left #op #right), false));
-            }
-            let right = if self.is_varying(&binary.right) || contains_control(&binary.right) {
-                self.lanes(&binary.right)?
-            } else {
-                let right = &binary.right;
-                quote!(#right)
-            };
-            let (left, _) = self.expr(&binary.left, Want::Any)?;
-            let plain = compound_op(op);
-            let value = quote!((#left #plain #right));
-            return Ok((self.assign(&binary.left, value)?, false));
+            return Ok((self.compound(binary)?, false));
         }
         let cmp = match op {
             BinOp::Lt(_) => Some(quote!(lt)),
@@ -584,6 +675,21 @@ impl Rewriter<'_> {
                 | BinOp::Shl(_)
                 | BinOp::Shr(_)
         );
+        // Under a position-dependent condition, integer `+ - *` wrap (see `Speculative`).
+        if self.speculative > 0
+            && let Some(method) = speculative_method(op)
+        {
+            if self.generic {
+                return unsupported(
+                    binary,
+                    "integer arithmetic under a condition on the position needs the element \
+                     type known, to wrap where the condition is false",
+                );
+            }
+            let left = self.lanes(&binary.left)?;
+            let right = self.lanes(&binary.right)?;
+            return Ok((quote!(#lanes::#method(#left, #right)), true));
+        }
         // A uniform right operand stays a scalar: a constant divisor or shift is then seen
         // as one.
         if arithmetic && !self.is_varying(&binary.right) && !contains_control(&binary.right) {
@@ -591,8 +697,24 @@ impl Rewriter<'_> {
             let right = &binary.right;
             return Ok((quote!((#left #op #right)), true));
         }
+        // A uniform left operand stays a scalar too (`dt * c[[0, 0]]`, `w * x[[i, j]]` with
+        // `w` from `W.iter()`), through the primitives' operators on lanes.
+        if arithmetic
+            && !matches!(op, BinOp::Shl(_) | BinOp::Shr(_))
+            && !self.generic
+            && !self.is_varying(&binary.left)
+            && !contains_control(&binary.left)
+        {
+            let left = &binary.left;
+            let right = self.lanes(&binary.right)?;
+            return Ok((quote!((#left #op #right)), true));
+        }
         let left = self.lanes(&binary.left)?;
-        let right = self.lanes(&binary.right)?;
+        let short_circuit = matches!(op, BinOp::And(_) | BinOp::Or(_));
+        self.speculative += usize::from(short_circuit);
+        let right = self.lanes(&binary.right);
+        self.speculative -= usize::from(short_circuit);
+        let right = right?;
         let tokens = match (cmp, op) {
             (Some(method), _) => quote!(#lanes::#method(#left, #right)),
             (None, BinOp::And(_)) => quote!((#left & #right)),
@@ -600,6 +722,46 @@ impl Rewriter<'_> {
             (None, op) => quote!((#left #op #right)),
         };
         Ok((tokens, true))
+    }
+
+    /// `left op= right`, blended under a varying condition.
+    fn compound(&mut self, binary: &syn::ExprBinary) -> Result<TokenStream> {
+        let op = &binary.op;
+        let lanes = self.lanes_path();
+        let name = crate::analysis::varying::place_name(&binary.left);
+        if !name.as_deref().is_some_and(|n| self.varying.contains(n)) {
+            let right = self.uniform(&binary.right, "a value assigned to a uniform name")?;
+            let left = &binary.left;
+            return Ok(quote!(#left #op #right));
+        }
+        let right = if self.is_varying(&binary.right) || contains_control(&binary.right) {
+            self.lanes(&binary.right)?
+        } else {
+            let right = &binary.right;
+            quote!(#right)
+        };
+        if self.generic {
+            return unsupported(
+                binary,
+                "compound assignment to a position-dependent value of a generic element \
+                 type: the lanes need `+` and the like, which `+=` bounds do not promise",
+            );
+        }
+        let (left, _) = self.expr(&binary.left, Want::Any)?;
+        let plain = compound_op(op);
+        let value = if let Some(method) =
+            speculative_method(&plain_op(op)).filter(|_| self.speculative > 0)
+        {
+            let right = if self.is_varying(&binary.right) || contains_control(&binary.right) {
+                right
+            } else {
+                self.splat(&right)
+            };
+            quote!(#lanes::#method(#left, #right))
+        } else {
+            quote!((#left #plain #right))
+        };
+        self.assign(&binary.left, value)
     }
 
     /// The value a plain assignment `left = right` stores.
@@ -616,11 +778,16 @@ impl Rewriter<'_> {
     fn assign(&mut self, left: &Expr, value: TokenStream) -> Result<TokenStream> {
         let (place, _) = self.expr(left, Want::Any)?;
         let name = crate::analysis::varying::place_name(left);
-        let local = name
-            .as_ref()
-            .is_some_and(|n| self.masked_locals.last().is_some_and(|s| s.contains(n)));
+        let local = name.as_ref().is_some_and(|n| {
+            self.mask_scopes
+                .last()
+                .is_some_and(|&from| self.scopes[from..].iter().any(|s| s.contains(n)))
+        });
         Ok(match &self.mask {
-            Some(mask) if !local => quote!(#place = #mask.select(#value, #place)),
+            Some(mask) if !local => {
+                let blend = self.blend();
+                quote!(#place = #blend(#mask, #value, #place))
+            }
             _ => quote!(#place = #value),
         })
     }
@@ -697,21 +864,23 @@ impl Rewriter<'_> {
             None => (quote!(#m), quote!(!#m)),
         };
         let want_side = if is_value { Want::Lanes } else { Want::Any };
+        self.speculative += 1;
         self.enter(then_mask.clone());
         let then = self.block(&expr_if.then_branch, want_side);
         self.leave(outer.clone());
-        let (then, _) = then?;
         self.enter(else_mask.clone());
         let otherwise = self.else_value(expr_if, want_side);
         self.leave(outer);
-        let (otherwise, _) = otherwise?;
+        self.speculative -= 1;
+        let ((then, _), (otherwise, _)) = (then?, otherwise?);
+        let blend = self.blend();
         let tokens = if is_value {
             quote!({
                 let #m = #cond;
                 let #then_mask = #then_init;
                 let #else_mask = #else_init;
                 let _ = (&#then_mask, &#else_mask);
-                #m.select(#then, #otherwise)
+                #blend(#m, #then, #otherwise)
             })
         } else {
             quote!({
@@ -728,12 +897,12 @@ impl Rewriter<'_> {
 
     fn enter(&mut self, mask: syn::Ident) {
         self.mask = Some(mask);
-        self.masked_locals.push(HashSet::new());
+        self.mask_scopes.push(self.scopes.len());
     }
 
     fn leave(&mut self, outer: Option<syn::Ident>) {
         self.mask = outer;
-        self.masked_locals.pop();
+        self.mask_scopes.pop();
     }
 
     fn else_value(&mut self, expr_if: &syn::ExprIf, want: Want) -> Result<(TokenStream, bool)> {
@@ -785,7 +954,10 @@ impl Rewriter<'_> {
             if let Pat::Guard(guard) = &arm.pat {
                 return unsupported(guard, "match guards cannot run on lanes");
             }
-            let (body, _) = self.expr(&arm.body, Want::Lanes)?;
+            self.speculative += 1;
+            let body = self.expr(&arm.body, Want::Lanes);
+            self.speculative -= 1;
+            let (body, _) = body?;
             let body = match &arm.pat {
                 Pat::Ident(ident) if ident.subpat.is_none() => {
                     let name = &ident.ident;
@@ -795,7 +967,10 @@ impl Rewriter<'_> {
             };
             chain = Some(match (self.pattern_mask(&arm.pat, &s)?, chain) {
                 (None, _) | (_, None) => body,
-                (Some(cond), Some(rest)) => quote!(#cond.select(#body, #rest)),
+                (Some(cond), Some(rest)) => {
+                    let blend = self.blend();
+                    quote!(#blend(#cond, #body, #rest))
+                }
             });
         }
         let Some(chain) = chain else {
@@ -810,6 +985,10 @@ impl Rewriter<'_> {
         let splat = |e: &dyn quote::ToTokens| self.splat(&quote!(#e));
         Ok(match pat {
             Pat::Wild(_) => None,
+            // `ALIVE =>` names a constant to compare with, not a binding.
+            Pat::Ident(ident) if names_constant_ident(&ident.ident) => {
+                return unsupported(ident, "a constant pattern on a position-dependent value");
+            }
             Pat::Ident(ident) if ident.subpat.is_none() => None,
             Pat::Lit(lit) => {
                 let v = splat(lit);
@@ -882,6 +1061,13 @@ impl Rewriter<'_> {
         };
         if call.args.len() != arity {
             return unsupported(call, format!("`{name}` takes {arity} arguments"));
+        }
+        if name == "clamp" && self.speculative > 0 && call.args.iter().any(|a| self.is_varying(a)) {
+            return unsupported(
+                call,
+                "`clamp` with position-dependent bounds under a condition on the position: \
+                 lanes where the condition is false could have crossed bounds and panic",
+            );
         }
         let receiver = self.lanes(&call.receiver)?;
         let args = call
@@ -991,6 +1177,12 @@ fn destructures(pat: &Pat) -> bool {
     }
 }
 
+/// Whether an identifier is spelled as a constant (`ALIVE`, `MAX_2`).
+fn names_constant_ident(ident: &syn::Ident) -> bool {
+    let name = ident.to_string();
+    name.chars().any(char::is_alphabetic) && name.chars().all(|c| !c.is_lowercase())
+}
+
 /// Whether `e` is a `const` item by Rust's naming (`WEIGHTS`, `module::TABLE`), or an
 /// entry of one (`WEIGHTS[i]`).
 fn names_constant(e: &Expr) -> bool {
@@ -1002,5 +1194,98 @@ fn names_constant(e: &Expr) -> bool {
         Expr::Index(index) => names_constant(&index.expr),
         Expr::Paren(paren) => names_constant(&paren.expr),
         _ => false,
+    }
+}
+
+/// Whether `e` is a literal other than zero: a divisor that cannot divide by zero.
+fn nonzero_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse::<u128>().is_ok_and(|v| v != 0),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(f),
+            ..
+        }) => f.base10_parse::<f64>().is_ok_and(|v| v != 0.0),
+        Expr::Paren(paren) => nonzero_literal(&paren.expr),
+        Expr::Group(group) => nonzero_literal(&group.expr),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => nonzero_literal(&unary.expr),
+        _ => false,
+    }
+}
+
+/// Looks for what makes an expression a float (see `Rewriter::is_float`).
+struct FloatFinder<'a> {
+    floats: &'a HashSet<String>,
+    found: bool,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for FloatFinder<'_> {
+    fn visit_lit_float(&mut self, _: &'ast syn::LitFloat) {
+        self.found = true;
+    }
+
+    fn visit_expr_cast(&mut self, cast: &'ast syn::ExprCast) {
+        // A cast decides the type: `x as i32` is an integer whatever `x` is.
+        if crate::ast::scalar_type_name(&cast.ty).is_some_and(|t| t == "f32" || t == "f64") {
+            self.found = true;
+        }
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        // `i32::from(x)` is an integer whatever `x` is; `f64::from(x)` a float.
+        if let Expr::Path(path) = &*call.func
+            && path.path.segments.len() == 2
+        {
+            let ty = path.path.segments[0].ident.to_string();
+            if ty == "f32" || ty == "f64" {
+                self.found = true;
+            }
+            if PRIMITIVES.contains(&ty.as_str()) {
+                return;
+            }
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+        let segments = &path.path.segments;
+        let float_type =
+            segments.len() == 2 && (segments[0].ident == "f32" || segments[0].ident == "f64");
+        let float_name = path
+            .path
+            .get_ident()
+            .is_some_and(|i| self.floats.contains(&i.to_string()));
+        if float_type || float_name {
+            self.found = true;
+        }
+    }
+}
+
+/// The wrapping lane method of `+`, `-` or `*` under a condition (`Lanes::add_s`, ...).
+fn speculative_method(op: &BinOp) -> Option<TokenStream> {
+    match op {
+        BinOp::Add(_) => Some(quote!(add_s)),
+        BinOp::Sub(_) => Some(quote!(sub_s)),
+        BinOp::Mul(_) => Some(quote!(mul_s)),
+        _ => None,
+    }
+}
+
+/// `+` for `+=`, and so on.
+fn plain_op(op: &BinOp) -> BinOp {
+    match op {
+        BinOp::AddAssign(_) => BinOp::Add(syn::token::Plus::default()),
+        BinOp::SubAssign(_) => BinOp::Sub(syn::token::Minus::default()),
+        BinOp::MulAssign(_) => BinOp::Mul(syn::token::Star::default()),
+        BinOp::DivAssign(_) => BinOp::Div(syn::token::Slash::default()),
+        BinOp::RemAssign(_) => BinOp::Rem(syn::token::Percent::default()),
+        BinOp::BitAndAssign(_) => BinOp::BitAnd(syn::token::And::default()),
+        BinOp::BitOrAssign(_) => BinOp::BitOr(syn::token::Or::default()),
+        BinOp::BitXorAssign(_) => BinOp::BitXor(syn::token::Caret::default()),
+        BinOp::ShlAssign(_) => BinOp::Shl(syn::token::Shl::default()),
+        BinOp::ShrAssign(_) => BinOp::Shr(syn::token::Shr::default()),
+        other => *other,
     }
 }

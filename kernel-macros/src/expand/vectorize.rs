@@ -105,6 +105,21 @@ impl LaneForms {
             .map(|p| p.ty)
             .chain(kernel.outputs.iter().copied())
             .any(|ty| scalar_type_name(ty).is_some_and(|name| type_params.contains(&name)));
+        let floats: HashSet<String> = kernel
+            .params
+            .iter()
+            .filter(|p| scalar_type_name(p.ty).is_some_and(|t| t == "f32" || t == "f64"))
+            .map(|p| p.ident.to_string())
+            .collect();
+        let types: Vec<&syn::Type> = kernel
+            .params
+            .iter()
+            .map(|p| p.ty)
+            .chain(kernel.outputs.iter().copied())
+            .collect();
+        if let Some(why) = super::varying::unlaned_type(&types, &type_params) {
+            return LaneForms::Neither(why);
+        }
         match super::varying::rewrite(
             &args.krate,
             &func.block,
@@ -112,6 +127,7 @@ impl LaneForms {
             &varying,
             &count,
             generic,
+            &floats,
         ) {
             Ok(body) => LaneForms::Arrays(body, count),
             Err(why) => LaneForms::Neither(why),

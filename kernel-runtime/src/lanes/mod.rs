@@ -34,7 +34,8 @@ mod vector;
 
 pub use math::{LaneExp, exp};
 pub use vector::{
-    AsPrimitive, Float, FloatBinary, FloatUnary, Integer, Lanes, Ordered, Signed, SplatInto,
+    AsPrimitive, Blend, Float, FloatBinary, FloatUnary, Integer, Lanes, Ordered, Signed,
+    Speculative, SplatInto,
 };
 
 use ndarray::{ArrayView1, ArrayViewMut1};

@@ -226,6 +226,14 @@ splat_into!(
     i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool
 );
 
+impl<T: SplatInto<L> + Copy, const L: usize> SplatInto<L> for &T {
+    type Lanes = T::Lanes;
+    #[inline(always)]
+    fn splat(self) -> T::Lanes {
+        (*self).splat()
+    }
+}
+
 impl<T: SplatInto<L>, const N: usize, const L: usize> SplatInto<L> for [T; N] {
     type Lanes = [T::Lanes; N];
     #[inline(always)]
@@ -249,6 +257,134 @@ macro_rules! splat_tuple {
 splat_tuple!(A 0, B 1);
 splat_tuple!(A 0, B 1, C 2);
 splat_tuple!(A 0, B 1, C 2, D 3);
+
+/// `if mask { a } else { b }` lane by lane for a [`Lanes`] or a tuple or array of them:
+/// how an `if` or an assignment under a position-dependent condition blends values of
+/// any shape.
+pub trait Blend<const L: usize>: Sized {
+    /// `if_true` where `mask` is set, `if_false` elsewhere.
+    fn blend(mask: Lanes<bool, L>, if_true: Self, if_false: Self) -> Self;
+}
+
+impl<T: Copy, const L: usize> Blend<L> for Lanes<T, L> {
+    #[inline(always)]
+    fn blend(mask: Lanes<bool, L>, if_true: Self, if_false: Self) -> Self {
+        mask.select(if_true, if_false)
+    }
+}
+
+impl<B: Blend<L>, const N: usize, const L: usize> Blend<L> for [B; N] {
+    #[inline(always)]
+    fn blend(mask: Lanes<bool, L>, if_true: Self, if_false: Self) -> Self {
+        let mut if_false = if_false.into_iter();
+        if_true.map(|t| B::blend(mask, t, if_false.next().expect("arrays of one length")))
+    }
+}
+
+macro_rules! blend_tuple {
+    ($($T:ident $i:tt),*) => {
+        impl<$($T: Blend<L>,)* const L: usize> Blend<L> for ($($T,)*) {
+            #[inline(always)]
+            fn blend(mask: Lanes<bool, L>, if_true: Self, if_false: Self) -> Self {
+                ($($T::blend(mask, if_true.$i, if_false.$i),)*)
+            }
+        }
+    };
+}
+
+blend_tuple!(A 0, B 1);
+blend_tuple!(A 0, B 1, C 2);
+blend_tuple!(A 0, B 1, C 2, D 3);
+
+/// Arithmetic evaluated in lanes a position-dependent condition may exclude: integers wrap
+/// there (a debug build would otherwise panic on an overflow the scalar body never
+/// computes), floats are unchanged.
+pub trait Speculative: Copy {
+    /// `self + other`, wrapping for integers.
+    fn add_s(self, other: Self) -> Self;
+    /// `self - other`, wrapping for integers.
+    fn sub_s(self, other: Self) -> Self;
+    /// `self * other`, wrapping for integers.
+    fn mul_s(self, other: Self) -> Self;
+    /// `-self`, wrapping for integers.
+    fn neg_s(self) -> Self;
+}
+
+macro_rules! speculative_int {
+    ($($t:ty),*) => {$(
+        impl Speculative for $t {
+            #[inline(always)]
+            fn add_s(self, other: Self) -> Self {
+                self.wrapping_add(other)
+            }
+            #[inline(always)]
+            fn sub_s(self, other: Self) -> Self {
+                self.wrapping_sub(other)
+            }
+            #[inline(always)]
+            fn mul_s(self, other: Self) -> Self {
+                self.wrapping_mul(other)
+            }
+            #[inline(always)]
+            fn neg_s(self) -> Self {
+                self.wrapping_neg()
+            }
+        }
+    )*};
+}
+
+speculative_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+macro_rules! speculative_float {
+    ($($t:ty),*) => {$(
+        impl Speculative for $t {
+            #[inline(always)]
+            fn add_s(self, other: Self) -> Self {
+                self + other
+            }
+            #[inline(always)]
+            fn sub_s(self, other: Self) -> Self {
+                self - other
+            }
+            #[inline(always)]
+            fn mul_s(self, other: Self) -> Self {
+                self * other
+            }
+            #[inline(always)]
+            fn neg_s(self) -> Self {
+                -self
+            }
+        }
+    )*};
+}
+
+speculative_float!(f32, f64);
+
+impl<T: Speculative, const L: usize> Lanes<T, L> {
+    /// `self + other` under a position-dependent condition ([`Speculative`]).
+    #[inline(always)]
+    pub fn add_s(self, other: Self) -> Self {
+        self.zip(other, Speculative::add_s)
+    }
+
+    /// `self - other` under a position-dependent condition.
+    #[inline(always)]
+    pub fn sub_s(self, other: Self) -> Self {
+        self.zip(other, Speculative::sub_s)
+    }
+
+    /// `self * other` under a position-dependent condition.
+    #[inline(always)]
+    pub fn mul_s(self, other: Self) -> Self {
+        self.zip(other, Speculative::mul_s)
+    }
+
+    /// `-self` under a position-dependent condition.
+    #[inline(always)]
+    pub fn neg_s(self) -> Self {
+        self.map(Speculative::neg_s)
+    }
+}
 
 /// `x as U` for primitive `x`: what [`Lanes::cast`] applies to each lane.
 pub trait AsPrimitive<U>: Copy {
@@ -284,6 +420,20 @@ as_primitive!(bool; u64);
 as_primitive!(bool; usize);
 as_primitive!(bool; isize);
 
+/// `f32::from(b)` and `f64::from(b)`: `bool` has no `as` cast to floats, but `from` does.
+macro_rules! bool_to_float {
+    ($($t:ty),*) => {$(
+        impl AsPrimitive<$t> for bool {
+            #[inline(always)]
+            fn as_(self) -> $t {
+                <$t>::from(self)
+            }
+        }
+    )*};
+}
+
+bool_to_float!(f32, f64);
+
 macro_rules! binary_ops {
     ($($op:ident $method:ident $assign:ident $assign_method:ident),* $(,)?) => {$(
         impl<T: $op<Output = T> + Copy, const L: usize> $op for Lanes<T, L> {
@@ -313,6 +463,16 @@ macro_rules! binary_ops {
             }
         }
 
+        /// With a reference to one scalar for every lane (`w` of `W.iter()`).
+        impl<T: $op<Output = T> + Copy, const L: usize> $op<&T> for Lanes<T, L> {
+            type Output = Self;
+
+            #[inline(always)]
+            fn $method(self, other: &T) -> Self {
+                self.map(|a| $op::$method(a, *other))
+            }
+        }
+
         impl<T: $op<Output = T> + Copy, const L: usize> $assign<T> for Lanes<T, L> {
             #[inline(always)]
             fn $assign_method(&mut self, other: T) {
@@ -332,6 +492,39 @@ binary_ops!(
     BitOr bitor BitOrAssign bitor_assign,
     BitXor bitxor BitXorAssign bitxor_assign,
 );
+
+/// A primitive (or a reference to one) on the left of a lane operation: one scalar for
+/// every lane, seen as such by the compiler.
+macro_rules! scalar_left {
+    ($($t:ty),*) => {$(
+        scalar_left!(@ops $t, Add add, Sub sub, Mul mul, Div div, Rem rem, BitAnd bitand,
+            BitOr bitor, BitXor bitxor);
+    )*};
+    (@ops $t:ty, $($op:ident $method:ident),*) => {$(
+        impl<const L: usize> $op<Lanes<$t, L>> for $t {
+            type Output = Lanes<$t, L>;
+
+            #[inline(always)]
+            fn $method(self, other: Lanes<$t, L>) -> Lanes<$t, L> {
+                other.map(|b| $op::$method(self, b))
+            }
+        }
+
+        impl<const L: usize> $op<Lanes<$t, L>> for &$t {
+            type Output = Lanes<$t, L>;
+
+            #[inline(always)]
+            fn $method(self, other: Lanes<$t, L>) -> Lanes<$t, L> {
+                let a = *self;
+                other.map(|b| $op::$method(a, b))
+            }
+        }
+    )*};
+}
+
+scalar_left!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+scalar_left!(@ops f32, Add add, Sub sub, Mul mul, Div div, Rem rem);
+scalar_left!(@ops f64, Add add, Sub sub, Mul mul, Div div, Rem rem);
 
 /// Shifts take any integer amount, as on scalars.
 macro_rules! shift_ops {
@@ -462,7 +655,9 @@ macro_rules! ordered {
     )*};
 }
 
-ordered!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+ordered!(
+    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool
+);
 
 macro_rules! signed {
     ($($t:ty),*) => {$(

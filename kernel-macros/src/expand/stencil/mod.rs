@@ -90,30 +90,8 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let modes = rank.and_then(|n| modes(&cx, &args, n));
     // The body on lanes, or why it cannot be.
-    let varying = Varying::of(&func.block, &rel);
     let lane_count = syn::Ident::new("__KERNEL_LANES", proc_macro2::Span::call_site());
-    let type_params: HashSet<String> = func
-        .sig
-        .generics
-        .type_params()
-        .map(|t| t.ident.to_string())
-        .collect();
-    let generic = roles
-        .iter()
-        .filter_map(|r| match r {
-            Role::Relative(elem) => Some(*elem),
-            _ => None,
-        })
-        .chain(kernel.outputs.iter().copied())
-        .any(|ty| mentions_any(ty, &type_params));
-    let lane_body = super::varying::rewrite(
-        &args.krate,
-        &func.block,
-        &rel,
-        &varying,
-        &lane_count,
-        generic,
-    );
+    let (lane_body, varying) = lane_form(&args, &kernel, &roles, &rel, &lane_count);
     if let (Some(require), Err(why)) = (&args.require_simd, &lane_body) {
         cx.syn_error(syn::Error::new(
             why.span,
@@ -145,6 +123,63 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
         &modes,
         lanes.as_ref(),
     )
+}
+
+/// The body rewritten onto lanes, or why it cannot be, with what varies in it.
+fn lane_form(
+    args: &Args,
+    kernel: &KernelFn<'_>,
+    roles: &[Role<'_>],
+    rel: &HashSet<String>,
+    lane_count: &syn::Ident,
+) -> (Result<TokenStream, super::varying::Unsupported>, Varying) {
+    let func = kernel.original;
+    let varying = Varying::of(&func.block, rel);
+    let type_params: HashSet<String> = func
+        .sig
+        .generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect();
+    let generic = roles
+        .iter()
+        .filter_map(|r| match r {
+            Role::Relative(elem) => Some(*elem),
+            _ => None,
+        })
+        .chain(kernel.outputs.iter().copied())
+        .any(|ty| mentions_any(ty, &type_params));
+    let floats: HashSet<String> = kernel
+        .params
+        .iter()
+        .zip(roles)
+        .filter(|(_, r)| {
+            matches!(r, Role::Relative(elem)
+                if crate::ast::scalar_type_name(elem).is_some_and(|t| t == "f32" || t == "f64"))
+        })
+        .map(|(p, _)| p.ident.to_string())
+        .collect();
+    let element_types: Vec<&syn::Type> = roles
+        .iter()
+        .filter_map(|r| match r {
+            Role::Relative(elem) => Some(*elem),
+            _ => None,
+        })
+        .chain(kernel.outputs.iter().copied())
+        .collect();
+    let lane_body = match super::varying::unlaned_type(&element_types, &type_params) {
+        Some(why) => Err(why),
+        None => super::varying::rewrite(
+            &args.krate,
+            &func.block,
+            rel,
+            &varying,
+            lane_count,
+            generic,
+            &floats,
+        ),
+    };
+    (lane_body, varying)
 }
 
 /// Whether `ty` names any of `names` (a generic element type such as `T` or `Wrapper<T>`).
