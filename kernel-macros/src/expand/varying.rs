@@ -650,6 +650,16 @@ impl Rewriter<'_> {
                  lanes where the condition is false could shift out of range",
             );
         }
+        if matches!(op, BinOp::Shl(_) | BinOp::Shr(_))
+            && !self.is_varying(&binary.left)
+            && self.is_varying(&binary.right)
+        {
+            // `1 << x[[0, 0]]`: the literal's type would be settled by the shift alone.
+            return unsupported(
+                binary,
+                "a uniform value shifted by a position-dependent amount",
+            );
+        }
         if is_compound(op) {
             return Ok((self.compound(binary)?, false));
         }
