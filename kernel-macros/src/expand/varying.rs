@@ -622,44 +622,7 @@ impl Rewriter<'_> {
     fn binary(&mut self, binary: &syn::ExprBinary) -> Result<(TokenStream, bool)> {
         let op = &binary.op;
         let lanes = self.lanes_path();
-        if matches!(
-            op,
-            BinOp::Div(_) | BinOp::Rem(_) | BinOp::DivAssign(_) | BinOp::RemAssign(_)
-        ) && self.speculative > 0
-            && !nonzero_literal(&binary.right)
-            && !self.is_float(&binary.left)
-            && !self.is_float(&binary.right)
-        {
-            return unsupported(
-                binary,
-                "a division under a condition on the position: lanes evaluate both sides, and \
-                 one where the condition is false could divide by zero (divide by a non-zero \
-                 literal, or move the division out of the condition)",
-            );
-        }
-        if self.speculative > 0
-            && matches!(
-                op,
-                BinOp::Shl(_) | BinOp::Shr(_) | BinOp::ShlAssign(_) | BinOp::ShrAssign(_)
-            )
-            && self.is_varying(&binary.right)
-        {
-            return unsupported(
-                binary,
-                "a shift by a position-dependent amount under a condition on the position: \
-                 lanes where the condition is false could shift out of range",
-            );
-        }
-        if matches!(op, BinOp::Shl(_) | BinOp::Shr(_))
-            && !self.is_varying(&binary.left)
-            && self.is_varying(&binary.right)
-        {
-            // `1 << x[[0, 0]]`: the literal's type would be settled by the shift alone.
-            return unsupported(
-                binary,
-                "a uniform value shifted by a position-dependent amount",
-            );
-        }
+        self.check_panics(binary)?;
         if is_compound(op) {
             return Ok((self.compound(binary)?, false));
         }
@@ -732,6 +695,51 @@ impl Rewriter<'_> {
             (None, op) => quote!((#left #op #right)),
         };
         Ok((tokens, true))
+    }
+
+    /// Refuses operations that could panic in lanes the scalar body never evaluates them
+    /// for (see `speculative`), or whose types the lanes could not infer.
+    fn check_panics(&self, binary: &syn::ExprBinary) -> Result<()> {
+        let op = &binary.op;
+        if matches!(
+            op,
+            BinOp::Div(_) | BinOp::Rem(_) | BinOp::DivAssign(_) | BinOp::RemAssign(_)
+        ) && self.speculative > 0
+            && !nonzero_literal(&binary.right)
+            && !self.is_float(&binary.left)
+            && !self.is_float(&binary.right)
+        {
+            return unsupported(
+                binary,
+                "a division under a condition on the position: lanes evaluate both sides, and \
+                 one where the condition is false could divide by zero (divide by a non-zero \
+                 literal, or move the division out of the condition)",
+            );
+        }
+        if self.speculative > 0
+            && matches!(
+                op,
+                BinOp::Shl(_) | BinOp::Shr(_) | BinOp::ShlAssign(_) | BinOp::ShrAssign(_)
+            )
+            && self.is_varying(&binary.right)
+        {
+            return unsupported(
+                binary,
+                "a shift by a position-dependent amount under a condition on the position: \
+                 lanes where the condition is false could shift out of range",
+            );
+        }
+        if matches!(op, BinOp::Shl(_) | BinOp::Shr(_))
+            && !self.is_varying(&binary.left)
+            && self.is_varying(&binary.right)
+        {
+            // `1 << x[[0, 0]]`: the literal's type would be settled by the shift alone.
+            return unsupported(
+                binary,
+                "a uniform value shifted by a position-dependent amount",
+            );
+        }
+        Ok(())
     }
 
     /// `left op= right`, blended under a varying condition.
