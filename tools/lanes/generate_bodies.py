@@ -3,7 +3,7 @@
 as a closure over the naive reference's reader, so that the test compares the kernel (which
 runs its interior on lanes) with the rule evaluated one position at a time.
 
-    python3 tools/lanes/generate_bodies.py > tests/stencil/generated.rs
+    python3 tools/lanes/generate_bodies.py > tests/stencil/generated.rs && cargo fmt
 
 The grammar covers what the lane rewrite handles: reads at literal and loop offsets,
 arithmetic, comparisons, `&&`/`||`/`!`, `if`/`else` as values and as statements with
