@@ -40,9 +40,15 @@ pub struct Accesses<'a> {
 }
 
 impl<'a> Accesses<'a> {
-    pub fn of(block: &'a syn::Block, rel: &HashSet<String>) -> Self {
+    /// The reads and writes of `rel` in `block`, where `params` are the function's other
+    /// parameters: an offset naming one of them, or a name the body binds, is computed at
+    /// run time, not a `const`.
+    pub fn of(block: &'a syn::Block, rel: &HashSet<String>, params: &[String]) -> Self {
+        let mut bound = Bindings(params.iter().cloned().collect());
+        bound.visit_block(block);
         let mut visitor = Visitor {
             rel,
+            bound: &bound.0,
             found: Accesses::default(),
         };
         visitor.visit_block(block);
@@ -50,8 +56,19 @@ impl<'a> Accesses<'a> {
     }
 }
 
+/// Every name a body binds: `let`s, loop variables, closure parameters, match arms.
+struct Bindings(HashSet<String>);
+
+impl<'a> Visit<'a> for Bindings {
+    fn visit_pat_ident(&mut self, pat: &'a syn::PatIdent) {
+        self.0.insert(pat.ident.to_string());
+        visit::visit_pat_ident(self, pat);
+    }
+}
+
 struct Visitor<'r, 'a> {
     rel: &'r HashSet<String>,
+    bound: &'r HashSet<String>,
     found: Accesses<'a>,
 }
 
@@ -66,8 +83,8 @@ impl<'a> Visit<'a> for Visitor<'_, 'a> {
     fn visit_expr_index(&mut self, index: &'a ExprIndex) {
         if self.is_rel(&index.expr) {
             let offsets = match &*index.index {
-                Expr::Array(array) => array.elems.iter().map(offset).collect(),
-                single => vec![offset(single)],
+                Expr::Array(array) => array.elems.iter().map(|e| offset(e, self.bound)).collect(),
+                single => vec![offset(single, self.bound)],
             };
             self.found.reads.push(Access {
                 original: index,
@@ -114,14 +131,20 @@ impl<'a> Visit<'a> for Visitor<'_, 'a> {
     }
 }
 
-fn offset(expr: &Expr) -> Offset<'_> {
+fn offset<'a>(expr: &'a Expr, bound: &HashSet<String>) -> Offset<'a> {
+    // A path is a `const` unless it names a parameter or something the body binds.
+    let constant = |e: &Expr| match strip(e) {
+        Expr::Path(path) => !path
+            .path
+            .get_ident()
+            .is_some_and(|ident| bound.contains(&ident.to_string())),
+        _ => false,
+    };
     match literal(expr) {
         Some(value) => Offset::Literal(value, expr),
         None => match strip(expr) {
-            Expr::Path(_) => Offset::Constant(expr),
-            Expr::Unary(u)
-                if matches!(u.op, UnOp::Neg(_)) && matches!(strip(&u.expr), Expr::Path(_)) =>
-            {
+            e if constant(e) => Offset::Constant(expr),
+            Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) && constant(&u.expr) => {
                 Offset::Constant(expr)
             }
             _ => Offset::Computed(expr),

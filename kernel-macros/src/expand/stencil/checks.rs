@@ -154,10 +154,12 @@ fn int_literal(expr: &Expr) -> Option<isize> {
 }
 
 /// The stencil's rank: the arity every read agrees on, or the declared neighbourhood's.
+/// `declared` is `None` both without a `neighborhood` and with one reported malformed
+/// (`attempted`): only the first makes computed offsets an error of their own.
 pub(super) fn rank(
     cx: &Ctxt,
     accesses: &Accesses<'_>,
-    declared: Option<&[(Bound, Bound)]>,
+    (declared, attempted): (Option<&[(Bound, Bound)]>, bool),
     func: &syn::ItemFn,
 ) -> Option<usize> {
     let mut rank = declared.map(<[_]>::len);
@@ -181,7 +183,7 @@ pub(super) fn rank(
         }
         for (axis, offset) in access.offsets.iter().enumerate() {
             match (offset, declared) {
-                (Offset::Computed(expr), None) => cx.error_spanned_by(
+                (Offset::Computed(expr), None) if !attempted => cx.error_spanned_by(
                     expr,
                     format!(
                         "#[stencil] offsets must be integer literals or constants, found `{}`; \

@@ -71,7 +71,8 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
     if kernel.outputs.len() > 1 {
         cx.error_spanned_by(&func.sig.output, "#[stencil] kernels return one value");
     }
-    let accesses = Accesses::of(&func.block, &rel);
+    let params: Vec<String> = kernel.params.iter().map(|p| p.ident.to_string()).collect();
+    let accesses = Accesses::of(&func.block, &rel, &params);
     for write in &accesses.writes {
         cx.error_spanned_by(
             write,
@@ -86,7 +87,12 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
     let rank = if relatives == 0 {
         None
     } else {
-        rank(&cx, &accesses, declared.as_deref(), &func)
+        rank(
+            &cx,
+            &accesses,
+            (declared.as_deref(), args.neighborhood.is_some()),
+            &func,
+        )
     };
     let modes = rank.and_then(|n| modes(&cx, &args, n));
     // The body on lanes, or why it cannot be.
