@@ -104,23 +104,7 @@ impl<'a> Visit<'a> for Visitor<'_, 'a> {
     }
 
     fn visit_expr_binary(&mut self, binary: &'a syn::ExprBinary) {
-        use syn::BinOp::{
-            AddAssign, BitAndAssign, BitOrAssign, BitXorAssign, DivAssign, MulAssign, RemAssign,
-            ShlAssign, ShrAssign, SubAssign,
-        };
-        let compound = matches!(
-            binary.op,
-            AddAssign(_)
-                | SubAssign(_)
-                | MulAssign(_)
-                | DivAssign(_)
-                | RemAssign(_)
-                | BitAndAssign(_)
-                | BitOrAssign(_)
-                | BitXorAssign(_)
-                | ShlAssign(_)
-                | ShrAssign(_)
-        );
+        let compound = super::varying::is_compound(&binary.op);
         if compound
             && let Expr::Index(index) = &*binary.left
             && self.is_rel(&index.expr)

@@ -396,7 +396,8 @@ impl Rewriter<'_> {
         }
     }
 
-    /// A uniform value as lanes: tuples and arrays part by part, anything else splatted.
+    /// A value as lanes: tuples and arrays part by part (each part lanes whether it varies
+    /// or not), anything else splatted.
     fn splat_parts(&mut self, e: &Expr, tokens: &TokenStream) -> Result<TokenStream> {
         Ok(match e {
             Expr::Tuple(tuple) => {
@@ -527,27 +528,8 @@ impl Rewriter<'_> {
             Expr::Match(expr_match) => return self.match_expr(expr_match, want),
             Expr::MethodCall(call) => self.method(call)?,
             Expr::Call(call) => self.call(call)?,
-            Expr::Tuple(tuple) => {
-                let elems = tuple
-                    .elems
-                    .iter()
-                    .map(|x| self.lanes(x))
-                    .collect::<Result<Vec<_>>>()?;
-                quote!((#(#elems,)*))
-            }
-            Expr::Array(array) => {
-                let elems = array
-                    .elems
-                    .iter()
-                    .map(|x| self.lanes(x))
-                    .collect::<Result<Vec<_>>>()?;
-                quote!([#(#elems),*])
-            }
-            Expr::Repeat(repeat) => {
-                let value = self.lanes(&repeat.expr)?;
-                let len = self.uniform(&repeat.len, "an array length")?;
-                quote!([#value; #len])
-            }
+            // A tuple or an array of lanes, part by part.
+            Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) => self.splat_parts(e, &quote!())?,
             Expr::Field(field) => {
                 let (base, varying) = self.expr(&field.base, Want::Any)?;
                 let member = &field.member;
