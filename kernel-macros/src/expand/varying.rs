@@ -110,6 +110,24 @@ const PRIMITIVES: &[&str] = &[
     "i8", "i16", "i32", "i64", "isize", "u8", "u16", "u32", "u64", "usize", "f32", "f64",
 ];
 
+/// Reports, for `simd = "require"`, why a body cannot run on lanes: at the expression
+/// responsible, and at the `require` that asked (`unit` is "position" or "element").
+pub fn report_required(
+    cx: &crate::ctxt::Ctxt,
+    require: &syn::LitStr,
+    why: &Unsupported,
+    unit: &str,
+) {
+    cx.syn_error(syn::Error::new(
+        why.span,
+        format!("this cannot run on SIMD lanes: {}", why.why),
+    ));
+    cx.error_spanned_by(
+        require,
+        format!("`simd = \"require\"` asks for every {unit} on lanes: see the error above"),
+    );
+}
+
 /// The first element type with no lane form, and why: lanes hold the primitive numbers
 /// and `bool`, or a type parameter (whose operators the bounds promise); a struct, an
 /// array or `u128` element keeps the scalar body.

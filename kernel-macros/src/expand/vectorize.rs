@@ -43,14 +43,7 @@ pub fn vectorize(args: TokenStream, item: TokenStream) -> TokenStream {
     let forms = (!kernel.params.is_empty() && !kernel.outputs.is_empty())
         .then(|| LaneForms::of(&args, &kernel));
     if let (Some(require), Some(LaneForms::Neither(why))) = (&args.require_simd, &forms) {
-        cx.syn_error(syn::Error::new(
-            why.span,
-            format!("this cannot run on SIMD lanes: {}", why.why),
-        ));
-        cx.error_spanned_by(
-            require,
-            "`simd = \"require\"` asks for every element on lanes: see the error above",
-        );
+        super::varying::report_required(&cx, require, why, "element");
     }
     if let Err(error) = cx.check() {
         return with_errors(&item, &error);

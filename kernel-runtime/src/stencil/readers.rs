@@ -353,12 +353,20 @@ pub trait Reader<T, const N: usize>:
         T: Copy;
 }
 
-/// A lane read beyond the positions the driver planned: only a broken `Kernel` asks.
-#[cold]
-#[inline(never)]
+/// Panics on a lane read beyond the positions the driver planned: only a broken `Kernel`
+/// asks for one.
+#[inline(always)]
 #[track_caller]
-fn too_many_lanes(asked: usize, planned: usize) -> ! {
-    panic!("a stencil kernel read {asked} lanes where {planned} were planned")
+fn check_lanes(asked: usize, planned: usize) {
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn too_many_lanes(asked: usize, planned: usize) -> ! {
+        panic!("a stencil kernel read {asked} lanes where {planned} were planned")
+    }
+    if asked > planned {
+        too_many_lanes(asked, planned);
+    }
 }
 
 impl<T, const N: usize, const STEP: u8> Interior<'_, T, N, STEP> {
@@ -367,9 +375,7 @@ impl<T, const N: usize, const STEP: u8> Interior<'_, T, N, STEP> {
     where
         T: Copy,
     {
-        if L > self.lanes {
-            too_many_lanes(L, self.lanes);
-        }
+        check_lanes(L, self.lanes);
         let first = self.center.wrapping_offset(self.delta(&offset));
         // SAFETY: as for `Index`, at each of the `L` positions from this one, all of which
         // the driver planned as interior (`lanes`, checked above); with unit steps they are
@@ -384,9 +390,7 @@ impl<T, const N: usize, const STEP: u8> Edge<'_, T, N, STEP> {
     where
         T: Copy,
     {
-        if L > self.lanes {
-            too_many_lanes(L, self.lanes);
-        }
+        check_lanes(L, self.lanes);
         let Some(delta) = self.delta(&offset) else {
             return Lanes::splat(*self.pad);
         };
@@ -420,9 +424,7 @@ impl<T, const N: usize> Rim<'_, T, N> {
         T: Copy,
     {
         // The driver evaluates border positions one at a time.
-        if L > 1 {
-            too_many_lanes(L, 1);
-        }
+        check_lanes(L, 1);
         Lanes::splat(self[offset])
     }
 }

@@ -99,14 +99,7 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
     let lane_count = syn::Ident::new("__KERNEL_LANES", proc_macro2::Span::call_site());
     let (lane_body, varying) = lane_form(&args, &kernel, &roles, &rel, &lane_count);
     if let (Some(require), Err(why)) = (&args.require_simd, &lane_body) {
-        cx.syn_error(syn::Error::new(
-            why.span,
-            format!("this cannot run on SIMD lanes: {}", why.why),
-        ));
-        cx.error_spanned_by(
-            require,
-            "`simd = \"require\"` asks for every position on lanes: see the error above",
-        );
+        super::varying::report_required(&cx, require, why, "position");
     }
     if let Err(error) = cx.check() {
         return with_errors(&item, &error);
