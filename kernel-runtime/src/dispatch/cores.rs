@@ -94,46 +94,65 @@ impl CoreGeometry {
         }
     }
 
-    /// What ndarray needs to build the core view at `part`: its shape, non-negative
-    /// strides, lowest address, and the axes to flip back afterwards. Computes addresses
-    /// only; dereferencing them is the caller's business.
-    fn parts<C: Dimension>(&self, part: &RowPart) -> (C, C, *mut u8, Vec<usize>) {
+    /// How to cut this operand's core view at any loop index: worked out once per call, so
+    /// that a loop index only moves the address.
+    fn cut<C: Dimension>(&self) -> CoreCut<C> {
         let mut shape = C::zeros(self.core_shape.len());
         let mut strides = C::zeros(self.core_shape.len());
         let mut flips = Vec::new();
-        let mut ptr = part.ptr();
+        let mut back = 0_isize;
         for (axis, (&len, &stride)) in self.core_shape.iter().zip(&self.core_strides).enumerate() {
             shape[axis] = len;
             strides[axis] = stride.unsigned_abs();
             if stride < 0 && len > 0 {
                 // ndarray builds views from the lowest address with non-negative strides.
-                let back = stride * (len as isize - 1) * self.operand.elem_size() as isize;
-                ptr = ptr.wrapping_offset(back);
+                back += stride * (len as isize - 1) * self.operand.elem_size() as isize;
                 flips.push(axis);
             }
         }
-        (shape, strides, ptr, flips)
+        let empty = shape.size() == 0;
+        CoreCut {
+            shape,
+            strides,
+            back,
+            flips,
+            empty,
+        }
     }
 }
 
-impl CoreGeometry {
+/// The shape, non-negative strides and flipped axes of one operand's core view, and the
+/// byte offset from a loop index's element to the core's lowest address.
+#[derive(Debug)]
+pub struct CoreCut<C> {
+    shape: C,
+    strides: C,
+    back: isize,
+    flips: Vec<usize>,
+    empty: bool,
+}
+
+impl<C: Dimension> CoreCut<C> {
     /// The read-only core view at `part`.
     ///
     /// # Safety
     ///
     /// `part` must address the operand's element at one loop index, so that its core shape
     /// and strides from there stay inside it, borrowed for `'r`.
-    unsafe fn view<'r, T, C: Dimension>(&self, part: &RowPart) -> ArrayView<'r, T, C> {
-        let (shape, strides, ptr, flips) = self.parts::<C>(part);
-        if shape.size() == 0 {
-            return ArrayView::from_shape(shape, &[]).expect("an empty shape fits no elements");
+    #[inline(always)]
+    unsafe fn view<'r, T>(&self, part: &RowPart) -> ArrayView<'r, T, C> {
+        if self.empty {
+            return ArrayView::from_shape(self.shape.clone(), &[])
+                .expect("an empty shape fits no elements");
         }
-        // SAFETY: `parts` gives the lowest address and non-negative strides of a core
-        // inside the operand (this function's contract), as `from_shape_ptr` requires.
+        let shape = ndarray::ShapeBuilder::strides(self.shape.clone(), self.strides.clone());
+        // SAFETY: `back` moves to the lowest address of a core inside the operand, whose
+        // strides from there are non-negative (this function's contract and `cut`), as
+        // `from_shape_ptr` requires.
         let mut view = unsafe {
-            ArrayView::from_shape_ptr(ndarray::ShapeBuilder::strides(shape, strides), ptr.cast())
+            ArrayView::from_shape_ptr(shape, part.ptr().wrapping_offset(self.back).cast())
         };
-        for axis in flips {
+        for &axis in &self.flips {
             view.invert_axis(Axis(axis));
         }
         view
@@ -143,21 +162,22 @@ impl CoreGeometry {
     ///
     /// # Safety
     ///
-    /// As for [`CoreGeometry::view`], and no other view of this core may exist during `'r`.
-    unsafe fn view_mut<'r, T, C: Dimension>(&self, part: &RowPart) -> ArrayViewMut<'r, T, C> {
-        let (shape, strides, ptr, flips) = self.parts::<C>(part);
-        if shape.size() == 0 {
+    /// As for [`CoreCut::view`], and no other view of this core may exist during `'r`.
+    #[inline(always)]
+    unsafe fn view_mut<'r, T>(&self, part: &RowPart) -> ArrayViewMut<'r, T, C> {
+        if self.empty {
             // An empty core's strides may repeat (stride 0 on a long axis beside an empty
             // one), which ndarray's overlap check refuses for mutable views; the view holds
             // no element, so it is built without them.
-            return ArrayViewMut::from_shape(shape, &mut [])
+            return ArrayViewMut::from_shape(self.shape.clone(), &mut [])
                 .expect("an empty shape fits no elements");
         }
+        let shape = ndarray::ShapeBuilder::strides(self.shape.clone(), self.strides.clone());
         // SAFETY: as for `view`; exclusivity is this function's contract.
         let mut view = unsafe {
-            ArrayViewMut::from_shape_ptr(ndarray::ShapeBuilder::strides(shape, strides), ptr.cast())
+            ArrayViewMut::from_shape_ptr(shape, part.ptr().wrapping_offset(self.back).cast())
         };
-        for axis in flips {
+        for &axis in &self.flips {
             view.invert_axis(Axis(axis));
         }
         view
@@ -168,34 +188,43 @@ impl CoreGeometry {
 pub trait CoreInputs: Send + Sync {
     /// The core views of one loop index.
     type Views<'r>;
+    /// How to cut each operand's core view.
+    type Cuts: Sync;
     /// Each operand's geometry.
     fn geometry(&self) -> Vec<CoreGeometry>;
     /// Each operand's loop shape: its shape without the core axes.
     fn loop_shapes(&self) -> Vec<&[usize]>;
+    /// How to cut each operand's core view, from its `geometry`.
+    fn cuts(geometry: &[CoreGeometry]) -> Self::Cuts;
     /// Builds the core views at one loop index.
     ///
     /// # Safety
     ///
     /// `parts[k]` must address operand `k`'s element at one loop index, so that its core
-    /// shape and strides from there stay inside it, borrowed for `'r`.
-    unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r>;
+    /// shape and strides from there stay inside it, borrowed for `'r`; `cuts` must come
+    /// from this operand tuple's geometry.
+    unsafe fn views<'r>(cuts: &Self::Cuts, parts: &[RowPart]) -> Self::Views<'r>;
 }
 
 /// A tuple of [`CoreOut`]s.
 pub trait CoreOutputs: Send + Sync {
     /// The mutable core views of one loop index.
     type Views<'r>;
+    /// How to cut each operand's core view.
+    type Cuts: Sync;
     /// Each operand's geometry.
     fn geometry(&mut self) -> Vec<CoreGeometry>;
     /// Each operand's loop shape: its shape without the core axes.
     fn loop_shapes(&self) -> Vec<&[usize]>;
+    /// How to cut each operand's core view, from its `geometry`.
+    fn cuts(geometry: &[CoreGeometry]) -> Self::Cuts;
     /// Builds the mutable core views at one loop index.
     ///
     /// # Safety
     ///
     /// As for [`CoreInputs::views`], and no two loop indices handed out at the same time may
     /// be the same.
-    unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r>;
+    unsafe fn views<'r>(cuts: &Self::Cuts, parts: &[RowPart]) -> Self::Views<'r>;
 }
 
 macro_rules! impl_cores {
@@ -204,6 +233,7 @@ macro_rules! impl_cores {
             for ($(CoreIn<'_, $elem, $dim>,)+)
         {
             type Views<'r> = ($(ArrayView<'r, $elem, $dim>,)+);
+            type Cuts = ($(CoreCut<$dim>,)+);
             fn geometry(&self) -> Vec<CoreGeometry> {
                 vec![$({
                     let full = &self.$idx.full;
@@ -221,9 +251,13 @@ macro_rules! impl_cores {
                     &shape[..shape.len() - self.$idx.core_ndim]
                 }),+]
             }
-            unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r> {
+            fn cuts(geometry: &[CoreGeometry]) -> Self::Cuts {
+                ($(geometry[$idx].cut::<$dim>(),)+)
+            }
+            #[inline(always)]
+            unsafe fn views<'r>(cuts: &Self::Cuts, parts: &[RowPart]) -> Self::Views<'r> {
                 // SAFETY: forwarded from this function's contract.
-                unsafe { ($(geometry[$idx].view::<$elem, $dim>(&parts[$idx]),)+) }
+                unsafe { ($(cuts.$idx.view::<$elem>(&parts[$idx]),)+) }
             }
         }
 
@@ -231,6 +265,7 @@ macro_rules! impl_cores {
             for ($(CoreOut<'_, $elem, $dim>,)+)
         {
             type Views<'r> = ($(ArrayViewMut<'r, $elem, $dim>,)+);
+            type Cuts = ($(CoreCut<$dim>,)+);
             fn geometry(&mut self) -> Vec<CoreGeometry> {
                 vec![$({
                     let core_ndim = self.$idx.core_ndim;
@@ -245,9 +280,13 @@ macro_rules! impl_cores {
                     &shape[..shape.len() - self.$idx.core_ndim]
                 }),+]
             }
-            unsafe fn views<'r>(geometry: &[CoreGeometry], parts: &[RowPart]) -> Self::Views<'r> {
+            fn cuts(geometry: &[CoreGeometry]) -> Self::Cuts {
+                ($(geometry[$idx].cut::<$dim>(),)+)
+            }
+            #[inline(always)]
+            unsafe fn views<'r>(cuts: &Self::Cuts, parts: &[RowPart]) -> Self::Views<'r> {
                 // SAFETY: forwarded from this function's contract.
-                unsafe { ($(geometry[$idx].view_mut::<$elem, $dim>(&parts[$idx]),)+) }
+                unsafe { ($(cuts.$idx.view_mut::<$elem>(&parts[$idx]),)+) }
             }
         }
     };
@@ -324,6 +363,8 @@ where
     let layout = LoopLayout::new(loop_shape, &strides);
     let operands: Vec<RawOperand> = geometry.iter().map(|g| g.operand).collect();
     let outs = geometry.len() - inputs_count;
+    let (out_geometry, in_geometry) = geometry.split_at(outs);
+    let (out_cuts, in_cuts) = (O::cuts(out_geometry), I::cuts(in_geometry));
     let first_error = OnceLock::new();
     // SAFETY: every operand's axes before its core were checked to be exactly
     // `loop_shape`, the layout was built from their own strides, and each core view is cut
@@ -331,18 +372,14 @@ where
     // inside the operand. Outputs come from `ArrayViewMut`s, whose safe constructors never
     // give two indices one element, so the cores of two loop indices are disjoint, and the
     // engine hands each loop index to one call; empty cores are built without a pointer
-    // (`view_mut`).
+    // (`CoreCut::view_mut`).
     unsafe {
         // One loop item is a whole core: chunks may end anywhere.
         raw::for_each_segment(&layout, &operands, schedule, 1, |parts, len| {
             let mut at: Vec<RowPart> = parts.to_vec();
             for _ in 0..len {
                 let (out_parts, in_parts) = at.split_at(outs);
-                let (out_geometry, in_geometry) = geometry.split_at(outs);
-                let result = kernel(
-                    I::views(in_geometry, in_parts),
-                    O::views(out_geometry, out_parts),
-                );
+                let result = kernel(I::views(&in_cuts, in_parts), O::views(&out_cuts, out_parts));
                 if let Err(error) = result {
                     let _ = first_error.set(error);
                 }

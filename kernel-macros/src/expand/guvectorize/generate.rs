@@ -190,6 +190,9 @@ pub(super) fn expand(
     quote! {
         #(#user_attrs)*
         #[doc = #core_doc]
+        // One call per loop index: inlined, the core views' shapes and strides stay in
+        // registers across indices.
+        #[inline]
         #vis fn #core_name #impl_generics (#inputs) #output #where_clause #body
 
         #(#docs)*
