@@ -173,7 +173,7 @@ pub use kernel_macros::vectorize;
 /// | `name(inputs…) -> Result<ArrayD<T>, KernelError>` | binds core dimensions, broadcasts loop dimensions, allocates the outputs (zeroed: an element the kernel forgets is 0, never uninitialised) and runs the kernel once per loop index in parallel; several outputs come back as a tuple |
 /// | `name_into(inputs…, &mut out…) -> Result<(), KernelError>` | the same into existing outputs of exactly the loop shape followed by their core shapes (output-only dimensions take their size from these); the kernel sees each output's current values, so it may update them in place |
 /// | `name_core(…)` | the function as written |
-/// | `mod name { INPUTS, OUTPUTS, SIGNATURE, DIMS, signature() }` | metadata |
+/// | `mod name { INPUTS, OUTPUTS, SIGNATURE, DIMS, SIMD, signature() }` | metadata |
 ///
 /// Parameters are `ArrayViewN<T>` / `ArrayViewD<T>` for inputs with core dimensions (a
 /// dynamic rank is needed where the core shape has optional dimensions `n?`), a scalar
@@ -190,6 +190,60 @@ pub use kernel_macros::vectorize;
 ///   input dimensions, as a Rust expression over their names (it runs in debug builds
 ///   too, so keep it free of overflow for empty inputs).
 /// - `parallel = false`, `grain = n`, `crate = "path"`: as for [`vectorize`].
+/// - `simd = "require"`: a body that cannot run on SIMD lanes (below) is a compile error at
+///   the expression that keeps it off them.
+///
+/// # SIMD lanes
+///
+/// With small cores (a few to a few hundred elements, as in row norms, 3-vectors and 4x4
+/// matrices), calling the body once per loop index costs more than the body. So when the
+/// body is in the lane subset of [`stencil`] (arithmetic, comparisons, `if`/`match` as
+/// selects, loops whose trip count does not depend on the values, casts, the float
+/// methods listed there), it runs on `L` consecutive loop indices at once: each core view
+/// becomes a view whose elements are [`lanes::Lanes`] of one value per loop index, each
+/// `()` input a lane vector. On lanes a core view is
+///
+/// - read by index, `x[i]` or `m[[i, j]]`, with indices that do not depend on the values;
+/// - iterated, `for v in &x`, `for &v in x.iter()`, `for (a, b) in x.iter().zip(&y)`;
+/// - asked its shape: `len`, `len_of`, `dim`, `shape`, `raw_dim`, `ndim`, `nrows`, `ncols`,
+///   `is_empty`;
+/// - for an output parameter, written by index, `out[i] = value`, outside conditions on
+///   the values (write the value the condition chooses instead).
+///
+/// A returned `()` value runs on lanes too; a returned array does not (it is built at each
+/// loop index: write it through an `ArrayViewMut` parameter). Every lane is bit for bit
+/// what the body gives at its loop index, and an index out of a core's bounds panics as in
+/// the body. The cores of the `L` loop indices are staged side by side in an L1-sized
+/// buffer on the stack (no allocation), and outputs are staged from their current values,
+/// so an element the body does not write keeps its value. Cores too large to stage (over
+/// `LANE_CORES_BYTES` for the `L` indices) run one loop index at a time, as do the loop
+/// indices left at the end of a run. `name::SIMD` says whether the body runs on lanes.
+///
+/// ```
+/// use ndkernel::prelude::*;
+///
+/// #[guvectorize("(n)->()")]
+/// fn norm(x: ArrayView1<f64>) -> f64 {
+///     let mut acc = 0.0;
+///     for v in &x {
+///         acc += v * v;
+///     }
+///     acc.sqrt()
+/// }
+///
+/// #[guvectorize("(3),(3)->(3)", simd = "require")]
+/// fn cross(a: ArrayView1<f64>, b: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
+///     out[0] = a[1] * b[2] - a[2] * b[1];
+///     out[1] = a[2] * b[0] - a[0] * b[2];
+///     out[2] = a[0] * b[1] - a[1] * b[0];
+/// }
+///
+/// const { assert!(norm::SIMD && cross::SIMD) };
+/// assert_eq!(norm(&array![[3.0, 4.0], [6.0, 8.0]])?, array![5.0, 10.0].into_dyn());
+/// let z = cross(&array![[1.0, 0.0, 0.0]], &array![[0.0, 1.0, 0.0]])?;
+/// assert_eq!(z, array![[0.0, 0.0, 1.0]].into_dyn());
+/// # Ok::<(), KernelError>(())
+/// ```
 ///
 /// # Errors
 ///

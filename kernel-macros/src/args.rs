@@ -27,7 +27,7 @@ impl Form {
     fn keys(self) -> &'static [&'static str] {
         match self {
             Form::Vectorize => &["identity", "parallel", "grain", "simd", "crate"],
-            Form::Guvectorize => &["parallel", "grain", "crate"],
+            Form::Guvectorize => &["parallel", "grain", "simd", "crate"],
             Form::Stencil => &[
                 "mode",
                 "cval",

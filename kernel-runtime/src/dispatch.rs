@@ -58,12 +58,15 @@ use ndarray::{ArrayView1, ArrayViewMut1, Dimension};
 use crate::error::{KernelError, Operand};
 use crate::operand::check_shape;
 
+mod core_lanes;
 mod cores;
 mod layout;
 mod raw;
 
+pub use core_lanes::{LANE_CORES_BYTES, LaneCore, LaneCoreMut, Stage, lanes_fit};
 pub use cores::{
-    CoreIn, CoreInputs, CoreOut, CoreOutputs, assign_returned, broadcast_core, scalar_of, zip_cores,
+    CoreCut, CoreIn, CoreInputs, CoreOut, CoreOutputs, assign_returned, broadcast_core, scalar_of,
+    zip_cores, zip_cores_lanes,
 };
 pub use layout::LoopLayout;
 

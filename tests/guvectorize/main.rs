@@ -24,6 +24,7 @@
 mod core_dims;
 mod errors;
 mod kernels;
+mod lanes;
 mod layouts;
 mod metadata;
 mod numpy;

@@ -184,7 +184,23 @@ struct Finder<'r> {
     found: bool,
 }
 
+/// Methods of a gufunc's core view that read its shape, the same at every loop index.
+const SHAPE_METHODS: &[&str] = &[
+    "len", "len_of", "is_empty", "shape", "dim", "raw_dim", "ndim", "nrows", "ncols",
+];
+
 impl<'a> Visit<'a> for Finder<'_> {
+    fn visit_expr_method_call(&mut self, call: &'a syn::ExprMethodCall) {
+        let shape_of_rel = SHAPE_METHODS.contains(&call.method.to_string().as_str())
+            && matches!(&*call.receiver, Expr::Path(p) if p.path.get_ident()
+                .is_some_and(|i| self.rel.contains(&i.to_string())));
+        if shape_of_rel {
+            call.args.iter().for_each(|a| self.visit_expr(a));
+        } else {
+            visit::visit_expr_method_call(self, call);
+        }
+    }
+
     fn visit_expr_path(&mut self, path: &'a syn::ExprPath) {
         if path.qself.is_none()
             && let Some(ident) = path.path.get_ident()

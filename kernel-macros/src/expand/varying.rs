@@ -146,28 +146,44 @@ pub fn unlaned_type(types: &[&Type], type_params: &HashSet<String>) -> Option<Un
     })
 }
 
-/// The lane form of `block` as an expression of type `Lanes<_, L>`, where `lanes` names
-/// the lane count, `rel` the relatively indexed parameters and `varying` what depends on
-/// the position.
+/// What the rewriter needs to know of a kernel besides its body.
+pub struct Setting<'a> {
+    pub private: &'a Private,
+    /// The parameters read by index: a stencil's relatively indexed inputs, a gufunc's
+    /// core views.
+    pub rel: &'a HashSet<String>,
+    /// What depends on the position.
+    pub varying: &'a Varying,
+    /// The name of the lane count.
+    pub lanes: &'a syn::Ident,
+    /// Whether an element type is a type parameter: methods then have no lane form.
+    pub generic: bool,
+    /// Names known to hold `f32` or `f64` values: the float inputs.
+    pub floats: &'a HashSet<String>,
+    /// For a gufunc, the core views it writes: `rel` then names core views
+    /// (`LaneCore`s), read `x.read(index)` by the index as written, and these are written
+    /// `out.write(index, value)`. `None` for a stencil, whose `rel` are `Reader`s read by
+    /// offset.
+    pub cores: Option<&'a HashSet<String>>,
+    /// Whether the body's value is the result (as lanes); otherwise the body only writes
+    /// outputs, and its value is `()`.
+    pub valued: bool,
+}
+
+/// The lane form of `block` as an expression of type `Lanes<_, L>`, where `L` is
+/// `setting.lanes`.
 ///
 /// With `generic` element types, only operators run on lanes: the lane form of a method
 /// needs bounds (`Lanes::abs` needs `T: Signed`) that the user's bounds do not promise.
-pub fn rewrite(
-    private: &Private,
-    block: &syn::Block,
-    rel: &HashSet<String>,
-    varying: &Varying,
-    lanes: &syn::Ident,
-    generic: bool,
-    floats: &HashSet<String>,
-) -> Result<TokenStream> {
+pub fn rewrite(setting: &Setting<'_>, block: &syn::Block) -> Result<TokenStream> {
     let mut rewriter = Rewriter {
-        private,
-        rel,
-        varying,
-        lanes,
-        generic,
-        floats,
+        private: setting.private,
+        rel: setting.rel,
+        varying: setting.varying,
+        lanes: setting.lanes,
+        generic: setting.generic,
+        floats: setting.floats,
+        cores: setting.cores,
         mask: None,
         scopes: Vec::new(),
         mask_scopes: Vec::new(),
@@ -175,7 +191,12 @@ pub fn rewrite(
         fresh: 0,
         speculative: 0,
     };
-    let (tokens, _) = rewriter.block(block, Want::Lanes)?;
+    let want = if setting.valued {
+        Want::Lanes
+    } else {
+        Want::Any
+    };
+    let (tokens, _) = rewriter.block(block, want)?;
     Ok(tokens)
 }
 
@@ -197,6 +218,8 @@ struct Rewriter<'a> {
     generic: bool,
     /// Names known to hold `f32` or `f64` values: the float inputs.
     floats: &'a HashSet<String>,
+    /// A gufunc's written core views (see [`Setting::cores`]).
+    cores: Option<&'a HashSet<String>>,
     /// The mask of the innermost varying condition being rewritten, if any.
     mask: Option<syn::Ident>,
     /// The names each enclosing block declares, innermost last.
@@ -443,6 +466,22 @@ impl Rewriter<'_> {
             // A constant (or an entry of a constant table), a call, a field or a name may
             // be an array or a tuple: its lane form follows its type. (Literals keep
             // `Lanes::splat`, under which their type is still inferred.)
+            // Whether such a value is a `T`, a tuple or an array is its type's business:
+            // `SplatInto`, which a type parameter does not promise.
+            Expr::Path(_)
+            | Expr::Index(_)
+            | Expr::Call(_)
+            | Expr::MethodCall(_)
+            | Expr::Field(_)
+                if self.generic
+                    && (names_constant(e) || !matches!(e, Expr::Path(_) | Expr::Index(_))) =>
+            {
+                return unsupported(
+                    e,
+                    "with generic element types, a call's or a constant's value has no lane form \
+                     (lanes would need `SplatInto`, which the kernel's bounds do not promise)",
+                );
+            }
             Expr::Path(_) | Expr::Index(_) if names_constant(e) => {
                 let private = self.private;
                 let l = self.lanes;
@@ -470,12 +509,20 @@ impl Rewriter<'_> {
         let out = match e {
             Expr::Path(path) => {
                 if self.is_rel(e) {
-                    return unsupported(
-                        e,
-                        "a relatively indexed input is only read by index on lanes, not passed on",
-                    );
+                    let why = if self.cores.is_some() {
+                        "on lanes, a core view is only read and written by index (`x[i]`, \
+                         `for v in &x`) or asked its shape, not passed on or called"
+                    } else {
+                        "a relatively indexed input is only read by index on lanes, not passed on"
+                    };
+                    return unsupported(e, why);
                 }
                 quote!(#path)
+            }
+            Expr::Index(index) if self.is_rel(&index.expr) && self.cores.is_some() => {
+                let x = &index.expr;
+                let at = self.uniform(&index.index, "this index")?;
+                quote_spanned!(index.span()=> #x.read(#at))
             }
             Expr::Index(index) if self.is_rel(&index.expr) => {
                 let x = &index.expr;
@@ -509,6 +556,9 @@ impl Rewriter<'_> {
             Expr::Assign(assign) if matches!(&*assign.left, Expr::Tuple(_)) => {
                 return Ok((self.assign_tuple(assign)?, false));
             }
+            Expr::Assign(assign) if self.written_core(&assign.left).is_some() => {
+                return Ok((self.write_core(assign)?, false));
+            }
             Expr::Assign(assign) => {
                 let value = self.place_value(&assign.left, &assign.right)?;
                 return Ok((self.assign(&assign.left, value)?, false));
@@ -526,6 +576,8 @@ impl Rewriter<'_> {
                     let inner = self.lanes(&unary.expr)?;
                     quote!((#op #inner))
                 }
+                // `*v` of an element a gufunc iterates over: on lanes, the value itself.
+                UnOp::Deref(_) if self.cores.is_some() => return self.expr(&unary.expr, want),
                 _ => return unsupported(unary, "dereferencing a lane value"),
             },
             Expr::Cast(cast) => {
@@ -552,6 +604,9 @@ impl Rewriter<'_> {
                 let (base, varying) = self.expr(&field.base, Want::Any)?;
                 let member = &field.member;
                 return Ok((quote!(#base.#member), varying));
+            }
+            Expr::ForLoop(for_loop) if self.iterated_core(&for_loop.expr).is_some() => {
+                return Ok((self.for_core(for_loop)?, false));
             }
             Expr::ForLoop(for_loop) => {
                 let iter = self.uniform(&for_loop.expr, "the range of this loop")?;
@@ -602,6 +657,89 @@ impl Rewriter<'_> {
             other => return unsupported(other, "this expression cannot run on lanes"),
         };
         Ok((out, true))
+    }
+
+    /// The gufunc core view `place` writes an element of (`out[i]`, `out[[i, j]]`).
+    fn written_core<'e>(&self, place: &'e Expr) -> Option<&'e Expr> {
+        let cores = self.cores?;
+        match place {
+            Expr::Index(index) => match &*index.expr {
+                Expr::Path(p)
+                    if p.path
+                        .get_ident()
+                        .is_some_and(|i| cores.contains(&i.to_string())) =>
+                {
+                    Some(&index.expr)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `out[i] = value` on a gufunc's output: lane `j` of the value to the element of the
+    /// `j`-th core.
+    fn write_core(&mut self, assign: &syn::ExprAssign) -> Result<TokenStream> {
+        let Expr::Index(index) = &*assign.left else {
+            unreachable!("`written_core` saw an index")
+        };
+        if self.mask.is_some() {
+            return unsupported(
+                assign,
+                "writing an output under a condition on the loop index: assign the value \
+                 chosen by the condition instead (`out[i] = if c { a } else { b }`)",
+            );
+        }
+        let at = self.uniform(&index.index, "this index")?;
+        let value = self.lanes(&assign.right)?;
+        let out = &index.expr;
+        Ok(quote_spanned!(assign.span()=> #out.write(#at, #value)))
+    }
+
+    /// What `iter` iterates over when it walks gufunc core views by reference: one core
+    /// (`&x`, `x.iter()`, `x` itself as a `zip` argument), or the zip of two such walks.
+    fn iterated_core<'e>(&self, iter: &'e Expr) -> Option<Walk<'e>> {
+        self.cores?;
+        let core = match iter {
+            Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+            Expr::MethodCall(call) if call.method == "iter" && call.args.is_empty() => {
+                &*call.receiver
+            }
+            Expr::MethodCall(call) if call.method == "zip" && call.args.len() == 1 => {
+                let left = self.iterated_core(&call.receiver)?;
+                let right = self.iterated_core(&call.args[0]).or_else(|| {
+                    self.is_rel(&call.args[0])
+                        .then(|| Walk::Core(&call.args[0]))
+                })?;
+                return Some(Walk::Zip(Box::new(left), Box::new(right)));
+            }
+            Expr::Paren(paren) => return self.iterated_core(&paren.expr),
+            _ => return None,
+        };
+        self.is_rel(core).then_some(Walk::Core(core))
+    }
+
+    /// `for v in &x`, `for (a, b) in x.iter().zip(&y)`: the elements of the cores at every
+    /// loop index, in logical order, as many as the shortest core has.
+    fn for_core(&mut self, for_loop: &syn::ExprForLoop) -> Result<TokenStream> {
+        let walk = self
+            .iterated_core(&for_loop.expr)
+            .expect("checked by the caller");
+        let k = self.fresh("k");
+        let mut cores = Vec::new();
+        walk.cores(&mut cores);
+        let bind = bind_walk(&for_loop.pat, &walk, &k)?;
+        let label = &for_loop.label;
+        self.loop_masks.push(self.mask_depth());
+        let body = self.block(&for_loop.body, Want::Any);
+        self.loop_masks.pop();
+        let (body, _) = body?;
+        Ok(quote! {
+            #label for #k in 0..[#(#cores.len()),*].into_iter().min().unwrap_or(0) {
+                #bind
+                #body
+            }
+        })
     }
 
     fn mask_depth(&self) -> usize {
@@ -1048,6 +1186,15 @@ impl Rewriter<'_> {
     fn method(&mut self, call: &syn::ExprMethodCall) -> Result<TokenStream> {
         let name = call.method.to_string();
         let method = &call.method;
+        if self.cores.is_some() && self.is_rel(&call.receiver) {
+            return unsupported(
+                method,
+                format!(
+                    "on lanes, a core view is read and written by index (`x[i]`, `for v in &x`) \
+                     and asked its shape (`len`, `dim`, ...), not through `{name}`"
+                ),
+            );
+        }
         if self.generic {
             return unsupported(
                 &call.method,
@@ -1133,6 +1280,51 @@ impl Rewriter<'_> {
 }
 
 /// `a + b` for `a += b`.
+/// How a `for` loop walks gufunc core views: one core, or two walks zipped.
+enum Walk<'e> {
+    Core(&'e Expr),
+    Zip(Box<Walk<'e>>, Box<Walk<'e>>),
+}
+
+impl<'e> Walk<'e> {
+    fn cores(&self, into: &mut Vec<&'e Expr>) {
+        match self {
+            Walk::Core(core) => into.push(core),
+            Walk::Zip(left, right) => {
+                left.cores(into);
+                right.cores(into);
+            }
+        }
+    }
+}
+
+/// Binds `pat` to the `k`-th elements of `walk`'s cores: a name for a core, a pair for
+/// a zip, `&v` as `v`.
+fn bind_walk(pat: &Pat, walk: &Walk<'_>, k: &syn::Ident) -> Result<TokenStream> {
+    let pat = match pat {
+        Pat::Reference(r) if r.mutability.is_none() => &*r.pat,
+        Pat::Paren(paren) => &*paren.pat,
+        pat => pat,
+    };
+    match (pat, walk) {
+        (Pat::Ident(ident), Walk::Core(core)) if ident.subpat.is_none() => {
+            let name = &ident.ident;
+            Ok(quote!(let #name = #core.read_nth(#k);))
+        }
+        (Pat::Wild(_), Walk::Core(_)) => Ok(quote!()),
+        (Pat::Tuple(tuple), Walk::Zip(left, right)) if tuple.elems.len() == 2 => {
+            let left = bind_walk(&tuple.elems[0], left, k)?;
+            let right = bind_walk(&tuple.elems[1], right, k)?;
+            Ok(quote!(#left #right))
+        }
+        (pat, _) => unsupported(
+            pat,
+            "iterating core views on lanes binds a name per core (`v`, `&v`, or `(a, b)` \
+             for a `zip`)",
+        ),
+    }
+}
+
 fn compound_op(op: &BinOp) -> TokenStream {
     match op {
         BinOp::AddAssign(_) => quote!(+),

@@ -114,13 +114,17 @@ impl LaneForms {
             return LaneForms::Neither(why);
         }
         match super::varying::rewrite(
-            &args.krate,
+            &super::varying::Setting {
+                private: &args.krate,
+                rel: &HashSet::new(),
+                varying: &varying,
+                lanes: &count,
+                generic,
+                floats: &floats,
+                cores: None,
+                valued: true,
+            },
             &func.block,
-            &HashSet::new(),
-            &varying,
-            &count,
-            generic,
-            &floats,
         ) {
             Ok(body) => LaneForms::Arrays(body, count),
             Err(why) => LaneForms::Neither(why),

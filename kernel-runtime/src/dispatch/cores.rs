@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use ndarray::{ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, IxDyn};
 
+use super::core_lanes::{LaneCore, LaneCoreMut, Stage};
 use super::raw::{self, RawOperand, RowPart};
 use super::{LoopLayout, Schedule};
 use crate::error::KernelError;
@@ -111,12 +112,19 @@ impl CoreGeometry {
             }
         }
         let empty = shape.size() == 0;
+        let dense = flips.is_empty()
+            && shape
+                .slice()
+                .iter()
+                .zip(strides.slice().iter().zip(shape.default_strides().slice()))
+                .all(|(&len, (&stride, &row_major))| len <= 1 || stride == row_major);
         CoreCut {
             shape,
             strides,
             back,
             flips,
             empty,
+            dense,
         }
     }
 }
@@ -130,9 +138,23 @@ pub struct CoreCut<C> {
     back: isize,
     flips: Vec<usize>,
     empty: bool,
+    /// Whether the core's elements lie in logical order, one after another.
+    dense: bool,
 }
 
 impl<C: Dimension> CoreCut<C> {
+    /// The core's shape.
+    pub(super) fn shape(&self) -> &C {
+        &self.shape
+    }
+
+    /// The address of the first element at `part` when the core's elements lie in logical
+    /// order one after another (a row-major core), so that element `k` is `k` on.
+    #[inline(always)]
+    pub(super) fn dense_at<T>(&self, part: &RowPart) -> Option<*mut T> {
+        self.dense.then(|| part.ptr().cast())
+    }
+
     /// The read-only core view at `part`.
     ///
     /// # Safety
@@ -140,7 +162,7 @@ impl<C: Dimension> CoreCut<C> {
     /// `part` must address the operand's element at one loop index, so that its core shape
     /// and strides from there stay inside it, borrowed for `'r`.
     #[inline(always)]
-    unsafe fn view<'r, T>(&self, part: &RowPart) -> ArrayView<'r, T, C> {
+    pub(super) unsafe fn view<'r, T>(&self, part: &RowPart) -> ArrayView<'r, T, C> {
         if self.empty {
             return ArrayView::from_shape(self.shape.clone(), &[])
                 .expect("an empty shape fits no elements");
@@ -164,7 +186,7 @@ impl<C: Dimension> CoreCut<C> {
     ///
     /// As for [`CoreCut::view`], and no other view of this core may exist during `'r`.
     #[inline(always)]
-    unsafe fn view_mut<'r, T>(&self, part: &RowPart) -> ArrayViewMut<'r, T, C> {
+    pub(super) unsafe fn view_mut<'r, T>(&self, part: &RowPart) -> ArrayViewMut<'r, T, C> {
         if self.empty {
             // An empty core's strides may repeat (stride 0 on a long axis beside an empty
             // one), which ndarray's overlap check refuses for mutable views; the view holds
@@ -204,6 +226,19 @@ pub trait CoreInputs: Send + Sync {
     /// shape and strides from there stay inside it, borrowed for `'r`; `cuts` must come
     /// from this operand tuple's geometry.
     unsafe fn views<'r>(cuts: &Self::Cuts, parts: &[RowPart]) -> Self::Views<'r>;
+    /// The core views of `L` consecutive loop indices, read together.
+    type Lanes<'r, const L: usize>;
+    /// Stages the cores of the `L` loop indices from `parts` on into `stage`, side by side.
+    ///
+    /// # Safety
+    ///
+    /// As for [`CoreInputs::views`], for each of the `L` loop indices `parts` and its
+    /// `L - 1` advances address; `stage` must not be reused while the result lives.
+    unsafe fn lanes<'r, const L: usize>(
+        cuts: &'r Self::Cuts,
+        parts: &[RowPart],
+        stage: &mut Stage,
+    ) -> Self::Lanes<'r, L>;
 }
 
 /// A tuple of [`CoreOut`]s.
@@ -225,11 +260,25 @@ pub trait CoreOutputs: Send + Sync {
     /// As for [`CoreInputs::views`], and no two loop indices handed out at the same time may
     /// be the same.
     unsafe fn views<'r>(cuts: &Self::Cuts, parts: &[RowPart]) -> Self::Views<'r>;
+    /// The mutable core views of `L` consecutive loop indices, written together.
+    type Lanes<'r, const L: usize>;
+    /// Stages the cores of the `L` loop indices from `parts` on into `stage`, to be
+    /// written back when the result drops.
+    ///
+    /// # Safety
+    ///
+    /// As for [`CoreOutputs::views`], for each of the `L` loop indices; `stage` must not be
+    /// reused while the result lives.
+    unsafe fn lanes<'r, const L: usize>(
+        cuts: &'r Self::Cuts,
+        parts: &[RowPart],
+        stage: &mut Stage,
+    ) -> Self::Lanes<'r, L>;
 }
 
 macro_rules! impl_cores {
     ($($elem:ident $dim:ident $idx:tt),+) => {
-        impl<$($elem: Sync + 'static, $dim: Dimension),+> CoreInputs
+        impl<$($elem: Copy + Sync + 'static, $dim: Dimension),+> CoreInputs
             for ($(CoreIn<'_, $elem, $dim>,)+)
         {
             type Views<'r> = ($(ArrayView<'r, $elem, $dim>,)+);
@@ -259,9 +308,19 @@ macro_rules! impl_cores {
                 // SAFETY: forwarded from this function's contract.
                 unsafe { ($(cuts.$idx.view::<$elem>(&parts[$idx]),)+) }
             }
+            type Lanes<'r, const L: usize> = ($(LaneCore<'r, $elem, $dim, L>,)+);
+            #[inline(always)]
+            unsafe fn lanes<'r, const L: usize>(
+                cuts: &'r Self::Cuts,
+                parts: &[RowPart],
+                stage: &mut Stage,
+            ) -> Self::Lanes<'r, L> {
+                // SAFETY: forwarded from this function's contract.
+                unsafe { ($(LaneCore::stage(&cuts.$idx, &parts[$idx], stage),)+) }
+            }
         }
 
-        impl<$($elem: Send + Sync + 'static, $dim: Dimension),+> CoreOutputs
+        impl<$($elem: Copy + Send + Sync + 'static, $dim: Dimension + 'static),+> CoreOutputs
             for ($(CoreOut<'_, $elem, $dim>,)+)
         {
             type Views<'r> = ($(ArrayViewMut<'r, $elem, $dim>,)+);
@@ -287,6 +346,16 @@ macro_rules! impl_cores {
             unsafe fn views<'r>(cuts: &Self::Cuts, parts: &[RowPart]) -> Self::Views<'r> {
                 // SAFETY: forwarded from this function's contract.
                 unsafe { ($(cuts.$idx.view_mut::<$elem>(&parts[$idx]),)+) }
+            }
+            type Lanes<'r, const L: usize> = ($(LaneCoreMut<'r, $elem, $dim, L>,)+);
+            #[inline(always)]
+            unsafe fn lanes<'r, const L: usize>(
+                cuts: &'r Self::Cuts,
+                parts: &[RowPart],
+                stage: &mut Stage,
+            ) -> Self::Lanes<'r, L> {
+                // SAFETY: forwarded from this function's contract.
+                unsafe { ($(LaneCoreMut::stage(&cuts.$idx, &parts[$idx], stage),)+) }
             }
         }
     };
@@ -338,7 +407,7 @@ impl_cores!(A0 C0 0, A1 C1 1, A2 C2 2, A3 C3 3, A4 C4 4, A5 C5 5, A6 C6 6, A7 C7
 pub fn zip_cores<I, O, K>(
     loop_shape: &[usize],
     inputs: I,
-    mut outputs: O,
+    outputs: O,
     schedule: Schedule,
     kernel: K,
 ) -> Result<(), KernelError>
@@ -346,6 +415,107 @@ where
     I: CoreInputs,
     O: CoreOutputs,
     K: for<'r> Fn(I::Views<'r>, O::Views<'r>) -> Result<(), KernelError> + Sync,
+{
+    // SAFETY: `drive` hands the segment function parts of whole loop indices.
+    unsafe {
+        drive(loop_shape, inputs, outputs, schedule, |cuts, at, len| {
+            for _ in 0..len {
+                let (out_parts, in_parts) = at.split_at(cuts.outs);
+                kernel(
+                    I::views(&cuts.inputs, in_parts),
+                    O::views(&cuts.outputs, out_parts),
+                )?;
+                advance(at, 1);
+            }
+            Ok(())
+        })
+    }
+}
+
+/// As [`zip_cores`], running `lanes` on each run of `L` consecutive loop indices of a
+/// segment (every operand's core read or written at `L` loop indices at once: how a
+/// `#[guvectorize]` body evaluated on lanes runs) and `kernel` on the indices left over.
+///
+/// `lanes` must compute for each of its `L` loop indices what `kernel` computes for it.
+///
+/// # Errors
+///
+/// As for [`zip_cores`].
+pub fn zip_cores_lanes<I, O, LK, K, const L: usize>(
+    loop_shape: &[usize],
+    inputs: I,
+    outputs: O,
+    schedule: Schedule,
+    lanes: LK,
+    kernel: K,
+) -> Result<(), KernelError>
+where
+    I: CoreInputs,
+    O: CoreOutputs,
+    LK: for<'r> Fn(I::Lanes<'r, L>, O::Lanes<'r, L>) -> Result<(), KernelError> + Sync,
+    K: for<'r> Fn(I::Views<'r>, O::Views<'r>) -> Result<(), KernelError> + Sync,
+{
+    // SAFETY: `drive` hands the segment function parts of whole loop indices; runs of `L`
+    // stay inside the segment.
+    unsafe {
+        drive(loop_shape, inputs, outputs, schedule, |cuts, at, len| {
+            let mut stage = Stage::new();
+            for _ in 0..len / L {
+                let (out_parts, in_parts) = at.split_at(cuts.outs);
+                stage.clear();
+                let outputs = O::lanes::<L>(&cuts.outputs, out_parts, &mut stage);
+                let inputs = I::lanes::<L>(&cuts.inputs, in_parts, &mut stage);
+                lanes(inputs, outputs)?;
+                advance(at, L);
+            }
+            for _ in 0..len % L {
+                let (out_parts, in_parts) = at.split_at(cuts.outs);
+                kernel(
+                    I::views(&cuts.inputs, in_parts),
+                    O::views(&cuts.outputs, out_parts),
+                )?;
+                advance(at, 1);
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Moves every operand's part `count` loop indices on.
+#[inline(always)]
+fn advance(parts: &mut [RowPart], count: usize) {
+    for part in parts {
+        part.advance_by(count);
+    }
+}
+
+/// How the engine cuts the core views of a call: the outputs' cuts, the inputs', and how
+/// many of a segment's parts are outputs (they come first).
+struct Cuts<I, O> {
+    inputs: I,
+    outputs: O,
+    outs: usize,
+}
+
+/// Checks the operands against `loop_shape`, lays the loop out, and calls `segment` on
+/// each run of loop indices with every operand's part at the first (outputs first) and
+/// the run's length. The first error `segment` returns is returned; others still run.
+///
+/// # Safety
+///
+/// `segment` may build core views at the `len` loop indices from its parts on, and no
+/// further: the engine hands each loop index to one call.
+unsafe fn drive<I, O, F>(
+    loop_shape: &[usize],
+    inputs: I,
+    mut outputs: O,
+    schedule: Schedule,
+    segment: F,
+) -> Result<(), KernelError>
+where
+    I: CoreInputs,
+    O: CoreOutputs,
+    F: Fn(&Cuts<I::Cuts, O::Cuts>, &mut [RowPart], usize) -> Result<(), KernelError> + Sync,
 {
     // Every operand's axes before its core must be exactly the loop's: the layout and the
     // core views below are built on that.
@@ -364,28 +534,25 @@ where
     let operands: Vec<RawOperand> = geometry.iter().map(|g| g.operand).collect();
     let outs = geometry.len() - inputs_count;
     let (out_geometry, in_geometry) = geometry.split_at(outs);
-    let (out_cuts, in_cuts) = (O::cuts(out_geometry), I::cuts(in_geometry));
+    let cuts = Cuts {
+        inputs: I::cuts(in_geometry),
+        outputs: O::cuts(out_geometry),
+        outs,
+    };
     let first_error = OnceLock::new();
     // SAFETY: every operand's axes before its core were checked to be exactly
     // `loop_shape`, the layout was built from their own strides, and each core view is cut
     // from its operand's own core shape and strides (`CoreGeometry::of`), so it stays
     // inside the operand. Outputs come from `ArrayViewMut`s, whose safe constructors never
     // give two indices one element, so the cores of two loop indices are disjoint, and the
-    // engine hands each loop index to one call; empty cores are built without a pointer
-    // (`CoreCut::view_mut`).
+    // engine hands each loop index to one call (this function's contract for `segment`);
+    // empty cores are built without a pointer (`CoreCut::view_mut`).
     unsafe {
         // One loop item is a whole core: chunks may end anywhere.
         raw::for_each_segment(&layout, &operands, schedule, 1, |parts, len| {
             let mut at: Vec<RowPart> = parts.to_vec();
-            for _ in 0..len {
-                let (out_parts, in_parts) = at.split_at(outs);
-                let result = kernel(I::views(&in_cuts, in_parts), O::views(&out_cuts, out_parts));
-                if let Err(error) = result {
-                    let _ = first_error.set(error);
-                }
-                for part in &mut at {
-                    part.advance();
-                }
+            if let Err(error) = segment(&cuts, &mut at, len) {
+                let _ = first_error.set(error);
             }
         });
     }

@@ -62,6 +62,20 @@ impl RowPart {
         self.ptr
     }
 
+    /// Bytes from one element of the segment to the next.
+    #[inline(always)]
+    pub fn byte_step(&self) -> isize {
+        self.step * self.elem_size as isize
+    }
+
+    /// Moves `count` elements on; as [`RowPart::advance`], only computed.
+    #[inline(always)]
+    pub fn advance_by(&mut self, count: usize) {
+        self.ptr = self
+            .ptr
+            .wrapping_offset(self.byte_step().wrapping_mul(count as isize));
+    }
+
     /// Moves to the segment's next element. The pointer is only computed, never read, so
     /// stepping one past the segment's end is fine.
     pub fn advance(&mut self) {

@@ -391,21 +391,6 @@ fn with_index(len: usize, f: impl FnOnce(&mut [usize])) {
     }
 }
 
-/// Keeps LLVM's loop vectoriser off a loop of lane evaluations. Each evaluation is already
-/// vector code once its lanes are packed (SLP), but the loop vectoriser runs first and
-/// would vectorise the loop again across evaluations, treating each lane array as an
-/// interleaved group and packing it with shuffles (a 5-point `f64` stencil: 5.8 ms with
-/// them, against 4.9 ms for the scalar body's own loop). An empty `asm!` is opaque to
-/// it, and costs no instruction.
-#[inline(always)]
-fn no_loop_vectorization() {
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    // SAFETY: an empty template: no instruction, no memory, stack or flags touched.
-    unsafe {
-        std::arch::asm!("", options(nomem, nostack, preserves_flags));
-    }
-}
-
 /// `view` with `axis` moved last, the others in order.
 fn last_axis_moved<T>(view: ArrayViewMutD<'_, T>, axis: usize) -> ArrayViewMutD<'_, T> {
     let mut order: Vec<usize> = (0..view.ndim()).collect();
@@ -508,7 +493,7 @@ fn unit_stretch_body<S, O, K, P, F, const N: usize>(
     while k + lanes <= len {
         kernel.eval_lanes(&rows, place(k, lanes, own), &mut out[k..k + lanes]);
         k += lanes;
-        no_loop_vectorization();
+        crate::lanes::no_loop_vectorization();
     }
     if k < len {
         let k = len - lanes;

@@ -187,6 +187,16 @@ pub(super) fn expand(
     );
     let mod_doc = format!("Metadata of the [`{name}`](fn@{name}) gufunc.");
 
+    let scalar_kernel = quote! {
+        |(#(#in_names,)*), (#(mut #out_names,)*)| {
+            #call
+            ::core::result::Result::Ok(())
+        }
+    };
+    let lanes = super::lanes::lane_form(args, func, model);
+    let simd = lanes.is_ok();
+    let run = super::lanes::drive(private, &schedule, lanes.ok(), &in_names, &scalar_kernel);
+
     quote! {
         #(#user_attrs)*
         #[doc = #core_doc]
@@ -262,20 +272,13 @@ pub(super) fn expand(
                     &#in_names, __kernel_loop, __kernel_binding.inputs()[#in_indices].kernel_core_shape(),
                 );
             )*
-            #private::dispatch::zip_cores(
-                __kernel_loop,
-                (#(#private::dispatch::CoreIn::<#in_elems, #private::#in_dims>::new(
-                    #in_names, __kernel_binding.inputs()[#in_indices].core_ndim(),
-                ),)*),
-                (#(#private::dispatch::CoreOut::<#out_elems, #private::#out_dims>::new(
-                    #out_names.view_mut().into_dyn(), __kernel_binding.outputs()[#out_indices].core_ndim(),
-                ),)*),
-                #schedule.with_cost(__kernel_cost),
-                |(#(#in_names,)*), (#(mut #out_names,)*)| {
-                    #call
-                    ::core::result::Result::Ok(())
-                },
-            )
+            let __kernel_inputs = (#(#private::dispatch::CoreIn::<#in_elems, #private::#in_dims>::new(
+                #in_names, __kernel_binding.inputs()[#in_indices].core_ndim(),
+            ),)*);
+            let __kernel_outputs = (#(#private::dispatch::CoreOut::<#out_elems, #private::#out_dims>::new(
+                #out_names.view_mut().into_dyn(), __kernel_binding.outputs()[#out_indices].core_ndim(),
+            ),)*);
+            #run
         }
 
         #[doc = #mod_doc]
@@ -289,6 +292,9 @@ pub(super) fn expand(
             pub const SIGNATURE: &str = #sig_text;
             /// Its core dimension names, in order of first appearance.
             pub const DIMS: &[&str] = &[#(#dims),*];
+            /// Whether the body runs on SIMD lanes: consecutive loop indices together, each
+            /// lane what the body computes for its index (used when the cores are small).
+            pub const SIMD: bool = #simd;
 
             /// The parsed signature, parsed once.
             pub fn signature() -> &'static #private::Signature {

@@ -17,6 +17,7 @@
 
 mod checks;
 mod generate;
+mod lanes;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -50,6 +51,12 @@ pub fn guvectorize(args: TokenStream, item: TokenStream) -> TokenStream {
     let model = classify(&cx, &func);
     if let Some(signature) = &signature {
         validate(&cx, &args, &func, signature, &model);
+    }
+    if let Some(require) = &args.require_simd
+        && model.complete
+        && let Err(why) = lanes::lane_form(&args, &func, &model)
+    {
+        super::varying::report_required(&cx, require, &why, "loop index");
     }
     if let Err(error) = cx.check() {
         return with_errors(&item, &error);

@@ -19,7 +19,7 @@
 mod checks;
 mod generate;
 
-pub(crate) use generate::lane_count;
+pub(crate) use generate::{lane_count, widest_element};
 
 /// The body rewritten to evaluate `count` consecutive positions at once.
 struct LaneForm {
@@ -169,13 +169,17 @@ fn lane_form(
     let lane_body = match super::varying::unlaned_type(&element_types, &type_params) {
         Some(why) => Err(why),
         None => super::varying::rewrite(
-            &args.krate,
+            &super::varying::Setting {
+                private: &args.krate,
+                rel,
+                varying: &varying,
+                lanes: lane_count,
+                generic,
+                floats: &floats,
+                cores: None,
+                valued: true,
+            },
             &func.block,
-            rel,
-            &varying,
-            lane_count,
-            generic,
-            &floats,
         ),
     };
     (lane_body, varying)

@@ -1,0 +1,247 @@
+//! `#[guvectorize]` bodies on lanes: with small cores, `L` consecutive loop indices run
+//! together, each core view of the body a `LaneCore` whose elements are lane vectors (one
+//! lane per loop index), each `()` input a lane vector of its values.
+//!
+//! ```text
+//! fn norm(x: ArrayView1<f64>) -> f64 {      |(x,), (mut __kernel_out0,)| {
+//!     let mut acc = 0.0;                        let mut acc = Lanes::<_, L>::splat(0.0);
+//!     for v in &x {                             for k in 0..x.len() {
+//!         acc += v * v;                             let v = x.read_nth(k);
+//!     }                                             acc = acc + v * v;
+//!     acc.sqrt()                                }
+//! }                                             __kernel_out0.write((), acc.sqrt());
+//!                                           }
+//! ```
+//!
+//! The rewriter is the stencils' (`expand::varying`), told that its indexed parameters are
+//! core views; the runtime side is `dispatch::core_lanes`.
+
+use std::collections::HashSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::spanned::Spanned;
+
+use super::checks::{Kind, Model};
+use crate::args::Args;
+use crate::expand::varying::{Setting, Unsupported, rewrite, unlaned_type};
+
+/// The call of the engine: `zip_cores` with the scalar body; with a lane form, when the
+/// cores are small enough to stage, `zip_cores_lanes` with both.
+pub(super) fn drive(
+    private: &crate::private::Private,
+    schedule: &TokenStream,
+    lanes: Option<LaneForm>,
+    in_names: &[&syn::Ident],
+    scalar_kernel: &TokenStream,
+) -> TokenStream {
+    let scalar = quote! {
+        #private::dispatch::zip_cores(
+            __kernel_loop,
+            __kernel_inputs,
+            __kernel_outputs,
+            #schedule.with_cost(__kernel_cost),
+            #scalar_kernel,
+        )
+    };
+    let Some(lanes) = lanes else {
+        return scalar;
+    };
+    let LaneForm {
+        count,
+        n,
+        widest,
+        prelude,
+        body,
+        finish,
+        outputs,
+    } = lanes;
+    quote! {
+        const #count: usize = #n;
+        if #private::dispatch::lanes_fit(__kernel_cost, #count, #widest) {
+            #private::dispatch::zip_cores_lanes::<_, _, _, _, #count>(
+                __kernel_loop,
+                __kernel_inputs,
+                __kernel_outputs,
+                #schedule.with_cost(__kernel_cost),
+                #[allow(
+                    unused_mut, unused_parens, unused_variables, unused_braces,
+                    non_upper_case_globals, clippy::all, clippy::pedantic,
+                    reason = "the user's body, on lanes"
+                )]
+                |(#(#in_names,)*), (#(mut #outputs,)*)| {
+                    #prelude
+                    let __kernel_value = #body;
+                    #finish
+                    ::core::result::Result::Ok(())
+                },
+                #scalar_kernel,
+            )
+        } else {
+            #scalar
+        }
+    }
+}
+
+/// The operands as the rewriter sees them.
+struct Operands<'m> {
+    /// The core views: read by index, and written when in `written`.
+    rel: HashSet<String>,
+    /// The outputs written through `ArrayViewMut` parameters.
+    written: HashSet<String>,
+    /// The `()` inputs: a value per loop index.
+    scalars: Vec<&'m syn::Ident>,
+    /// The operands of a float element type.
+    floats: HashSet<String>,
+}
+
+impl<'m> Operands<'m> {
+    fn of(model: &'m Model<'_>) -> Self {
+        let name_of = |(n, _, _): &(syn::Ident, Kind, &syn::Type)| n.to_string();
+        let views = |list: &[(syn::Ident, Kind, &syn::Type)]| -> HashSet<String> {
+            list.iter()
+                .filter(|(_, kind, _)| matches!(kind, Kind::Array { .. }))
+                .map(name_of)
+                .collect()
+        };
+        let written = if model.returned {
+            HashSet::new()
+        } else {
+            views(&model.outputs)
+        };
+        let mut rel = views(&model.inputs);
+        rel.extend(written.iter().cloned());
+        let scalars = model
+            .inputs
+            .iter()
+            .filter(|(_, kind, _)| matches!(kind, Kind::Scalar(_)))
+            .map(|(n, _, _)| n)
+            .collect();
+        let floats = model
+            .inputs
+            .iter()
+            .chain(&model.outputs)
+            .filter(|(_, kind, _)| {
+                crate::ast::scalar_type_name(kind.elem()).is_some_and(|t| t == "f32" || t == "f64")
+            })
+            .map(name_of)
+            .collect();
+        Operands {
+            rel,
+            written,
+            scalars,
+            floats,
+        }
+    }
+}
+
+/// A `#[guvectorize]` body rewritten to run `L` loop indices at once.
+pub(super) struct LaneForm {
+    /// The name of the lane count, and its value.
+    count: syn::Ident,
+    n: usize,
+    /// The widest element's size in bytes.
+    widest: usize,
+    /// Binds each `()` input to its values at the `L` indices.
+    prelude: TokenStream,
+    /// The body on lanes.
+    body: TokenStream,
+    /// Stores the body's value into returned `()` outputs.
+    finish: TokenStream,
+    /// The names the outputs' lane views take: the body's own for written outputs.
+    outputs: Vec<syn::Ident>,
+}
+
+/// The body on lanes, or why it cannot run there. The body's core views become
+/// `LaneCore`s (read by index at every loop index of the run), `()` inputs lanes of their
+/// values, and a returned `()` output is stored lane by lane.
+pub(super) fn lane_form(
+    args: &Args,
+    func: &syn::ItemFn,
+    model: &Model<'_>,
+) -> Result<LaneForm, Unsupported> {
+    let private = &args.krate;
+    if let Some((_, _, ty)) = model
+        .outputs
+        .iter()
+        .find(|(_, kind, _)| matches!(kind, Kind::Array { owned: true, .. }))
+    {
+        return Err(Unsupported {
+            span: ty.span(),
+            why: "a returned array is built at each loop index; write the output through an \
+                  `ArrayViewMut` parameter to run on lanes"
+                .to_owned(),
+        });
+    }
+    let type_params: HashSet<String> = func
+        .sig
+        .generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect();
+    let elems: Vec<&syn::Type> = model
+        .inputs
+        .iter()
+        .chain(&model.outputs)
+        .map(|(_, kind, _)| kind.elem())
+        .collect();
+    if let Some(why) = unlaned_type(&elems, &type_params) {
+        return Err(why);
+    }
+    let generic = elems
+        .iter()
+        .any(|ty| crate::ast::scalar_type_name(ty).is_some_and(|name| type_params.contains(&name)));
+    let Operands {
+        rel,
+        written,
+        scalars,
+        floats,
+    } = Operands::of(model);
+    let seeds: Vec<String> = scalars.iter().map(ToString::to_string).collect();
+    let varying = crate::analysis::varying::Varying::seeded(&func.block, &rel, &seeds);
+    let count = syn::Ident::new("__KERNEL_LANES", proc_macro2::Span::call_site());
+    let body = rewrite(
+        &Setting {
+            private,
+            rel: &rel,
+            varying: &varying,
+            lanes: &count,
+            generic,
+            floats: &floats,
+            cores: Some(&written),
+            valued: model.returned,
+        },
+        &func.block,
+    )?;
+    let prelude = quote! {
+        #(let #scalars = #scalars.read(());)*
+    };
+    let outs: Vec<syn::Ident> = if model.returned {
+        (0..model.outputs.len())
+            .map(|j| format_ident!("__kernel_out{j}"))
+            .collect()
+    } else {
+        model.outputs.iter().map(|(n, _, _)| n.clone()).collect()
+    };
+    let finish = if model.returned {
+        if outs.len() == 1 {
+            quote!(#(#outs.write((), __kernel_value);)*)
+        } else {
+            let parts = (0..outs.len()).map(syn::Index::from);
+            quote!(#(#outs.write((), __kernel_value.#parts);)*)
+        }
+    } else {
+        quote!(let () = __kernel_value;)
+    };
+    let n = crate::expand::stencil::lane_count(elems.iter().copied());
+    let widest = crate::expand::stencil::widest_element(elems.iter().copied());
+    Ok(LaneForm {
+        outputs: outs,
+        count,
+        n,
+        widest,
+        prelude,
+        body,
+        finish,
+    })
+}

@@ -1,0 +1,371 @@
+//! Small gufunc cores on lanes. The cores of `L` consecutive loop indices are staged side by
+//! side, element `k` of the `L` cores in `L` adjacent slots, so that a `#[guvectorize]` body
+//! evaluated on [`Lanes`] reads and writes an element of all `L` cores as one vector:
+//!
+//! ```text
+//! loop index  i     i+1   i+2   i+3         staged   x[0]: a0 b0 c0 d0
+//! core        a0a1  b0b1  c0c1  d0d1   ->            x[1]: a1 b1 c1 d1
+//! ```
+//!
+//! Staging costs one copy of each core element, as reading it in the scalar body would;
+//! reading `L` cores element by element straight from memory instead (a gather) is slower
+//! than the scalar body on the machines we measured. Outputs are staged from their current
+//! values and written back when their lane view drops, so an element the body does not
+//! write keeps its value, as in the scalar body.
+
+use std::mem::MaybeUninit;
+
+use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, NdIndex, ShapeBuilder};
+
+use super::cores::CoreCut;
+use super::raw::RowPart;
+use crate::lanes::Lanes;
+
+/// The most bytes of core elements one run of lane evaluations may stage: the cores of
+/// all operands at `L` loop indices stay in L1 with room to spare. Larger cores run one
+/// loop index at a time, each core read where it lies.
+pub const LANE_CORES_BYTES: usize = 16 * 1024;
+
+/// Whether cores of `core_elements` elements (all operands together, each at most
+/// `elem_bytes` wide) are small enough to stage `lanes` loop indices of at once.
+#[must_use]
+pub fn lanes_fit(core_elements: usize, lanes: usize, elem_bytes: usize) -> bool {
+    core_elements
+        .saturating_mul(lanes)
+        .saturating_mul(elem_bytes)
+        <= LANE_CORES_BYTES
+}
+
+/// The staging room of one run: [`LANE_CORES_BYTES`], plus room for each operand's start
+/// to be aligned.
+#[repr(C, align(64))]
+pub struct Stage {
+    bytes: [MaybeUninit<u8>; STAGE_BYTES],
+    used: usize,
+}
+
+const STAGE_BYTES: usize = LANE_CORES_BYTES + 1024;
+
+impl std::fmt::Debug for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stage")
+            .field("used", &self.used)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stage {
+    #[allow(
+        clippy::large_stack_arrays,
+        reason = "an L1-sized scratch per segment: on the heap it would be an allocation per call"
+    )]
+    pub(super) fn new() -> Self {
+        Stage {
+            bytes: [MaybeUninit::uninit(); STAGE_BYTES],
+            used: 0,
+        }
+    }
+
+    /// Makes all the room free again; what was staged is dead.
+    pub(super) fn clear(&mut self) {
+        self.used = 0;
+    }
+
+    /// Room for `len` values of `T`, aligned for `T`.
+    ///
+    /// # Panics
+    ///
+    /// If the room is spent: the driver stages only cores that [`lanes_fit`].
+    fn take<T>(&mut self, len: usize) -> *mut T {
+        assert!(
+            align_of::<T>() <= 64,
+            "staged elements are aligned to at most 64 bytes"
+        );
+        let start = self.used.next_multiple_of(align_of::<T>());
+        let end = len
+            .checked_mul(size_of::<T>())
+            .and_then(|bytes| bytes.checked_add(start))
+            .filter(|&end| end <= STAGE_BYTES)
+            .expect("gufunc cores staged on lanes fit the stage");
+        self.used = end;
+        self.bytes[start..].as_mut_ptr().cast()
+    }
+}
+
+/// The strides of a row-major layout of `shape` whose element `k` (in logical order) is
+/// at `k * L`: element `index` of lane `j` is at `L * offset(index) + j`.
+fn staged_strides<C: Dimension, const L: usize>(shape: &C) -> C {
+    let mut strides = shape.default_strides();
+    for stride in strides.slice_mut() {
+        *stride *= L;
+    }
+    strides
+}
+
+/// One input's cores at `L` consecutive loop indices, staged: what an input core view is
+/// in a `#[guvectorize]` body evaluated on lanes. Reading an element reads it in all `L`
+/// cores; the shape is the core's, the same at each index.
+#[derive(Debug)]
+pub struct LaneCore<'r, T, C: Dimension, const L: usize> {
+    staged: ArrayView<'r, T, C>,
+    /// The staged slots, `len * L` of them.
+    base: *const T,
+}
+
+/// One output's cores at `L` consecutive loop indices, staged; written back to the cores
+/// when dropped.
+#[derive(Debug)]
+pub struct LaneCoreMut<'r, T: Copy, C: Dimension, const L: usize> {
+    staged: ArrayViewMut<'r, T, C>,
+    base: *mut T,
+    cut: &'r CoreCut<C>,
+    /// The first loop index's element of the output.
+    part: RowPart,
+}
+
+/// Copies the cores of the `L` loop indices from `part` on into `base`, side by side.
+///
+/// # Safety
+///
+/// `part` and its `L - 1` advances must each address a core `cut` describes, borrowed
+/// during the call; `base` must be valid for writing `size * L` values.
+#[inline(always)]
+unsafe fn stage_cores<T: Copy, C: Dimension, const L: usize>(
+    cut: &CoreCut<C>,
+    part: &RowPart,
+    base: *mut T,
+) {
+    let size = cut.shape().size();
+    let mut at = *part;
+    for lane in 0..L {
+        if let Some(first) = cut.dense_at::<T>(&at) {
+            for k in 0..size {
+                // SAFETY: a dense core's `size` elements follow its first (`dense_at`);
+                // `k < size`, so the slot is inside `base`'s `size * L`.
+                unsafe { base.add(k * L + lane).write(first.add(k).read()) };
+                crate::lanes::no_loop_vectorization();
+            }
+        } else {
+            // SAFETY: `at` addresses one of the `L` cores (this function's contract).
+            let core = unsafe { cut.view::<T>(&at) };
+            for (k, &value) in core.iter().enumerate() {
+                // SAFETY: as above.
+                unsafe { base.add(k * L + lane).write(value) };
+                crate::lanes::no_loop_vectorization();
+            }
+        }
+        at.advance();
+    }
+}
+
+/// Copies the staged slots of the `L` cores back to them.
+///
+/// # Safety
+///
+/// As for [`stage_cores`], with `base` initialised and the cores writable.
+#[inline(always)]
+unsafe fn unstage_cores<T: Copy, C: Dimension, const L: usize>(
+    cut: &CoreCut<C>,
+    part: &RowPart,
+    base: *const T,
+) {
+    let size = cut.shape().size();
+    let mut at = *part;
+    for lane in 0..L {
+        if let Some(first) = cut.dense_at::<T>(&at) {
+            for k in 0..size {
+                // SAFETY: as in `stage_cores`, the other way.
+                unsafe { first.add(k).write(base.add(k * L + lane).read()) };
+                crate::lanes::no_loop_vectorization();
+            }
+        } else {
+            // SAFETY: `at` addresses one of the `L` cores, this call's alone.
+            let mut core = unsafe { cut.view_mut::<T>(&at) };
+            for (k, value) in core.iter_mut().enumerate() {
+                // SAFETY: `k < size`: a staged slot.
+                *value = unsafe { base.add(k * L + lane).read() };
+                crate::lanes::no_loop_vectorization();
+            }
+        }
+        at.advance();
+    }
+}
+
+impl<T: Copy, C: Dimension, const L: usize> LaneCore<'_, T, C, L> {
+    /// Stages the cores of the `L` loop indices from `part` on.
+    ///
+    /// # Safety
+    ///
+    /// `part` and its `L - 1` advances must each address a core `cut` describes, borrowed
+    /// for `'r`; `stage` must not be cleared or reused during `'r`.
+    #[inline(always)]
+    pub(super) unsafe fn stage(cut: &CoreCut<C>, part: &RowPart, stage: &mut Stage) -> Self {
+        let shape = cut.shape();
+        let base = stage.take::<T>(shape.size() * L);
+        // SAFETY: `take` gave room for `size * L` values, now all written, which live as
+        // long as the stage is not reused (this function's contract).
+        unsafe {
+            stage_cores::<T, C, L>(cut, part, base);
+            let staged = if shape.size() == 0 {
+                ArrayView::from_shape(shape.clone(), &[]).expect("an empty shape fits no elements")
+            } else {
+                // Row-major strides times `L` address the `size * L` slots from `base`.
+                let strides = staged_strides::<C, L>(shape);
+                ArrayView::from_shape_ptr(shape.clone().strides(strides), base)
+            };
+            LaneCore { staged, base }
+        }
+    }
+}
+
+impl<'r, T: Copy, C: Dimension, const L: usize> LaneCoreMut<'r, T, C, L> {
+    /// Stages the cores of the `L` loop indices from `part` on, to write them back on drop.
+    ///
+    /// # Safety
+    ///
+    /// As for [`LaneCore::stage`], and no other view of these cores may exist during `'r`.
+    #[inline(always)]
+    pub(super) unsafe fn stage(cut: &'r CoreCut<C>, part: &RowPart, stage: &mut Stage) -> Self {
+        let shape = cut.shape();
+        let base = stage.take::<T>(shape.size() * L);
+        // SAFETY: as for `LaneCore::stage`.
+        unsafe {
+            stage_cores::<T, C, L>(cut, part, base);
+            let staged = if shape.size() == 0 {
+                ArrayViewMut::from_shape(shape.clone(), &mut [])
+                    .expect("an empty shape fits no elements")
+            } else {
+                // Row-major strides times `L` never repeat a slot.
+                let strides = staged_strides::<C, L>(shape);
+                ArrayViewMut::from_shape_ptr(shape.clone().strides(strides), base)
+            };
+            LaneCoreMut {
+                staged,
+                base,
+                cut,
+                part: *part,
+            }
+        }
+    }
+
+    /// Writes lane `j` of `value` to the element at `index` of the `j`-th core.
+    ///
+    /// # Panics
+    ///
+    /// If `index` is out of the core's bounds, as indexing a core view panics.
+    #[inline(always)]
+    #[track_caller]
+    pub fn write<I: NdIndex<C>>(&mut self, index: I, value: Lanes<T, L>) {
+        let at: *mut T = &raw mut self.staged[index];
+        // SAFETY: an element's `L` slots follow it (`staged`).
+        unsafe { at.cast::<[T; L]>().write_unaligned(value.0) };
+    }
+}
+
+impl<T: Copy, C: Dimension, const L: usize> Drop for LaneCoreMut<'_, T, C, L> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: the cores were this value's alone since `stage` (its contract), and every
+        // slot was staged from them and maybe overwritten since.
+        unsafe { unstage_cores::<T, C, L>(self.cut, &self.part, self.base) };
+    }
+}
+
+macro_rules! lane_core_methods {
+    ($core:ident $(: $bound:path)?) => {
+        impl<T $(: $bound)?, C: Dimension, const L: usize> $core<'_, T, C, L> {
+            /// The core's number of elements, as [`ArrayView::len`].
+            #[must_use]
+            pub fn len(&self) -> usize {
+                self.staged.len()
+            }
+
+            /// The core's length along `axis`, as [`ArrayView::len_of`].
+            #[must_use]
+            pub fn len_of(&self, axis: Axis) -> usize {
+                self.staged.len_of(axis)
+            }
+
+            /// Whether the core has no elements.
+            #[must_use]
+            pub fn is_empty(&self) -> bool {
+                self.staged.is_empty()
+            }
+
+            /// The core's shape.
+            #[must_use]
+            pub fn shape(&self) -> &[usize] {
+                self.staged.shape()
+            }
+
+            /// The core's shape as a pattern, as [`ArrayView::dim`].
+            #[must_use]
+            pub fn dim(&self) -> C::Pattern {
+                self.staged.dim()
+            }
+
+            /// The core's shape as a dimension, as [`ArrayView::raw_dim`].
+            #[must_use]
+            pub fn raw_dim(&self) -> C {
+                self.staged.raw_dim()
+            }
+
+            /// The core's rank.
+            #[must_use]
+            pub fn ndim(&self) -> usize {
+                self.staged.ndim()
+            }
+
+            /// The element at `index` of every one of the `L` cores.
+            ///
+            /// # Panics
+            ///
+            /// If `index` is out of the core's bounds, as indexing a core view panics.
+            #[inline(always)]
+            #[track_caller]
+            pub fn read<I: NdIndex<C>>(&self, index: I) -> Lanes<T, L>
+            where
+                T: Copy,
+            {
+                let at: *const T = &raw const self.staged[index];
+                // SAFETY: an element's `L` slots follow it (`staged`), all initialised.
+                Lanes(unsafe { at.cast::<[T; L]>().read_unaligned() })
+            }
+
+            /// The `k`-th element, in logical order, of every one of the `L` cores: how
+            /// `for v in &x` reads on lanes.
+            ///
+            /// # Panics
+            ///
+            /// If `k` is not below [`len`](Self::len).
+            #[inline(always)]
+            #[track_caller]
+            pub fn read_nth(&self, k: usize) -> Lanes<T, L>
+            where
+                T: Copy,
+            {
+                assert!(k < self.staged.len(), "element {k} of a core of {}", self.staged.len());
+                // SAFETY: the slots of element `k` in logical order are `k * L..`, inside the
+                // staged `len * L`.
+                Lanes(unsafe { self.base.add(k * L).cast::<[T; L]>().read_unaligned() })
+            }
+        }
+
+        impl<T $(: $bound)?, const L: usize> $core<'_, T, ndarray::Ix2, L> {
+            /// The core's number of rows.
+            #[must_use]
+            pub fn nrows(&self) -> usize {
+                self.staged.nrows()
+            }
+
+            /// The core's number of columns.
+            #[must_use]
+            pub fn ncols(&self) -> usize {
+                self.staged.ncols()
+            }
+        }
+    };
+}
+
+lane_core_methods!(LaneCore);
+lane_core_methods!(LaneCoreMut: Copy);

@@ -1,0 +1,281 @@
+//! Bodies that run on lanes (`SIMD`): small cores staged `L` loop indices at a time. Each
+//! kernel is compared bit for bit with its own core function called at every loop index
+//! by the naive reference, over loop lengths around the lane count (tails run the scalar
+//! body), every layout of inputs and outputs, and cores large enough to fall back to one
+//! index at a time.
+
+use ndarray::{Ix2, IxDyn, ShapeBuilder};
+use ndkernel::prelude::*;
+
+use crate::reference::{Bits, assert_same, reference, scalar};
+use crate::{dyn_view, grid};
+
+#[guvectorize("(3),(3)->(3)")]
+fn cross(a: ArrayView1<f64>, b: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
+    out[0] = a[1] * b[2] - a[2] * b[1];
+    out[1] = a[2] * b[0] - a[0] * b[2];
+    out[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+#[guvectorize("(n)->()")]
+fn norm(x: ArrayView1<f64>) -> f64 {
+    let mut acc = 0.0;
+    for v in &x {
+        acc += v * v;
+    }
+    acc.sqrt()
+}
+
+#[guvectorize("(n),(n)->()")]
+fn dot(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    let mut acc = 0.0;
+    for (x, y) in a.iter().zip(&b) {
+        acc += x * y;
+    }
+    acc
+}
+
+#[guvectorize("(n,m),(m)->(n)")]
+fn matvec(m: ArrayView2<f32>, v: ArrayView1<f32>, mut out: ArrayViewMut1<f32>) {
+    for r in 0..m.nrows() {
+        let mut acc = 0.0;
+        for c in 0..m.ncols() {
+            acc += m[[r, c]] * v[c];
+        }
+        out[r] = acc;
+    }
+}
+
+/// A `()` input, a branch on the values, and an output written element by element.
+#[guvectorize("(n),()->(n)")]
+fn clip_scale(x: ArrayView1<f64>, k: f64, mut out: ArrayViewMut1<f64>) {
+    for i in 0..x.len() {
+        out[i] = if x[i] > k {
+            k
+        } else if x[i] < -k {
+            -k
+        } else {
+            x[i] * 2.0
+        };
+    }
+}
+
+/// Two returned `()` outputs, integers, `&v` patterns and constants.
+#[guvectorize("(n)->(),()")]
+fn range(x: ArrayView1<i32>) -> (i32, i32) {
+    let mut lo = i32::MAX;
+    let mut hi = i32::MIN;
+    for &v in &x {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    (lo, hi.wrapping_sub(lo))
+}
+
+/// Writes one element of its output: the others keep what the output held.
+#[guvectorize("(n)->(n)")]
+fn first_only(x: ArrayView1<u8>, mut out: ArrayViewMut1<u8>) {
+    out[0] = x[x.len() - 1].wrapping_mul(3);
+}
+
+impl Bits for i32 {
+    fn bits(self) -> u64 {
+        u64::from(self.cast_unsigned())
+    }
+}
+
+impl Bits for u8 {
+    fn bits(self) -> u64 {
+        u64::from(self)
+    }
+}
+
+/// A core the reference hands out, as the rank-1 view the core functions take.
+fn ix1<'a, T>(x: &'a ArrayViewD<'_, T>) -> ArrayView1<'a, T> {
+    x.view().into_dimensionality().expect("a rank-1 core")
+}
+
+#[test]
+fn every_body_here_runs_on_lanes() {
+    const { assert!(cross::SIMD && norm::SIMD && dot::SIMD && matvec::SIMD) };
+    const { assert!(clip_scale::SIMD && range::SIMD && first_only::SIMD) };
+}
+
+/// Loop lengths around the lane counts (16 for `f64`, 32 for `f32` and smaller types).
+const LENGTHS: [usize; 9] = [0, 1, 15, 16, 17, 31, 32, 33, 101];
+
+#[test]
+fn cross_matches_its_core_at_every_length_and_layout() {
+    for n in LENGTHS {
+        let a = grid((n, 3), 1);
+        let b = grid((3, n).f(), 2);
+        let b = b.t();
+        for (what, a) in [
+            ("standard", a.view()),
+            ("reversed loop axis", a.slice(s![..;-1, ..])),
+            ("reversed core axis", a.slice(s![.., ..;-1])),
+        ] {
+            let want = reference(&[(dyn_view(&a), 1), (dyn_view(&b), 1)], &[3], |c| {
+                let mut out = Array1::zeros(3);
+                cross_core(ix1(&c[0]), ix1(&c[1]), out.view_mut());
+                out.into_dyn()
+            });
+            assert_same(&cross(a, b).unwrap(), &want, &format!("cross {n} {what}"));
+            // Into a Fortran-order output.
+            let mut out = Array2::<f64>::zeros((n, 3).f());
+            cross_into(a, b, &mut out).unwrap();
+            assert_same(
+                &out,
+                &want,
+                &format!("cross_into {n} {what}, Fortran order"),
+            );
+        }
+    }
+}
+
+#[test]
+fn reductions_match_their_cores() {
+    for n in LENGTHS {
+        for core in [0, 1, 5, 8] {
+            let x = grid((n, core), 3);
+            let y = grid((n, core), 4);
+            let want = reference(&[(dyn_view(&x.view()), 1)], &[], |c| {
+                scalar(norm_core(ix1(&c[0])))
+            });
+            assert_same(&norm(&x).unwrap(), &want, &format!("norm {n}x{core}"));
+            let want = reference(
+                &[(dyn_view(&x.view()), 1), (dyn_view(&y.view()), 1)],
+                &[],
+                |c| scalar(dot_core(ix1(&c[0]), ix1(&c[1]))),
+            );
+            assert_same(&dot(&x, &y).unwrap(), &want, &format!("dot {n}x{core}"));
+            // One input broadcast along the loop axis (stride 0).
+            let row = grid((1, core), 5);
+            let row = row.view();
+            let want = reference(&[(dyn_view(&x.view()), 1), (dyn_view(&row), 1)], &[], |c| {
+                scalar(dot_core(ix1(&c[0]), ix1(&c[1])))
+            });
+            assert_same(
+                &dot(&x, row).unwrap(),
+                &want,
+                &format!("dot {n}x{core}, broadcast"),
+            );
+        }
+    }
+}
+
+#[test]
+fn matvec_reads_two_dimensional_cores_of_any_layout() {
+    for n in LENGTHS {
+        let m: Array3<f32> = grid((n, 4, 3), 5).mapv(|v| v as f32);
+        let mt: Array3<f32> = grid((n, 3, 4), 11).mapv(|v| v as f32);
+        let v: Array2<f32> = grid((n, 3), 6).mapv(|v| v as f32);
+        for (what, m) in [
+            ("standard", m.view()),
+            ("transposed cores", mt.view().permuted_axes([0, 2, 1])),
+            ("reversed core rows", m.slice(s![.., ..;-1, ..])),
+        ] {
+            let want = reference(
+                &[(m.view().into_dyn(), 2), (v.view().into_dyn(), 1)],
+                &[m.shape()[1]],
+                |c| {
+                    let mut out = Array1::zeros(c[0].shape()[0]);
+                    let core = c[0].view().into_dimensionality::<Ix2>().unwrap();
+                    matvec_core(core, ix1(&c[1]), out.view_mut());
+                    out.into_dyn()
+                },
+            );
+            let got = matvec(m, &v).unwrap();
+            assert_eq!(got.shape(), want.shape(), "matvec {n} {what}");
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(g.to_bits(), w.to_bits(), "matvec {n} {what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn scalar_inputs_and_branches() {
+    for n in LENGTHS {
+        let x = grid((n, 6), 7);
+        // One `k` per loop index, and one for all.
+        let k: Array1<f64> = grid(n, 8).mapv(f64::abs);
+        let want = reference(
+            &[(dyn_view(&x.view()), 1), (dyn_view(&k.view()), 0)],
+            &[6],
+            |c| {
+                let mut out = Array1::zeros(6);
+                clip_scale_core(ix1(&c[0]), c[1][IxDyn(&[])], out.view_mut());
+                out.into_dyn()
+            },
+        );
+        assert_same(
+            &clip_scale(&x, &k).unwrap(),
+            &want,
+            &format!("clip_scale {n}"),
+        );
+        let want = reference(&[(dyn_view(&x.view()), 1)], &[6], |c| {
+            let mut out = Array1::zeros(6);
+            clip_scale_core(ix1(&c[0]), 4.0, out.view_mut());
+            out.into_dyn()
+        });
+        assert_same(
+            &clip_scale(&x, 4.0).unwrap(),
+            &want,
+            &format!("clip_scale {n}, k = 4"),
+        );
+    }
+}
+
+#[test]
+fn integers_and_two_returned_outputs() {
+    for n in LENGTHS {
+        for core in [1, 3, 9] {
+            let x: Array2<i32> = grid((n, core), 9).mapv(|v| (v * 2.0e8) as i32);
+            let (lo, spread) = range(&x).unwrap();
+            for (i, row) in x.rows().into_iter().enumerate() {
+                let (want_lo, want_spread) = range_core(row);
+                assert_eq!(lo[[i]], want_lo, "range {n}x{core} at {i}");
+                assert_eq!(spread[[i]], want_spread, "range {n}x{core} at {i}");
+            }
+        }
+    }
+}
+
+#[test]
+fn outputs_keep_what_the_body_does_not_write() {
+    for n in LENGTHS {
+        let x: Array2<u8> = Array2::from_shape_fn((n, 5), |(i, j)| (i * 7 + j * 13) as u8);
+        let mut out = Array2::from_shape_fn((n, 5), |(i, j)| (i + 100 * j) as u8);
+        let mut want = out.clone();
+        for (row, out_row) in x.rows().into_iter().zip(want.rows_mut()) {
+            first_only_core(row, out_row);
+        }
+        first_only_into(&x, &mut out).unwrap();
+        assert_eq!(out, want, "first_only {n}");
+    }
+}
+
+#[test]
+fn large_cores_run_one_index_at_a_time_with_the_same_result() {
+    // 4096 elements per core: beyond what lanes stage (`LANE_CORES_BYTES`).
+    let x = grid((37, 4096), 10);
+    let want = reference(&[(dyn_view(&x.view()), 1)], &[], |c| {
+        scalar(norm_core(ix1(&c[0])))
+    });
+    assert!(!ndkernel::__private::dispatch::lanes_fit(4097, 16, 8));
+    assert_same(&norm(&x).unwrap(), &want, "norm of long rows");
+}
+
+/// Reads an element a core of 2 does not have.
+#[guvectorize("(n)->()")]
+fn third(x: ArrayView1<f64>) -> f64 {
+    x[2]
+}
+
+#[test]
+#[should_panic(expected = "out of bounds")]
+fn an_index_beyond_the_core_panics_on_lanes_as_in_the_body() {
+    const { assert!(third::SIMD) };
+    let _ = third(Array2::<f64>::zeros((40, 2)));
+}
