@@ -178,9 +178,11 @@ pub use kernel_macros::vectorize;
 /// Parameters are `ArrayViewN<T>` / `ArrayViewD<T>` for inputs with core dimensions (a
 /// dynamic rank is needed where the core shape has optional dimensions `n?`), a scalar
 /// type for `()` inputs, and either `ArrayViewMutN<T>` output parameters after the inputs
-/// or a return value (`ArrayN<T>`, `ArrayD<T>`, a scalar for `()`, or a tuple of them). The
-/// return form allocates what the kernel returns on every call: prefer output parameters
-/// in hot loops. Inputs accept arrays, views, references and scalars of any rank.
+/// or a return value (`ArrayN<T>`, `ArrayD<T>`, a scalar for `()`, or a tuple of them). A
+/// returned array is allocated at every loop index, except a single `Array1` built by
+/// `array![a, b, c]` as the body's last expression (with no `return` before): the engine
+/// runs that body with a plain `[a, b, c]` instead, as fast as the out-parameter form
+/// (`name_core` stays the function as written). Inputs accept arrays, views, references and scalars of any rank.
 ///
 /// # Arguments
 ///
@@ -210,8 +212,9 @@ pub use kernel_macros::vectorize;
 /// - for an output parameter, written by index, `out[i] = value`, outside conditions on
 ///   the values (write the value the condition chooses instead).
 ///
-/// A returned `()` value runs on lanes too; a returned array does not (it is built at each
-/// loop index: write it through an `ArrayViewMut` parameter). Every lane is bit for bit
+/// A returned `()` value runs on lanes too, and so does a returned `Array1` whose value is
+/// `array![…]` of its elements (below); any other returned array is built at each loop
+/// index, so write it through an `ArrayViewMut` parameter instead. Every lane is bit for bit
 /// what the body gives at its loop index, and an index out of a core's bounds panics as in
 /// the body. The cores of the `L` loop indices are staged side by side in an L1-sized
 /// buffer on the stack (no allocation), and outputs are staged from their current values,

@@ -279,3 +279,42 @@ fn an_index_beyond_the_core_panics_on_lanes_as_in_the_body() {
     const { assert!(third::SIMD) };
     let _ = third(Array2::<f64>::zeros((40, 2)));
 }
+
+/// The returning form of `cross`: `array![…]` runs as a plain array, on lanes too.
+#[guvectorize("(3),(3)->(3)")]
+fn cross_returned(a: ArrayView1<f64>, b: ArrayView1<f64>) -> Array1<f64> {
+    let x = a[1] * b[2] - a[2] * b[1];
+    array![x, a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+}
+
+/// `array![…]` of the wrong length for the signature's output.
+#[guvectorize("(n)->(n)")]
+fn pair(x: ArrayView1<f64>) -> Array1<f64> {
+    array![x[0], x[0] + 1.0]
+}
+
+#[test]
+fn returned_small_arrays_match_the_out_parameter_form() {
+    const { assert!(cross_returned::SIMD && pair::SIMD) };
+    for n in LENGTHS {
+        let a = grid((n, 3), 12);
+        let b = grid((n, 3), 13);
+        assert_eq!(
+            cross_returned(&a, &b).unwrap(),
+            cross(&a, &b).unwrap(),
+            "{n}"
+        );
+        let mut out = Array2::zeros((n, 3));
+        cross_returned_into(&a, &b, &mut out).unwrap();
+        assert_eq!(out.into_dyn(), cross(&a, &b).unwrap(), "{n}, into");
+    }
+    // The length the body returns is checked against the output's core, on lanes and off.
+    assert_eq!(pair(grid((40, 2), 14)).unwrap().shape(), &[40, 2]);
+    for n in [1, 40] {
+        let error = pair(grid((n, 3), 14)).unwrap_err().to_string();
+        assert!(
+            error.contains("output 0 (`out`)") && error.contains("(2,)"),
+            "{n}: {error}"
+        );
+    }
+}

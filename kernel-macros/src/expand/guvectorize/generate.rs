@@ -91,6 +91,20 @@ pub(super) fn expand(
         Kind::Scalar(_) => quote!(#private::dispatch::scalar_of(&#n)),
         Kind::Array { .. } => quote!(#n),
     });
+    let fixed = super::fixed::fixed_tail(func, model);
+    let fixed_fn = fixed
+        .as_ref()
+        .map(|super::fixed::FixedTail { block, len }| {
+            let (inputs, elem) = (&func.sig.inputs, out_elems[0]);
+            quote! {
+                #[inline(always)]
+                #[allow(
+                    unused_mut, unused_variables, clippy::all, clippy::pedantic,
+                    reason = "the user's body again, warned about once in the core function"
+                )]
+                fn __kernel_fixed #impl_generics (#inputs) -> [#elem; #len] #where_clause #block
+            }
+        });
     let call = if model.returned {
         let results: Vec<_> = (0..n_out)
             .map(|j| format_ident!("__kernel_result{j}"))
@@ -111,9 +125,21 @@ pub(super) fn expand(
         } else {
             quote!((#(#results),*))
         };
-        quote! {
-            let #pattern = #core_name #core_call (#(#call_args),*);
-            #(#stores)*
+        if fixed.is_some() {
+            let (out, label) = (&out_names[0], &out_strs[0]);
+            quote! {
+                let __kernel_result0 = __kernel_fixed #core_call (#(#call_args),*);
+                #private::dispatch::assign_returned(
+                    #private::Operand::output(0).named(#label),
+                    &mut #out,
+                    &#private::ndarray::aview1(&__kernel_result0),
+                )?;
+            }
+        } else {
+            quote! {
+                let #pattern = #core_name #core_call (#(#call_args),*);
+                #(#stores)*
+            }
         }
     } else {
         quote!(#core_name #core_call (#(#call_args,)* #(#out_names),*);)
@@ -203,6 +229,7 @@ pub(super) fn expand(
         // One call per loop index: inlined, the core views' shapes and strides stay in
         // registers across indices.
         #[inline]
+        #[allow(dead_code, reason = "the engine may run a copy of the body instead (`array![…]` tails)")]
         #vis fn #core_name #impl_generics (#inputs) #output #where_clause #body
 
         #(#docs)*
@@ -267,6 +294,7 @@ pub(super) fn expand(
                 .chain(__kernel_binding.outputs())
                 .map(|o| o.core_shape().iter().product::<usize>())
                 .sum();
+            #fixed_fn
             #(
                 let #in_names = #private::dispatch::broadcast_core(
                     &#in_names, __kernel_loop, __kernel_binding.inputs()[#in_indices].kernel_core_shape(),

@@ -161,15 +161,18 @@ pub(super) fn lane_form(
     model: &Model<'_>,
 ) -> Result<LaneForm, Unsupported> {
     let private = &args.krate;
-    if let Some((_, _, ty)) = model
-        .outputs
-        .iter()
-        .find(|(_, kind, _)| matches!(kind, Kind::Array { owned: true, .. }))
+    let fixed = super::fixed::fixed_tail(func, model);
+    if fixed.is_none()
+        && let Some((_, _, ty)) = model
+            .outputs
+            .iter()
+            .find(|(_, kind, _)| matches!(kind, Kind::Array { owned: true, .. }))
     {
         return Err(Unsupported {
             span: ty.span(),
-            why: "a returned array is built at each loop index; write the output through an \
-                  `ArrayViewMut` parameter to run on lanes"
+            why: "a returned array is built at each loop index; return `array![…]` of its \
+                  elements, or write the output through an `ArrayViewMut` parameter, to run \
+                  on lanes"
                 .to_owned(),
         });
     }
@@ -211,7 +214,7 @@ pub(super) fn lane_form(
             cores: Some(&written),
             valued: model.returned,
         },
-        &func.block,
+        fixed.as_ref().map_or(&*func.block, |f| &f.block),
     )?;
     let prelude = quote! {
         #(let #scalars = #scalars.read(());)*
@@ -223,7 +226,19 @@ pub(super) fn lane_form(
     } else {
         model.outputs.iter().map(|(n, _, _)| n.clone()).collect()
     };
-    let finish = if model.returned {
+    let finish = if let Some(super::fixed::FixedTail { len, .. }) = &fixed {
+        let label = "out";
+        quote! {
+            #private::operand::check_shape(
+                #private::Operand::output(0).named(#label),
+                __kernel_out0.shape(),
+                &[#len],
+            )?;
+            for (__kernel_j, __kernel_v) in __kernel_value.into_iter().enumerate() {
+                __kernel_out0.write(__kernel_j, __kernel_v);
+            }
+        }
+    } else if model.returned {
         if outs.len() == 1 {
             quote!(#(#outs.write((), __kernel_value);)*)
         } else {

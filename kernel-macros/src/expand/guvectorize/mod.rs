@@ -16,6 +16,7 @@
 //! [`generate`]; a `#[stencil]` underneath is composed here.
 
 mod checks;
+mod fixed;
 mod generate;
 mod lanes;
 
