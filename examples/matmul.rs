@@ -90,7 +90,7 @@ fn main() -> Result<(), KernelError> {
 
         let c = matmul(&a, &b)?;
         assert_eq!(c.shape(), expected.shape());
-        assert_eq!(c, expected.clone().into_dyn());
+        assert_eq!(c, expected);
         let mut c_into = Array4::<f64>::from_elem(expected.dim(), f64::NAN);
         matmul_into(&a, &b, &mut c_into)?;
         assert_eq!(c_into, expected);

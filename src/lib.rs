@@ -148,12 +148,16 @@ pub use kernel_macros::vectorize;
 /// assert_eq!(c.shape(), &[2, 5, 3, 2]);
 /// assert_eq!(c[[1, 4, 2, 1]], 4.0);
 ///
-/// let mut c2 = ArrayD::<f64>::zeros(vec![2, 5, 3, 2]);
+/// let mut c2 = Array4::<f64>::zeros((2, 5, 3, 2));
 /// matmul_into(&a, &b, &mut c2)?;
 /// assert_eq!(c, c2);
 ///
-/// assert_eq!(shift(&array![1.0f32, 2.0], 0.5)?, array![1.5f32, 2.5].into_dyn());
-/// assert_eq!(norm(&array![[3.0, 4.0], [6.0, 8.0]])?, array![5.0, 10.0].into_dyn());
+/// assert_eq!(shift(&array![1.0f32, 2.0], 0.5)?, array![1.5f32, 2.5]);
+/// assert_eq!(norm(&array![[3.0, 4.0], [6.0, 8.0]])?, array![5.0, 10.0]);
+///
+/// // Inputs of dynamic rank give outputs of dynamic rank.
+/// let rows = ArrayD::<f64>::ones(vec![2, 3, 4]);
+/// assert_eq!(norm(&rows)?, ArrayD::from_elem(vec![2, 3], 2.0));
 ///
 /// let error = matmul(&a, &Array2::<f64>::ones((3, 2))).unwrap_err();
 /// assert_eq!(
@@ -168,9 +172,13 @@ pub use kernel_macros::vectorize;
 ///
 /// For `#[guvectorize("…")] fn name(…)`:
 ///
+/// The output's rank `D` is the inputs' broadcast loop rank plus the output's core rank,
+/// static when every input's rank is (an `Array1` from a `(n)->()` kernel over a matrix)
+/// and `IxDyn` when any input's is dynamic or the signature has optional dimensions.
+///
 /// | item | what it does |
 /// |---|---|
-/// | `name(inputs…) -> Result<ArrayD<T>, KernelError>` | binds core dimensions, broadcasts loop dimensions, allocates the outputs (zeroed: an element the kernel forgets is 0, never uninitialised) and runs the kernel once per loop index in parallel; several outputs come back as a tuple |
+/// | `name(inputs…) -> Result<Array<T, D>, KernelError>` | binds core dimensions, broadcasts loop dimensions, allocates the outputs (zeroed: an element the kernel forgets is 0, never uninitialised) and runs the kernel once per loop index in parallel; several outputs come back as a tuple |
 /// | `name_into(inputs…, &mut out…) -> Result<(), KernelError>` | the same into existing outputs of exactly the loop shape followed by their core shapes (output-only dimensions take their size from these); the kernel sees each output's current values, so it may update them in place |
 /// | `name_core(…)` | the function as written |
 /// | `mod name { INPUTS, OUTPUTS, SIGNATURE, DIMS, SIMD, signature() }` | metadata |
@@ -242,9 +250,9 @@ pub use kernel_macros::vectorize;
 /// }
 ///
 /// const { assert!(norm::SIMD && cross::SIMD) };
-/// assert_eq!(norm(&array![[3.0, 4.0], [6.0, 8.0]])?, array![5.0, 10.0].into_dyn());
+/// assert_eq!(norm(&array![[3.0, 4.0], [6.0, 8.0]])?, array![5.0, 10.0]);
 /// let z = cross(&array![[1.0, 0.0, 0.0]], &array![[0.0, 1.0, 0.0]])?;
-/// assert_eq!(z, array![[0.0, 0.0, 1.0]].into_dyn());
+/// assert_eq!(z, array![[0.0, 0.0, 1.0]]);
 /// # Ok::<(), KernelError>(())
 /// ```
 ///

@@ -210,7 +210,7 @@ pub fn gufunc_batch(
     maps: &Array4<f64>,
     query: &Array1<f64>,
     ratio: f64,
-) -> Result<(ArrayD<f64>, ArrayD<i64>), KernelError> {
+) -> Result<(Array1<f64>, Array2<i64>), KernelError> {
     search(&integral_image(maps)?, query, ratio)
 }
 

@@ -48,7 +48,7 @@ fn pdist_sizes_its_output_with_the_rule() {
     // An output passed in must agree with the rule.
     let mut out = Array1::<f64>::zeros(6);
     pdist_into(&a, &mut out).unwrap();
-    assert_eq!(out.into_dyn(), got);
+    assert_eq!(out, got);
     let error = pdist_into(&a, &mut Array1::<f64>::zeros(5)).unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -298,5 +298,5 @@ fn broadcastable_dims_stretch_a_size_of_one() {
         assert_eq!(out, want);
     }
     let z = add_bcast(&array![1.0, 2.0, 3.0], &array![10.0]).unwrap();
-    assert_eq!(z, array![11.0, 12.0, 13.0].into_dyn());
+    assert_eq!(z, array![11.0, 12.0, 13.0]);
 }

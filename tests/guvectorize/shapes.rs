@@ -1,7 +1,7 @@
 //! Loop and core shapes: scalar cores broadcast against loop dimensions, zero-size loop and
 //! core dimensions, scalars and 0-d arrays.
 
-use ndarray::{IxDyn, ShapeBuilder};
+use ndarray::ShapeBuilder;
 use ndkernel::prelude::*;
 
 use crate::kernels::{
@@ -19,7 +19,7 @@ fn scalar_core_inputs_broadcast_against_loop_dims() {
     let by2 = grid((3, 1), 20);
     let cases: Vec<(ArrayD<f64>, ArrayD<f64>)> = vec![
         (
-            shift(&x, 2.5).unwrap(),
+            shift(&x, 2.5).unwrap().into_dyn(),
             reference(
                 &[(dyn_view(&x.view()), 1), (arr0(2.5).into_dyn().view(), 0)],
                 &[5],
@@ -27,7 +27,7 @@ fn scalar_core_inputs_broadcast_against_loop_dims() {
             ),
         ),
         (
-            shift(&x, arr0(-1.0)).unwrap(),
+            shift(&x, arr0(-1.0)).unwrap().into_dyn(),
             reference(
                 &[(dyn_view(&x.view()), 1), (arr0(-1.0).into_dyn().view(), 0)],
                 &[5],
@@ -35,7 +35,7 @@ fn scalar_core_inputs_broadcast_against_loop_dims() {
             ),
         ),
         (
-            shift(&x, &by).unwrap(),
+            shift(&x, &by).unwrap().into_dyn(),
             reference(
                 &[(dyn_view(&x.view()), 1), (dyn_view(&by.view()), 0)],
                 &[5],
@@ -43,7 +43,7 @@ fn scalar_core_inputs_broadcast_against_loop_dims() {
             ),
         ),
         (
-            shift(&x, &by2).unwrap(),
+            shift(&x, &by2).unwrap().into_dyn(),
             reference(
                 &[(dyn_view(&x.view()), 1), (dyn_view(&by2.view()), 0)],
                 &[5],
@@ -51,7 +51,9 @@ fn scalar_core_inputs_broadcast_against_loop_dims() {
             ),
         ),
         (
-            shift(x.slice(s![.., ..;-1]), by.slice(s![..;-1])).unwrap(),
+            shift(x.slice(s![.., ..;-1]), by.slice(s![..;-1]))
+                .unwrap()
+                .into_dyn(),
             reference(
                 &[
                     (dyn_view(&x.slice(s![.., ..;-1])), 1),
@@ -67,10 +69,7 @@ fn scalar_core_inputs_broadcast_against_loop_dims() {
     }
     assert_eq!(cases[3].0.shape(), &[3, 4, 5]);
     // A 1-d x and a scalar: a 1-d result; an empty x.
-    assert_eq!(
-        shift(&array![1.0, 2.0], 0.5).unwrap(),
-        array![1.5, 2.5].into_dyn()
-    );
+    assert_eq!(shift(&array![1.0, 2.0], 0.5).unwrap(), array![1.5, 2.5]);
     assert_eq!(
         shift(Array2::<f64>::zeros((0, 5)), 1.0).unwrap().shape(),
         &[0, 5]
@@ -86,18 +85,15 @@ fn zero_size_loop_and_core_dims() {
     // (0, 3): no rows; (4, 0): empty rows.
     for (rows, cols) in [(0, 3), (4, 0), (0, 0)] {
         let x = Array2::<f64>::zeros((rows, cols));
-        assert_eq!(norm(&x).unwrap(), ArrayD::<f64>::zeros(IxDyn(&[rows])));
-        assert_eq!(
-            row_sum_fine(&x).unwrap(),
-            ArrayD::<f64>::zeros(IxDyn(&[rows]))
-        );
+        assert_eq!(norm(&x).unwrap(), Array1::<f64>::zeros(rows));
+        assert_eq!(row_sum_fine(&x).unwrap(), Array1::<f64>::zeros(rows));
         assert_eq!(cumsum(&x).unwrap().shape(), &[rows, cols]);
         assert_eq!(softmax(&x).unwrap().shape(), &[rows, cols]);
         let mut out = Array2::<f64>::zeros((rows, cols).f());
         cumsum_into(x.t().t(), &mut out).unwrap();
         assert_eq!(
             matmul(&x, Array2::<f64>::ones((cols, 2))).unwrap(),
-            ArrayD::<f64>::zeros(IxDyn(&[rows, 2]))
+            Array2::<f64>::zeros((rows, 2))
         );
     }
     // A zero-size loop axis broadcast from 1, and against a (0,) input.
@@ -136,10 +132,10 @@ fn zero_size_loop_and_core_dims() {
     assert_eq!(p.shape(), &[3, 5, 0]);
     // The kernels do run on non-empty cores of the same shapes.
     let o = outer(array![[1.0, 2.0]], array![3.0]).unwrap();
-    assert_eq!(o, array![[[3.0], [6.0]]].into_dyn());
+    assert_eq!(o, array![[[3.0], [6.0]]]);
     assert_eq!(
         plane_sum(Array3::<f64>::ones((2, 3, 4))).unwrap(),
-        ArrayD::from_elem(IxDyn(&[2, 3, 4]), 5.0)
+        Array3::from_elem((2, 3, 4), 5.0)
     );
     // Empty cores that are reversed views.
     let e = Array2::<f64>::zeros((3, 0));
@@ -150,7 +146,7 @@ fn zero_size_loop_and_core_dims() {
 fn scalars_and_0d_arrays_broadcast_where_cores_are_scalar() {
     // `()` cores of a 0-d input: the loop shape is ().
     let z = shift(&array![1.0, 2.0, 3.0], arr0(1.0)).unwrap();
-    assert_eq!(z, array![2.0, 3.0, 4.0].into_dyn());
+    assert_eq!(z, array![2.0, 3.0, 4.0]);
     // A 0-d input where a core needs an axis is an error, not a broadcast.
     let error = norm(arr0(2.0)).unwrap_err();
     assert_eq!(

@@ -2,7 +2,7 @@
 //! matrix-vector products, each in the returning and the out-parameter form.
 
 use ndkernel::ndarray::{
-    Array1, ArrayD, ArrayView1, ArrayView2, ArrayViewMut0, ArrayViewMut1, IxDyn,
+    Array1, ArrayBase, ArrayD, ArrayView1, ArrayView2, ArrayViewMut0, ArrayViewMut1, IxDyn,
 };
 use ndkernel::prelude::*;
 use ndkernel_seeds::inputs;
@@ -62,7 +62,7 @@ pub fn zoo_rownorm_f64(b: &mut Bench, shape: (usize, usize)) -> Check {
             }),
         ],
         ("(returning, x.dot(&x)) rownorm_dot (allocates)", &|x| {
-            rownorm_dot(x)
+            rownorm_dot(x).map(ArrayBase::into_dyn)
         }),
     )
 }
@@ -111,7 +111,9 @@ pub fn zoo_cross3_f64(b: &mut Bench, n: usize) -> Check {
                 cross_ret_into(x, y, o)
             }),
         ],
-        ("(out-param) cross (allocates)", &|(x, y)| cross(x, y)),
+        ("(out-param) cross (allocates)", &|(x, y)| {
+            cross(x, y).map(ArrayBase::into_dyn)
+        }),
     )
 }
 
@@ -174,7 +176,7 @@ pub fn zoo_mat4vec_f32(b: &mut Bench, n: usize) -> Check {
             }),
         ],
         ("(out-param, dot) mat4vec_dot (allocates)", &|(m, v)| {
-            mat4vec_dot(m, v)
+            mat4vec_dot(m, v).map(ArrayBase::into_dyn)
         }),
     )
 }

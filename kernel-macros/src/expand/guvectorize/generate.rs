@@ -180,10 +180,11 @@ pub(super) fn expand(
         .into_iter()
         .map(str::to_owned)
         .collect();
+    let (out_dims_static, dim_bounds) = output_dims(private, signature, &operand_types, &in_elems);
     let returned_ty = if n_out == 1 {
-        quote!(#private::ndarray::ArrayD<#(#out_elems)*>)
+        quote!(#private::ndarray::Array<#(#out_elems)*, #(#out_dims_static)*>)
     } else {
-        quote!((#(#private::ndarray::ArrayD<#out_elems>),*))
+        quote!((#(#private::ndarray::Array<#out_elems, #out_dims_static>),*))
     };
     let returned = if n_out == 1 {
         quote!(#(#out_names)*)
@@ -241,6 +242,7 @@ pub(super) fn expand(
         where
             #(#user_predicates,)*
             #(#operand_types: #private::operand::AsOperand<#in_elems>,)*
+            #(#dim_bounds)*
             #element_bounds
             #(#out_elems: ::core::default::Default,)*
         {
@@ -257,7 +259,9 @@ pub(super) fn expand(
                 )?;
                 let mut #out_names = #private::alloc::output::<#out_elems, _>(
                     #private::ndarray::IxDyn(__kernel_binding.outputs()[#out_indices].shape()),
-                );
+                )
+                .into_dimensionality::<#out_dims_static>()
+                .expect("an output's rank is its loop rank, the inputs' broadcast, plus its core rank");
             )*
             #into_name #into_call (#(#in_names,)* #(&mut #out_names),*)?;
             ::core::result::Result::Ok(#returned)
@@ -335,4 +339,55 @@ pub(super) fn expand(
 
         }
     }
+}
+
+/// The dimension type of each returned output: the inputs' loop ranks (each input's rank
+/// less its core rank) broadcast with `DimMax`, plus the output's core rank, so that
+/// inputs of static rank give outputs of static rank (`Array1` for a `(n)->()` kernel over
+/// a matrix) and any dynamic input gives `IxD`. Signatures with optional dimensions give
+/// `IxDyn`: their core ranks are known only at run time. Also the bounds that need.
+fn output_dims(
+    private: &crate::private::Private,
+    signature: &Signature,
+    operand_types: &[syn::Ident],
+    in_elems: &[&syn::Type],
+) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let dynamic = quote!(#private::ndarray::IxDyn);
+    let optional = signature
+        .inputs()
+        .iter()
+        .chain(signature.outputs())
+        .flatten()
+        .any(|d| d.optional);
+    if optional || operand_types.is_empty() {
+        return (vec![dynamic; signature.outputs().len()], Vec::new());
+    }
+    let dimension = quote!(#private::ndarray::Dimension);
+    let loop_dim = |operand: &syn::Ident, elem: &syn::Type, core_rank: usize| {
+        let mut dim = quote!(<#operand as #private::operand::AsOperand<#elem>>::Dim);
+        for _ in 0..core_rank {
+            dim = quote!(<#dim as #dimension>::Smaller);
+        }
+        dim
+    };
+    let ranks: Vec<usize> = signature.inputs().iter().map(Vec::len).collect();
+    let mut dim = loop_dim(&operand_types[0], in_elems[0], ranks[0]);
+    let mut bounds = Vec::new();
+    for ((operand, elem), rank) in operand_types.iter().zip(in_elems).zip(&ranks).skip(1) {
+        let next = loop_dim(operand, elem, *rank);
+        bounds.push(quote!(#dim: #private::ndarray::DimMax<#next>,));
+        dim = quote!(<#dim as #private::ndarray::DimMax<#next>>::Output);
+    }
+    let outs = signature
+        .outputs()
+        .iter()
+        .map(|core| {
+            let mut out = dim.clone();
+            for _ in 0..core.len() {
+                out = quote!(<#out as #dimension>::Larger);
+            }
+            out
+        })
+        .collect();
+    (outs, bounds)
 }
