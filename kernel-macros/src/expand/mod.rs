@@ -90,3 +90,19 @@ fn with_errors(item: &TokenStream, error: &syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
     quote!(#item #errors)
 }
+
+/// A full expansion followed by the errors that did not prevent it (mistakes in the
+/// attribute's arguments, expanded as if they were absent): callers of the kernel then
+/// type-check against the real generated items, and the only errors are the real ones.
+fn with_soft_errors(expanded: TokenStream, soft: Option<syn::Error>) -> TokenStream {
+    let errors = soft.map(|e| e.to_compile_error());
+    quote!(#expanded #errors)
+}
+
+/// `error` and, when there is one, `more`, as one error.
+fn combined(mut error: syn::Error, more: Option<syn::Error>) -> syn::Error {
+    if let Some(more) = more {
+        error.combine(more);
+    }
+    error
+}

@@ -37,21 +37,24 @@ pub fn vectorize(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(error) => return with_errors(&item, &error),
     };
     let cx = Ctxt::new();
-    let args = Args::parse(&cx, Form::Vectorize, args);
+    // As for stencils: mistakes in the arguments alone are reported over a full expansion.
+    let soft = Ctxt::new();
+    let args = Args::parse(&soft, Form::Vectorize, args);
     let kernel = KernelFn::from_syn(&cx, Form::Vectorize, &func);
     validate(&cx, &args, &kernel);
     let forms = (!kernel.params.is_empty() && !kernel.outputs.is_empty())
         .then(|| LaneForms::of(&args, &kernel));
     if let (Some(require), Some(LaneForms::Neither(why))) = (&args.require_simd, &forms) {
-        super::varying::report_required(&cx, require, why, "element");
+        super::varying::report_required(&soft, require, why, "element");
     }
+    let soft = soft.check().err();
     if let Err(error) = cx.check() {
-        return with_errors(&item, &error);
+        return with_errors(&item, &super::combined(error, soft));
     }
     let Some(forms) = forms else {
         unreachable!("reported by validate")
     };
-    expand(&args, &kernel, forms)
+    super::with_soft_errors(expand(&args, &kernel, forms), soft)
 }
 
 /// How a kernel's body runs on lanes.

@@ -186,8 +186,12 @@ pub(super) fn classify<'a>(cx: &Ctxt, func: &'a syn::ItemFn) -> Model<'a> {
     }
 }
 
+/// Records in `cx` what makes the function impossible to expand (operand counts, size
+/// rules), and in `soft` what leaves its generated signatures known (an operand's rank
+/// against its core shape).
 pub(super) fn validate(
     cx: &Ctxt,
+    soft: &Ctxt,
     args: &Args,
     func: &syn::ItemFn,
     signature: &Signature,
@@ -220,7 +224,7 @@ pub(super) fn validate(
             continue;
         }
         for (core, (_, kind, ty)) in cores.iter().zip(operands.iter()) {
-            check_rank(cx, core, kind, ty);
+            check_rank(soft, core, kind, ty);
         }
     }
     let output_only = signature.output_only_dims();
@@ -230,7 +234,7 @@ pub(super) fn validate(
                 name,
                 format!(
                     "unknown #[guvectorize] argument `{name}`, expected one of `parallel`, \
-                     `grain`, `crate`, or a size rule for a dimension that appears only in \
+                     `grain`, `simd`, `crate`, or a size rule for a dimension that appears only in \
                      outputs ({})",
                     if output_only.is_empty() {
                         "this signature has none".to_owned()

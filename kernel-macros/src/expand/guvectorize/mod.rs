@@ -37,35 +37,53 @@ pub fn guvectorize(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(error) => return with_errors(&item, &error),
     };
     let cx = Ctxt::new();
-    let args = Args::parse(&cx, Form::Guvectorize, args);
+    // Mistakes in the arguments after the signature, and operands that disagree with the
+    // signature, still leave the generated signatures known: they are reported over a full
+    // expansion, so that callers see no follow-on errors.
+    let soft = Ctxt::new();
+    let args = Args::parse(&soft, Form::Guvectorize, args);
     let signature = args
         .signature
         .as_ref()
         .and_then(|lit| parse_signature(&cx, lit));
+
+    if args.signature.is_none() {
+        // Without a signature nothing can expand: every error is reported on the item.
+        let soft = soft.check().err();
+        return match (cx.check(), soft) {
+            (Err(error), soft) => with_errors(&item, &super::combined(error, soft)),
+            (Ok(()), Some(error)) => with_errors(&item, &error),
+            (Ok(()), None) => unreachable!("a missing signature was reported"),
+        };
+    }
     if let Some(position) = func.attrs.iter().position(is_stencil_attr) {
+        let soft = soft.check().err();
         return match (cx.check(), signature) {
-            (Ok(()), Some(signature)) => over_stencil(args, func, position, &signature),
-            (Err(error), _) => with_errors(&item, &error),
+            (Ok(()), Some(signature)) => {
+                super::with_soft_errors(over_stencil(args, func, position, &signature), soft)
+            }
+            (Err(error), _) => with_errors(&item, &super::combined(error, soft)),
             (Ok(()), None) => unreachable!("a signature that did not parse was reported"),
         };
     }
     let model = classify(&cx, &func);
     if let Some(signature) = &signature {
-        validate(&cx, &args, &func, signature, &model);
+        validate(&cx, &soft, &args, &func, signature, &model);
     }
     if let Some(require) = &args.require_simd
         && model.complete
         && let Err(why) = lanes::lane_form(&args, &func, &model)
     {
-        super::varying::report_required(&cx, require, &why, "loop index");
+        super::varying::report_required(&soft, require, &why, "loop index");
     }
+    let soft = soft.check().err();
     if let Err(error) = cx.check() {
-        return with_errors(&item, &error);
+        return with_errors(&item, &super::combined(error, soft));
     }
     let Some(signature) = signature else {
         unreachable!("a signature that did not parse was reported above");
     };
-    expand(&args, &func, &signature, &model)
+    super::with_soft_errors(expand(&args, &func, &signature, &model), soft)
 }
 
 fn is_stencil_attr(attr: &syn::Attribute) -> bool {
@@ -142,7 +160,7 @@ fn over_stencil(
     };
     let cx = Ctxt::new();
     let model = classify(&cx, &core);
-    validate(&cx, &args, &core, signature, &model);
+    validate(&cx, &cx, &args, &core, signature, &model);
     if let Err(error) = cx.check() {
         return with_errors(&quote!(#inner), &error);
     }

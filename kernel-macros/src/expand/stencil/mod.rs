@@ -48,7 +48,10 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(error) => return with_errors(&item, &error),
     };
     let cx = Ctxt::new();
-    let args = Args::parse(&cx, Form::Stencil, args);
+    // Mistakes in the arguments alone still leave a kernel whose signature is known: it is
+    // expanded as if they were absent, so that callers see no follow-on errors.
+    let soft = Ctxt::new();
+    let args = Args::parse(&soft, Form::Stencil, args);
     let kernel = KernelFn::from_syn(&cx, Form::Stencil, &func);
     let roles: Vec<Role<'_>> = kernel.params.iter().map(|p| role(&cx, p.ty)).collect();
     let rel: HashSet<String> = kernel
@@ -94,15 +97,16 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
             &func,
         )
     };
-    let modes = rank.and_then(|n| modes(&cx, &args, n));
+    let modes = rank.map(|n| modes(&soft, &args, n).unwrap_or_else(|| vec!["Skip"; n]));
     // The body on lanes, or why it cannot be.
     let lane_count = syn::Ident::new("__KERNEL_LANES", proc_macro2::Span::call_site());
     let (lane_body, varying) = lane_form(&args, &kernel, &roles, &rel, &lane_count);
     if let (Some(require), Err(why)) = (&args.require_simd, &lane_body) {
-        super::varying::report_required(&cx, require, why, "position");
+        super::varying::report_required(&soft, require, why, "position");
     }
+    let soft = soft.check().err();
     if let Err(error) = cx.check() {
-        return with_errors(&item, &error);
+        return with_errors(&item, &super::combined(error, soft));
     }
     let (Some(rank), Some(modes)) = (rank, modes) else {
         unreachable!("reported above");
@@ -112,7 +116,7 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
         count: lane_count,
         varying,
     });
-    expand(
+    let expanded = expand(
         &args,
         &kernel,
         &roles,
@@ -121,7 +125,8 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
         rank,
         &modes,
         lanes.as_ref(),
-    )
+    );
+    super::with_soft_errors(expanded, soft)
 }
 
 /// The body rewritten onto lanes, or why it cannot be, with what varies in it.
