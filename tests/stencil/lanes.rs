@@ -694,6 +694,114 @@ lanes_and_scalar! {
     }
 }
 
+/// Devillard's median-of-9 exchange network: element 4 ends as the median.
+const MEDIAN9: [(usize, usize); 19] = [
+    (1, 2),
+    (4, 5),
+    (7, 8),
+    (0, 1),
+    (3, 4),
+    (6, 7),
+    (1, 2),
+    (4, 5),
+    (7, 8),
+    (0, 3),
+    (5, 8),
+    (4, 7),
+    (3, 6),
+    (1, 4),
+    (2, 5),
+    (4, 7),
+    (4, 2),
+    (6, 4),
+    (4, 2),
+];
+/// A table longer than `MAX_UNROLLED`: it stays a loop.
+const LONG: [f64; 70] = {
+    let mut table = [0.0; 70];
+    let mut i = 0;
+    while i < 70 {
+        table[i] = (i % 7) as f64 * 0.125;
+        i += 1;
+    }
+    table
+};
+
+// Loops over constant tables run unrolled on lanes (`lanes::Unroll`): by value, by
+// reference and through `iter()`, past the unrolled length, and with a `break` (a loop).
+lanes_and_scalar! {
+    median_table / median_table_s [mode = "nearest"] (x: Rel<u8>) -> u8 {
+        let mut p = [
+            x[[-1, -1]], x[[-1, 0]], x[[-1, 1]], x[[0, -1]], x[[0, 0]], x[[0, 1]],
+            x[[1, -1]], x[[1, 0]], x[[1, 1]],
+        ];
+        for (a, b) in MEDIAN9 {
+            let (low, high) = (p[a].min(p[b]), p[a].max(p[b]));
+            p[a] = low;
+            p[b] = high;
+        }
+        p[4]
+    }
+    median_ref / median_ref_s [mode = "wrap"] (x: Rel<u8>) -> u8 {
+        let mut p = [
+            x[[-1, -1]], x[[-1, 0]], x[[-1, 1]], x[[0, -1]], x[[0, 0]], x[[0, 1]],
+            x[[1, -1]], x[[1, 0]], x[[1, 1]],
+        ];
+        for &(a, b) in &MEDIAN9 {
+            if p[a] > p[b] {
+                (p[a], p[b]) = (p[b], p[a]);
+            }
+        }
+        p[4]
+    }
+    long_table / long_table_s [mode = "reflect"] (x: Rel<f64>) -> f64 {
+        let mut acc = 0.0;
+        for w in LONG.iter() {
+            acc = acc * 0.5 + w * x[[0, 1]];
+        }
+        acc
+    }
+    weights_break / weights_break_s [mode = "reflect"] (x: Rel<f64>) -> f64 {
+        let mut acc = x[[0, 0]];
+        for w in W3 {
+            if w > 0.4 {
+                break;
+            }
+            acc += w * x[[0, -1]];
+        }
+        acc
+    }
+}
+
+#[test]
+fn loops_over_constant_tables_equal_their_scalar_form() {
+    const {
+        assert!(median_table::SIMD && median_ref::SIMD && long_table::SIMD);
+        assert!(weights_break::SIMD && !median_table_s::SIMD);
+    }
+    let f = ArrayD::from_shape_fn(IxDyn(&[6, 70]), |i| {
+        ((i[0] * 70 + i[1]) * 2_654_435_761 % 1000) as f64 / 1000.0
+    });
+    let u = f.mapv(|v| (v * 255.0) as u8);
+    assert_eq!(median_table(&u).unwrap(), median_table_s(&u).unwrap());
+    assert_eq!(median_ref(&u).unwrap(), median_ref_s(&u).unwrap());
+    assert_eq!(long_table(&f).unwrap(), long_table_s(&f).unwrap());
+    assert_eq!(weights_break(&f).unwrap(), weights_break_s(&f).unwrap());
+    // The network is a median: against sorting the nine values.
+    let at = |i: usize, j: isize| u[[i, j.rem_euclid(70) as usize]];
+    let median = median_ref(&u).unwrap();
+    for i in 1..5 {
+        for j in 0..70 {
+            let mut nine: Vec<u8> = (-1..=1)
+                .flat_map(|di: isize| (-1..=1).map(move |dj| (di, dj)))
+                .map(|(di, dj)| at((i as isize + di) as usize, j as isize + dj))
+                .collect();
+            nine.sort_unstable();
+            assert_eq!(median[[i, j]], nine[4], "at ({i}, {j})");
+        }
+    }
+}
+
 #[test]
 fn reviewed_bodies_equal_their_scalar_form() {
     const {

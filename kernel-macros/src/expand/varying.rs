@@ -615,6 +615,18 @@ impl Rewriter<'_> {
                 let body = self.block(&for_loop.body, Want::Any);
                 self.loop_masks.pop();
                 let (body, _) = body?;
+                // A walk over a constant table, unrolled (`lanes::Unroll`): its entries
+                // become constants, and local arrays they index stay in registers.
+                if let Some(table) = constant_table(&for_loop.expr)
+                    && label.is_none()
+                    && !jumps(&for_loop.body)
+                {
+                    let private = self.private;
+                    return Ok((
+                        quote!({ <_ as #private::lanes::Unroll>::for_each_unrolled(#table, #[inline(always)] |#pat| #body); }),
+                        false,
+                    ));
+                }
                 return Ok((quote!(#label for #pat in #iter #body), false));
             }
             Expr::While(expr_while) => {
@@ -1280,6 +1292,70 @@ impl Rewriter<'_> {
 }
 
 /// `a + b` for `a += b`.
+/// The constant table `iter` walks, as `Unroll` takes it: `TABLE` by value, `&TABLE` and
+/// `TABLE.iter()` by reference.
+fn constant_table(iter: &Expr) -> Option<TokenStream> {
+    match iter {
+        Expr::Reference(r) if r.mutability.is_none() && names_constant(&r.expr) => {
+            Some(quote!(#iter))
+        }
+        Expr::MethodCall(call)
+            if call.method == "iter" && call.args.is_empty() && names_constant(&call.receiver) =>
+        {
+            let table = &call.receiver;
+            Some(quote!(&#table))
+        }
+        Expr::Paren(paren) => constant_table(&paren.expr),
+        Expr::Path(_) | Expr::Index(_) if names_constant(iter) => Some(quote!(#iter)),
+        _ => None,
+    }
+}
+
+/// Whether `block`, a loop's body, jumps out of it (which the closure of an unrolled loop
+/// cannot): `break` or `continue` outside any loop nested in it, a labelled one anywhere,
+/// or `return`.
+fn jumps(block: &syn::Block) -> bool {
+    struct Finder {
+        /// How many loops inside the body enclose the current expression.
+        depth: usize,
+        found: bool,
+    }
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_break(&mut self, e: &'a syn::ExprBreak) {
+            self.found |= self.depth == 0 || e.label.is_some();
+        }
+        fn visit_expr_continue(&mut self, e: &'a syn::ExprContinue) {
+            self.found |= self.depth == 0 || e.label.is_some();
+        }
+        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+            self.found = true;
+        }
+        fn visit_expr_for_loop(&mut self, e: &'a syn::ExprForLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_for_loop(self, e);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, e: &'a syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, e);
+            self.depth -= 1;
+        }
+        fn visit_expr_loop(&mut self, e: &'a syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, e);
+            self.depth -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut finder = Finder {
+        depth: 0,
+        found: false,
+    };
+    syn::visit::Visit::visit_block(&mut finder, block);
+    finder.found
+}
+
 /// How a `for` loop walks gufunc core views: one core, or two walks zipped.
 enum Walk<'e> {
     Core(&'e Expr),

@@ -30,9 +30,11 @@
 //! ```
 
 mod math;
+mod unroll;
 mod vector;
 
 pub use math::{LaneExp, exp};
+pub use unroll::{MAX_UNROLLED, Unroll};
 pub use vector::{
     AsPrimitive, Blend, Float, FloatBinary, FloatUnary, Integer, Lanes, Ordered, Signed,
     Speculative, SplatInto,
