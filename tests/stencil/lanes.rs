@@ -756,6 +756,7 @@ lanes_and_scalar! {
     }
     long_table / long_table_s [mode = "reflect"] (x: Rel<f64>) -> f64 {
         let mut acc = 0.0;
+        #[allow(clippy::explicit_iter_loop, reason = "the `iter()` spelling is the case")]
         for w in LONG.iter() {
             acc = acc * 0.5 + w * x[[0, 1]];
         }
