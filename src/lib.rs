@@ -1,7 +1,25 @@
 //! ndkernel: per-element rules over n-dimensional arrays, run at hardware speed.
 //!
 //! Write what happens to one element; the attribute writes the loops, the broadcasting,
-//! the SIMD lanes and the threads.
+//! the border cases, the SIMD lanes and the threads. Three attributes, after Numba's:
+//!
+//! | attribute | the rule is | like |
+//! |---|---|---|
+//! | [`macro@vectorize`] | a scalar function, applied elementwise with NumPy broadcasting | `@numba.vectorize`, a NumPy ufunc |
+//! | [`macro@guvectorize`] | a function over core dimensions, `"(n,k),(k,m)->(n,m)"` | `@numba.guvectorize`, a NumPy gufunc |
+//! | [`macro@stencil`] | a function of an element's neighbours, read by relative index | `@numba.stencil`, `scipy.ndimage` |
+//!
+//! Add it to `Cargo.toml` from a clone of this repository (it is not on crates.io):
+//!
+//! ```toml
+//! [dependencies]
+//! ndkernel = { path = "../ndkernel" }   # or { git = "<this repository's URL>" }
+//! ```
+//!
+//! `use ndkernel::prelude::*` brings the attributes, [`KernelError`], [`stencil::Rel`] and
+//! ndarray's prelude. Every generated function that takes arrays returns
+//! `Result<_, KernelError>`: shapes that do not fit are an error naming the operand, the
+//! axis or core dimension and both sizes, never a panic.
 //!
 //! # `#[vectorize]`: elementwise kernels
 //!
@@ -23,8 +41,49 @@
 //! # Ok::<(), KernelError>(())
 //! ```
 //!
-//! The modules re-exported here are the runtime every generated kernel calls; most users
-//! need only the attributes and [`KernelError`].
+//! # `#[guvectorize]`: kernels over core dimensions
+//!
+//! ```
+//! use ndkernel::prelude::*;
+//!
+//! #[guvectorize("(n)->()")]
+//! fn norm(x: ArrayView1<f64>) -> f64 {
+//!     let mut acc = 0.0;
+//!     for v in &x {
+//!         acc += v * v;
+//!     }
+//!     acc.sqrt()
+//! }
+//!
+//! let rows = array![[3.0, 4.0], [6.0, 8.0], [0.0, 1.0]];
+//! assert_eq!(norm(&rows)?, array![5.0, 10.0, 1.0]); // one norm per row, in parallel
+//! # Ok::<(), KernelError>(())
+//! ```
+//!
+//! # `#[stencil]`: neighbourhood kernels
+//!
+//! ```
+//! use ndkernel::prelude::*;
+//!
+//! #[stencil(mode = "nearest")]
+//! fn smooth(x: Rel<f32>) -> f32 {
+//!     (x[[-1, 0]] + x[[1, 0]] + x[[0, -1]] + x[[0, 1]]) * 0.25
+//! }
+//!
+//! let image = Array2::<f32>::ones((480, 640));
+//! let y = smooth(&image)?;                   // same shape; borders by `mode`
+//! assert_eq!(y[[0, 0]], 1.0);
+//!
+//! // A shape that does not fit is an error, not a panic.
+//! let mut wrong = Array2::<f32>::zeros((480, 639));
+//! let error = smooth_into(&image, &mut wrong).unwrap_err();
+//! assert!(error.to_string().contains("out"), "{error}");
+//! # Ok::<(), KernelError>(())
+//! ```
+//!
+//! Each attribute's page lists what it generates, its arguments, what runs on SIMD lanes
+//! and its errors. The modules re-exported here are the runtime every generated kernel
+//! calls; most users need only the attributes and [`KernelError`].
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
