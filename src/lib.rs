@@ -409,7 +409,9 @@ pub use kernel_macros::guvectorize;
 /// `constant` axis pads each with `cval` converted to its element type.
 ///
 /// The rank is the number of indices of each read, `x[[di, dj]]`; one-dimensional stencils
-/// may write `x[k]`. The neighbourhood spans every offset read from any input (literals,
+/// may write `x[k]`, and stencils of rank 2 and more may read through an index array,
+/// `x[d]` with `d: [isize; N]` (from a table of offsets, or built in a loop; its reach is
+/// declared with `neighborhood`). The neighbourhood spans every offset read from any input (literals,
 /// negated literals and `const` items of the enclosing module), always including 0; a kernel that computes
 /// offsets declares it with `neighborhood`, and a computed offset outside it panics naming
 /// the offset and the neighbourhood, never reading out of bounds. Plain-value parameters

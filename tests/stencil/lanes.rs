@@ -774,6 +774,70 @@ lanes_and_scalar! {
     }
 }
 
+/// The 4-neighbourhood as offsets.
+const CROSS: [[isize; 2]; 4] = [[-1, 0], [1, 0], [0, -1], [0, 1]];
+
+// Reads through index arrays (`x[d]`, `d: [isize; 2]`), as ndarray users write them: from a
+// table of offsets and from offsets built in loops.
+lanes_and_scalar! {
+    cross_table / cross_table_s [neighborhood = [(-1, 1), (-1, 1)], mode = "reflect"] (x: Rel<f64>) -> f64 {
+        let mut acc = -4.0 * x[[0, 0]];
+        for d in CROSS {
+            acc += x[d];
+        }
+        acc
+    }
+    box_built / box_built_s [neighborhood = [(-1, 1), (-2, 2)], mode = "wrap"] (x: Rel<f64>) -> f64 {
+        let mut acc = 0.0;
+        for di in -1..=1 {
+            for dj in -2..=2 {
+                let d = [di, dj];
+                acc += x[d];
+            }
+        }
+        acc
+    }
+}
+
+/// The same two kernels with their taps written out.
+#[stencil(mode = "reflect")]
+fn cross_taps(x: Rel<f64>) -> f64 {
+    -4.0 * x[[0, 0]] + x[[-1, 0]] + x[[1, 0]] + x[[0, -1]] + x[[0, 1]]
+}
+
+#[test]
+fn index_arrays_read_the_offset_they_hold() {
+    const { assert!(cross_table::SIMD && box_built::SIMD) };
+    let f = ArrayD::from_shape_fn(IxDyn(&[7, 45]), |i| {
+        ((i[0] * 45 + i[1]) * 2_654_435_761 % 1000) as f64 / 1000.0
+    });
+    let f2 = f.clone().into_dimensionality::<ndarray::Ix2>().unwrap();
+    assert_eq!(cross_table(&f).unwrap(), cross_table_s(&f).unwrap());
+    assert_eq!(box_built(&f).unwrap(), box_built_s(&f).unwrap());
+    let cross = cross_table(&f2).unwrap();
+    let taps = cross_taps(&f2).unwrap();
+    for (a, b) in cross.iter().zip(&taps) {
+        // The same five reads, summed in another order.
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+    // A 3x5 box sum with wrap-around, against a naive loop.
+    let got = box_built(&f2).unwrap();
+    for i in 0..7 {
+        for j in 0..45 {
+            let mut want = 0.0;
+            for di in -1..=1_isize {
+                for dj in -2..=2_isize {
+                    want += f2[[
+                        (i as isize + di).rem_euclid(7) as usize,
+                        (j as isize + dj).rem_euclid(45) as usize,
+                    ]];
+                }
+            }
+            assert_eq!(got[[i, j]], want, "at ({i}, {j})");
+        }
+    }
+}
+
 #[test]
 fn loops_over_constant_tables_equal_their_scalar_form() {
     const {

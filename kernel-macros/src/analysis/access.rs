@@ -31,6 +31,27 @@ impl Offset<'_> {
     }
 }
 
+impl Access<'_> {
+    /// Whether this read's one index is an index array, `x[d]` with `d: [isize; N]`: in a
+    /// stencil of rank 2 and more, one index that is not a literal is the whole offset.
+    pub fn is_index_array(&self, rank: usize) -> bool {
+        rank > 1
+            && matches!(
+                self.offsets[..],
+                [Offset::Constant(_) | Offset::Computed(_)]
+            )
+    }
+
+    /// Whether the read spells one index per axis, which tells the rank: `x[[di, dj]]`, or
+    /// `x[k]` with a literal `k`.
+    pub fn tells_rank(&self) -> bool {
+        !matches!(
+            self.offsets[..],
+            [Offset::Constant(_) | Offset::Computed(_)]
+        ) || matches!(self.original.index.as_ref(), Expr::Array(_))
+    }
+}
+
 /// Reads and writes of relatively indexed parameters in a body.
 #[derive(Default)]
 pub struct Accesses<'a> {

@@ -168,6 +168,9 @@ pub struct Setting<'a> {
     /// Whether the body's value is the result (as lanes); otherwise the body only writes
     /// outputs, and its value is `()`.
     pub valued: bool,
+    /// A stencil's rank, which tells an index array (`x[d]`, rank 2 and more) from a 1-D
+    /// offset; 0 elsewhere.
+    pub rank: usize,
 }
 
 /// The lane form of `block` as an expression of type `Lanes<_, L>`, where `L` is
@@ -184,6 +187,7 @@ pub fn rewrite(setting: &Setting<'_>, block: &syn::Block) -> Result<TokenStream>
         generic: setting.generic,
         floats: setting.floats,
         cores: setting.cores,
+        rank: setting.rank,
         mask: None,
         scopes: Vec::new(),
         mask_scopes: Vec::new(),
@@ -220,6 +224,8 @@ struct Rewriter<'a> {
     floats: &'a HashSet<String>,
     /// A gufunc's written core views (see [`Setting::cores`]).
     cores: Option<&'a HashSet<String>>,
+    /// A stencil's rank (see [`Setting::rank`]).
+    rank: usize,
     /// The mask of the innermost varying condition being rewritten, if any.
     mask: Option<syn::Ident>,
     /// The names each enclosing block declares, innermost last.
@@ -523,6 +529,18 @@ impl Rewriter<'_> {
                 let x = &index.expr;
                 let at = self.uniform(&index.index, "this index")?;
                 quote_spanned!(index.span()=> #x.read(#at))
+            }
+            Expr::Index(index)
+                if self.is_rel(&index.expr)
+                    && self.rank > 1
+                    && !matches!(&*index.index, Expr::Array(_)) =>
+            {
+                // An index array: the whole offset.
+                let x = &index.expr;
+                let offset = self.uniform(&index.index, "this offset")?;
+                let private = self.private;
+                quote_spanned!(index.span()=>
+                    #private::stencil::Reader::lanes::<#l>(&#x, #offset))
             }
             Expr::Index(index) if self.is_rel(&index.expr) => {
                 let x = &index.expr;

@@ -126,6 +126,7 @@ impl LaneForms {
                 floats: &floats,
                 cores: None,
                 valued: true,
+                rank: 0,
             },
             &func.block,
         ) {

@@ -213,6 +213,7 @@ pub(super) fn lane_form(
             floats: &floats,
             cores: Some(&written),
             valued: model.returned,
+            rank: 0,
         },
         fixed.as_ref().map_or(&*func.block, |f| &f.block),
     )?;

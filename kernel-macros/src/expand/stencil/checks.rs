@@ -162,9 +162,21 @@ pub(super) fn rank(
     (declared, attempted): (Option<&[(Bound, Bound)]>, bool),
     func: &syn::ItemFn,
 ) -> Option<usize> {
-    let mut rank = declared.map(<[_]>::len);
+    // The rank is the declared neighbourhood's, or the arity of the first read that spells
+    // one index per axis; a lone computed index (`x[k]`, `x[d]`) is a 1-D offset only when
+    // nothing says otherwise.
+    let mut rank = declared.map(<[_]>::len).or_else(|| {
+        accesses
+            .reads
+            .iter()
+            .find(|a| a.tells_rank())
+            .map(|a| a.offsets.len())
+    });
     for access in &accesses.reads {
-        let arity = access.offsets.len();
+        let arity = match rank {
+            Some(n) if access.is_index_array(n) => n,
+            _ => access.offsets.len(),
+        };
         match rank {
             None => rank = Some(arity),
             Some(n) if n != arity => cx.error_spanned_by(
@@ -181,8 +193,16 @@ pub(super) fn rank(
             ),
             Some(_) => {}
         }
+        let index_array = rank.is_some_and(|n| access.is_index_array(n));
         for (axis, offset) in access.offsets.iter().enumerate() {
             match (offset, declared) {
+                // An index array's offsets are not known here: the declared neighbourhood
+                // bounds them at run time.
+                (Offset::Constant(_), None) if index_array => cx.error_spanned_by(
+                    offset.expr(),
+                    "#[stencil] reads through an index array need the reach declared: \
+                     `neighborhood = [(lo, hi), ..]`",
+                ),
                 (Offset::Computed(expr), None) if !attempted => cx.error_spanned_by(
                     expr,
                     format!(

@@ -100,7 +100,7 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
     let modes = rank.map(|n| modes(&soft, &args, n).unwrap_or_else(|| vec!["Skip"; n]));
     // The body on lanes, or why it cannot be.
     let lane_count = syn::Ident::new("__KERNEL_LANES", proc_macro2::Span::call_site());
-    let (lane_body, varying) = lane_form(&args, &kernel, &roles, &rel, &lane_count);
+    let (lane_body, varying) = lane_form(&args, &kernel, &roles, &rel, &lane_count, rank);
     if let (Some(require), Err(why)) = (&args.require_simd, &lane_body) {
         super::varying::report_required(&soft, require, why, "position");
     }
@@ -136,6 +136,7 @@ fn lane_form(
     roles: &[Role<'_>],
     rel: &HashSet<String>,
     lane_count: &syn::Ident,
+    rank: Option<usize>,
 ) -> (Result<TokenStream, super::varying::Unsupported>, Varying) {
     let func = kernel.original;
     let varying = Varying::of(&func.block, rel);
@@ -183,6 +184,7 @@ fn lane_form(
                 floats: &floats,
                 cores: None,
                 valued: true,
+                rank: rank.unwrap_or(0),
             },
             &func.block,
         ),
