@@ -23,6 +23,10 @@
 //!   Where `peers.py`'s best idioms write into a preallocated output (`out=`), the first
 //!   system is the `_into` form into a preallocated array, and the allocating form follows
 //!   as a second system.
+//! - Memory: placed as NumPy places its arrays, which every peer of `peers.py` reads and
+//!   writes: blocks of 4 MiB and more are advised to use transparent huge pages
+//!   ([`NumpyPlacement`]), so that neither side is timed on page-table walks the other is
+//!   spared.
 //! - Output: with `--json`, one object on stdout,
 //!   `{"results": [{"workload": ..., "size": ..., "system": ..., "seconds": ...}, ...]}`, in
 //!   `peers.py`'s workload order and, within a workload, in the order above: the first row
@@ -40,6 +44,75 @@ use ndkernel::prelude::*;
 use ndkernel_seeds::{addarr, correlate_sparse, inputs, skeleton, smooth, softmax, window_search};
 
 mod zoo;
+
+#[global_allocator]
+static PLACEMENT: NumpyPlacement = NumpyPlacement;
+
+/// The system allocator, with NumPy's placement policy on Linux: a block of
+/// [`NumpyPlacement::HUGE`] bytes or more is advised to use transparent huge pages
+/// (`madvise(MADV_HUGEPAGE)`) before it is first touched, as `numpy/_core/src/multiarray/alloc.c`
+/// does for every array data block of 4 MiB or more.
+struct NumpyPlacement;
+
+impl NumpyPlacement {
+    const HUGE: usize = 4 << 20;
+
+    #[cfg(target_os = "linux")]
+    fn advise(ptr: *mut u8, size: usize) {
+        const PAGE: usize = 4096;
+        const MADV_HUGEPAGE: std::ffi::c_int = 14;
+        unsafe extern "C" {
+            fn madvise(
+                addr: *mut std::ffi::c_void,
+                len: usize,
+                advice: std::ffi::c_int,
+            ) -> std::ffi::c_int;
+        }
+        if ptr.is_null() || size < Self::HUGE {
+            return;
+        }
+        let start = (ptr as usize).next_multiple_of(PAGE);
+        let end = (ptr as usize + size) / PAGE * PAGE;
+        if start < end {
+            // SAFETY: advice on whole pages inside the block just allocated; it changes no
+            // contents, and its failure leaves the block as the system allocator made it.
+            let _ = unsafe { madvise(start as *mut std::ffi::c_void, end - start, MADV_HUGEPAGE) };
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn advise(_: *mut u8, _: usize) {}
+}
+
+// SAFETY: every block comes from and goes back to `System` unchanged; advice changes no
+// contents.
+unsafe impl std::alloc::GlobalAlloc for NumpyPlacement {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: the caller's, forwarded.
+        let ptr = unsafe { std::alloc::System.alloc(layout) };
+        Self::advise(ptr, layout.size());
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: the caller's, forwarded.
+        let ptr = unsafe { std::alloc::System.alloc_zeroed(layout) };
+        Self::advise(ptr, layout.size());
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: the caller's, forwarded.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller's, forwarded.
+        let ptr = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        Self::advise(ptr, new_size);
+        ptr
+    }
+}
 
 /// `peers.py`'s `SIZES`: workload, full size, quick size. The strings must match its own.
 const SIZES: [(&str, &[usize], &[usize]); 11] = [

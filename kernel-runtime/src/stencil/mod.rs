@@ -213,7 +213,7 @@ where
                 row_axis,
                 row: remaps[row_axis].reads(at),
                 remap,
-                footprint,
+                footprint: kernel.footprint(),
             };
             kernel.eval(&rows, place)
         };

@@ -535,7 +535,9 @@ pub struct RimAt<'f, const N: usize> {
     pub(super) row_axis: usize,
     pub(super) row: AxisReads<'f>,
     pub(super) remap: &'f RowRemap<'f, N>,
-    pub(super) footprint: &'f Footprint<N>,
+    /// The kernel's own footprint, a constant where the macro saw the offsets, so the
+    /// reads' checks fold away as in the interior.
+    pub(super) footprint: Footprint<N>,
 }
 
 impl<const N: usize> sealed::Sealed for RimAt<'_, N> {}
@@ -555,7 +557,7 @@ impl<const N: usize> Place<N> for RimAt<'_, N> {
             at: self.at,
             row: self.row,
             remap: self.remap,
-            footprint: self.footprint,
+            footprint: &self.footprint,
             pad: row.pad,
         }
     }
