@@ -249,7 +249,8 @@ mod tests {
 
     use super::*;
 
-    type AddLanes = Lanes<fn(wide::f64x4, wide::f64x4) -> wide::f64x4>;
+    type F64s = <f64 as crate::lanes::SimdElement>::Lanes;
+    type AddLanes = Lanes<fn(F64s, F64s) -> F64s>;
 
     fn add_lanes() -> AddLanes {
         Lanes {

@@ -31,8 +31,6 @@
     reason = "fdlibm's constants digit for digit, and fitted coefficients as printed"
 )]
 
-use wide::{f32x8, f64x4, i32x8, i64x4};
-
 /// `e^x` on every lane; [`f64::exp`]'s and [`f32::exp`]'s results to within 1 ULP,
 /// including overflow to `inf`, underflow through the subnormals to 0, and `NaN`.
 pub trait LaneExp: Copy {
@@ -47,149 +45,177 @@ pub fn exp<L: LaneExp>(x: L) -> L {
     x.lane_exp()
 }
 
-impl LaneExp for f64x4 {
-    #[inline(always)]
-    #[allow(clippy::many_single_char_names, reason = "fdlibm's names")]
-    fn lane_exp(self) -> f64x4 {
-        const INV_LN2: f64 = std::f64::consts::LOG2_E;
-        const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
-        const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
-        // P(r) ~ (e^r - 1 - r) / r^2, minimax on |r| <= 0.34658 (see the module docs).
-        const P0: f64 = 0.5000000000000011;
-        const P1: f64 = 0.16666666666666416;
-        const P2: f64 = 0.04166666666652982;
-        const P3: f64 = 0.008333333333494192;
-        const P4: f64 = 0.0013888888943603063;
-        const P5: f64 = 0.00019841269506737678;
-        const P6: f64 = 2.480149312918006e-5;
-        const P7: f64 = 2.7557586290700065e-6;
-        const P8: f64 = 2.7630236634781625e-7;
-        const P9: f64 = 2.5000068764496863e-8;
-        // Adding 1.5 * 2^52 rounds to an integer held in the low mantissa bits.
-        const SHIFTER: f64 = 6_755_399_441_055_744.0;
-        let s = f64x4::splat;
-        // Where every result is a normal number, 2^k is one factor; elsewhere (overflow,
-        // subnormals, infinities, NaN) the clamped two-factor path below.
-        let normal = self.abs().simd_lt(s(708.0)).all();
-        let x = if normal {
-            self
-        } else {
-            self.fast_max(s(-746.0)).fast_min(s(710.0))
-        };
-        let k_shifted = x * s(INV_LN2) + s(SHIFTER);
-        let k = k_shifted - s(SHIFTER);
-        // x = k ln2 + r, |r| <= ln2 / 2, with r = hi - lo carried to extra precision.
-        let hi = x - k * s(LN2_HI);
-        let lo = k * s(LN2_LO);
-        let r = hi - lo;
-        let t = r * r;
-        let t2 = t * t;
-        let p01 = s(P0) + r * s(P1);
-        let p23 = s(P2) + r * s(P3);
-        let p45 = s(P4) + r * s(P5);
-        let p67 = s(P6) + r * s(P7);
-        let p89 = s(P8) + r * s(P9);
-        let p = (p01 + t * p23) + t2 * ((p45 + t * p67) + t2 * p89);
-        // e^r = 1 + hi - lo + r^2 P(r), in [0.7, 1.42].
-        let y = s(1.0) - ((lo - t * p) - hi);
-        if normal {
-            // k in [-1021, 1021] and y in [0.7, 1.42]: y 2^k is normal, its exponent y's
-            // plus k.
-            let y_bits: i64x4 = bytemuck_cast(y);
-            return bytemuck_cast(y_bits + exponent_f64(k_shifted));
+/// `LaneExp` for one `f64` lane type `$f` whose bits are the integer lane type `$i`.
+macro_rules! exp_f64 {
+    ($mod:ident, $f:ident, $i:ident) => {
+        mod $mod {
+            use super::{LaneExp, bytemuck_cast};
+            use wide::{$f, $i};
+
+            impl LaneExp for $f {
+                #[inline(always)]
+                #[allow(clippy::many_single_char_names, reason = "fdlibm's names")]
+                fn lane_exp(self) -> $f {
+                    const INV_LN2: f64 = std::f64::consts::LOG2_E;
+                    const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
+                    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+                    // P(r) ~ (e^r - 1 - r) / r^2, minimax on |r| <= 0.34658 (see the module docs).
+                    const P0: f64 = 0.5000000000000011;
+                    const P1: f64 = 0.16666666666666416;
+                    const P2: f64 = 0.04166666666652982;
+                    const P3: f64 = 0.008333333333494192;
+                    const P4: f64 = 0.0013888888943603063;
+                    const P5: f64 = 0.00019841269506737678;
+                    const P6: f64 = 2.480149312918006e-5;
+                    const P7: f64 = 2.7557586290700065e-6;
+                    const P8: f64 = 2.7630236634781625e-7;
+                    const P9: f64 = 2.5000068764496863e-8;
+                    // Adding 1.5 * 2^52 rounds to an integer held in the low mantissa bits.
+                    const SHIFTER: f64 = 6_755_399_441_055_744.0;
+                    let s = $f::splat;
+                    // Where every result is a normal number, 2^k is one factor; elsewhere (overflow,
+                    // subnormals, infinities, NaN) the clamped two-factor path below.
+                    let normal = self.abs().simd_lt(s(708.0)).all();
+                    let x = if normal {
+                        self
+                    } else {
+                        self.fast_max(s(-746.0)).fast_min(s(710.0))
+                    };
+                    let k_shifted = x * s(INV_LN2) + s(SHIFTER);
+                    let k = k_shifted - s(SHIFTER);
+                    // x = k ln2 + r, |r| <= ln2 / 2, with r = hi - lo carried to extra precision.
+                    let hi = x - k * s(LN2_HI);
+                    let lo = k * s(LN2_LO);
+                    let r = hi - lo;
+                    let t = r * r;
+                    let t2 = t * t;
+                    let p01 = s(P0) + r * s(P1);
+                    let p23 = s(P2) + r * s(P3);
+                    let p45 = s(P4) + r * s(P5);
+                    let p67 = s(P6) + r * s(P7);
+                    let p89 = s(P8) + r * s(P9);
+                    let p = (p01 + t * p23) + t2 * ((p45 + t * p67) + t2 * p89);
+                    // e^r = 1 + hi - lo + r^2 P(r), in [0.7, 1.42].
+                    let y = s(1.0) - ((lo - t * p) - hi);
+                    if normal {
+                        // k in [-1021, 1021] and y in [0.7, 1.42]: y 2^k is normal, its exponent y's
+                        // plus k.
+                        let y_bits: $i = bytemuck_cast(y);
+                        return bytemuck_cast(y_bits + exponent_f64(k_shifted));
+                    }
+                    // y * 2^k in two factors, each a normal power of two for k in [-1076, 1024]: the
+                    // second multiplication rounds once into the subnormals, or overflows to inf.
+                    let k1 = (k * s(0.5) + s(SHIFTER)) - s(SHIFTER);
+                    let k2 = k - k1;
+                    let y = y * pow2_f64(k1) * pow2_f64(k2);
+                    // NaN in, NaN out (the clamp replaced it).
+                    self.is_nan().select(self, y)
+                }
+            }
+
+            /// `k << 52` (wrapping) for `k_shifted = k + 1.5 * 2^52`, `k` in `[-2048, 2047]`: added to a
+            /// float's bits, `k` added to its exponent. The low 12 mantissa bits of `k_shifted` hold
+            /// `k` in two's complement, and the shift drops every bit above them.
+            #[inline(always)]
+            fn exponent_f64(k_shifted: $f) -> $i {
+                let bits: $i = bytemuck_cast(k_shifted);
+                bits << 52
+            }
+
+            /// `2^k` for an integer-valued `k` in `[-1022, 1023]`: its exponent field set directly.
+            #[inline(always)]
+            fn pow2_f64(k: $f) -> $f {
+                // The low bits of `k + 1.5 * 2^52 + 1023` hold `k + 1023`; shifted into the exponent
+                // field, every higher bit falls off the top.
+                const BIASED: f64 = 6_755_399_441_055_744.0 + 1023.0;
+                let bits: $i = bytemuck_cast(k + $f::splat(BIASED));
+                bytemuck_cast(bits << 52)
+            }
         }
-        // y * 2^k in two factors, each a normal power of two for k in [-1076, 1024]: the
-        // second multiplication rounds once into the subnormals, or overflows to inf.
-        let k1 = (k * s(0.5) + s(SHIFTER)) - s(SHIFTER);
-        let k2 = k - k1;
-        let y = y * pow2_f64(k1) * pow2_f64(k2);
-        // NaN in, NaN out (the clamp replaced it).
-        self.is_nan().select(self, y)
-    }
+    };
 }
 
-/// `k << 52` (wrapping) for `k_shifted = k + 1.5 * 2^52`, `k` in `[-2048, 2047]`: added to a
-/// float's bits, `k` added to its exponent. The low 12 mantissa bits of `k_shifted` hold
-/// `k` in two's complement, and the shift drops every bit above them.
-#[inline(always)]
-fn exponent_f64(k_shifted: f64x4) -> i64x4 {
-    let bits: i64x4 = bytemuck_cast(k_shifted);
-    bits << 52
-}
+/// `LaneExp` for one `f32` lane type `$f` whose bits are the integer lane type `$i`.
+macro_rules! exp_f32 {
+    ($mod:ident, $f:ident, $i:ident) => {
+        mod $mod {
+            use super::{LaneExp, bytemuck_cast};
+            use wide::{$f, $i};
 
-/// `2^k` for an integer-valued `k` in `[-1022, 1023]`: its exponent field set directly.
-#[inline(always)]
-fn pow2_f64(k: f64x4) -> f64x4 {
-    // The low bits of `k + 1.5 * 2^52 + 1023` hold `k + 1023`; shifted into the exponent
-    // field, every higher bit falls off the top.
-    const BIASED: f64 = 6_755_399_441_055_744.0 + 1023.0;
-    let bits: i64x4 = bytemuck_cast(k + f64x4::splat(BIASED));
-    bytemuck_cast(bits << 52)
-}
+            impl LaneExp for $f {
+                #[inline(always)]
+                #[allow(clippy::many_single_char_names, reason = "fdlibm's names")]
+                fn lane_exp(self) -> $f {
+                    const INV_LN2: f32 = std::f32::consts::LOG2_E;
+                    const LN2_HI: f32 = 6.931_457_519_5e-1;
+                    const LN2_LO: f32 = 1.428_606_765_3e-6;
+                    // P(r) ~ (e^r - 1 - r) / r^2, minimax on |r| <= 0.3467 (see the module docs).
+                    const P0: f32 = 4.999_999_4e-1;
+                    const P1: f32 = 1.666_651_7e-1;
+                    const P2: f32 = 4.166_810_2e-2;
+                    const P3: f32 = 8.369_192_5e-3;
+                    const P4: f32 = 1.383_886_7e-3;
+                    // 1.5 * 2^23.
+                    const SHIFTER: f32 = 12_582_912.0;
+                    let s = $f::splat;
+                    // |x| < 87, compared on the bits (an integer compare is cheaper here than a float
+                    // one, and equal: NaN's bits are above 87's).
+                    let abs_bits = bytemuck_cast::<_, $i>(self) & $i::splat(i32::MAX);
+                    let normal = $i::splat(87.0_f32.to_bits().cast_signed())
+                        .simd_gt(abs_bits)
+                        .all();
+                    let x = if normal {
+                        self
+                    } else {
+                        self.fast_max(s(-104.0)).fast_min(s(89.0))
+                    };
+                    let k_shifted = x * s(INV_LN2) + s(SHIFTER);
+                    let k = k_shifted - s(SHIFTER);
+                    let hi = x - k * s(LN2_HI);
+                    let lo = k * s(LN2_LO);
+                    let r = hi - lo;
+                    let t = r * r;
+                    let p = (s(P0) + r * s(P1)) + t * ((s(P2) + r * s(P3)) + t * s(P4));
+                    let y = s(1.0) - ((lo - t * p) - hi);
+                    if normal {
+                        // k in [-126, 126], y in [0.7, 1.42], and y > 1 where k = -126 (x < -86.98, so
+                        // r > 0.33): y 2^k is normal, its exponent y's plus k.
+                        let y_bits: $i = bytemuck_cast(y);
+                        return bytemuck_cast(y_bits + exponent_f32(k_shifted));
+                    }
+                    let k1 = (k * s(0.5) + s(SHIFTER)) - s(SHIFTER);
+                    let k2 = k - k1;
+                    let y = y * pow2_f32(k1) * pow2_f32(k2);
+                    self.is_nan().select(self, y)
+                }
+            }
 
-impl LaneExp for f32x8 {
-    #[inline(always)]
-    #[allow(clippy::many_single_char_names, reason = "fdlibm's names")]
-    fn lane_exp(self) -> f32x8 {
-        const INV_LN2: f32 = std::f32::consts::LOG2_E;
-        const LN2_HI: f32 = 6.931_457_519_5e-1;
-        const LN2_LO: f32 = 1.428_606_765_3e-6;
-        // P(r) ~ (e^r - 1 - r) / r^2, minimax on |r| <= 0.3467 (see the module docs).
-        const P0: f32 = 4.999_999_4e-1;
-        const P1: f32 = 1.666_651_7e-1;
-        const P2: f32 = 4.166_810_2e-2;
-        const P3: f32 = 8.369_192_5e-3;
-        const P4: f32 = 1.383_886_7e-3;
-        // 1.5 * 2^23.
-        const SHIFTER: f32 = 12_582_912.0;
-        let s = f32x8::splat;
-        // |x| < 87, compared on the bits (an integer compare is cheaper here than a float
-        // one, and equal: NaN's bits are above 87's).
-        let abs_bits = bytemuck_cast::<_, i32x8>(self) & i32x8::splat(i32::MAX);
-        let normal = i32x8::splat(87.0_f32.to_bits().cast_signed())
-            .simd_gt(abs_bits)
-            .all();
-        let x = if normal {
-            self
-        } else {
-            self.fast_max(s(-104.0)).fast_min(s(89.0))
-        };
-        let k_shifted = x * s(INV_LN2) + s(SHIFTER);
-        let k = k_shifted - s(SHIFTER);
-        let hi = x - k * s(LN2_HI);
-        let lo = k * s(LN2_LO);
-        let r = hi - lo;
-        let t = r * r;
-        let p = (s(P0) + r * s(P1)) + t * ((s(P2) + r * s(P3)) + t * s(P4));
-        let y = s(1.0) - ((lo - t * p) - hi);
-        if normal {
-            // k in [-126, 126], y in [0.7, 1.42], and y > 1 where k = -126 (x < -86.98, so
-            // r > 0.33): y 2^k is normal, its exponent y's plus k.
-            let y_bits: i32x8 = bytemuck_cast(y);
-            return bytemuck_cast(y_bits + exponent_f32(k_shifted));
+            /// `k << 23` (wrapping) for `k_shifted = k + 1.5 * 2^23`, `k` in `[-256, 255]`: the `f32`
+            /// version of [`exponent_f64`].
+            #[inline(always)]
+            fn exponent_f32(k_shifted: $f) -> $i {
+                let bits: $i = bytemuck_cast(k_shifted);
+                bits << 23
+            }
+
+            /// `2^k` for an integer-valued `k` in `[-126, 127]`.
+            #[inline(always)]
+            fn pow2_f32(k: $f) -> $f {
+                const BIASED: f32 = 12_582_912.0 + 127.0;
+                let bits: $i = bytemuck_cast(k + $f::splat(BIASED));
+                bytemuck_cast(bits << 23)
+            }
         }
-        let k1 = (k * s(0.5) + s(SHIFTER)) - s(SHIFTER);
-        let k2 = k - k1;
-        let y = y * pow2_f32(k1) * pow2_f32(k2);
-        self.is_nan().select(self, y)
-    }
+    };
 }
 
-/// `k << 23` (wrapping) for `k_shifted = k + 1.5 * 2^23`, `k` in `[-256, 255]`: the `f32`
-/// version of [`exponent_f64`].
-#[inline(always)]
-fn exponent_f32(k_shifted: f32x8) -> i32x8 {
-    let bits: i32x8 = bytemuck_cast(k_shifted);
-    bits << 23
-}
-
-/// `2^k` for an integer-valued `k` in `[-126, 127]`.
-#[inline(always)]
-fn pow2_f32(k: f32x8) -> f32x8 {
-    const BIASED: f32 = 12_582_912.0 + 127.0;
-    let bits: i32x8 = bytemuck_cast(k + f32x8::splat(BIASED));
-    bytemuck_cast(bits << 23)
-}
+exp_f64!(f64x4_exp, f64x4, i64x4);
+exp_f32!(f32x8_exp, f32x8, i32x8);
+// 512-bit lanes, which `SimdElement` picks for floats where AVX-512 is enabled.
+#[cfg(target_feature = "avx512f")]
+exp_f64!(f64x8_exp, f64x8, i64x8);
+#[cfg(target_feature = "avx512f")]
+exp_f32!(f32x16_exp, f32x16, i32x16);
 
 /// A bit cast between lane types of one size.
 #[inline(always)]
@@ -205,6 +231,7 @@ fn bytemuck_cast<A: wide::bytemuck::Pod, B: wide::bytemuck::Pod>(a: A) -> B {
 )]
 mod tests {
     use super::*;
+    use wide::{f32x8, f64x4};
 
     /// How many representable values apart `a` and `b` are (0 for equal bits or two NaNs).
     fn ulps64(a: f64, b: f64) -> u64 {
@@ -443,5 +470,65 @@ mod tests {
         assert!(got[3].is_finite() && got[4].is_infinite());
         assert_eq!(got[5], 0.0);
         assert_eq!(got[6], 1.0);
+    }
+
+    /// Where AVX-512 gives floats 512-bit lanes, every lane function gives the bits the
+    /// 256-bit lanes of a default build give: the width changes the speed, never a value.
+    #[cfg(target_feature = "avx512f")]
+    #[test]
+    fn wide_lanes_give_the_bits_of_narrow_ones() {
+        use wide::{f32x16, f64x8};
+        type F32Fn = (&'static str, fn(f32x8) -> f32x8, fn(f32x16) -> f32x16);
+        type F64Fn = (&'static str, fn(f64x4) -> f64x4, fn(f64x8) -> f64x8);
+        let f32_fns: [F32Fn; 9] = [
+            ("exp", LaneExp::lane_exp, LaneExp::lane_exp),
+            ("ln", f32x8::ln, f32x16::ln),
+            ("log2", f32x8::log2, f32x16::log2),
+            ("sin", f32x8::sin, f32x16::sin),
+            ("cos", f32x8::cos, f32x16::cos),
+            ("tan", f32x8::tan, f32x16::tan),
+            ("sqrt", f32x8::sqrt, f32x16::sqrt),
+            ("atan", f32x8::atan, f32x16::atan),
+            (
+                "powf 2.5",
+                |x| x.powf_simd(f32x8::splat(2.5)),
+                |x| x.powf_simd(f32x16::splat(2.5)),
+            ),
+        ];
+        // Every 9973rd bit pattern: signs, subnormals, infinities and NaNs included.
+        let values: Vec<f32> = (0..=u32::MAX).step_by(9973).map(f32::from_bits).collect();
+        for (name, narrow, wide) in f32_fns {
+            for chunk in values.chunks_exact(16) {
+                let got = wide(f32x16::new(chunk.try_into().unwrap())).to_array();
+                let halves = [&chunk[..8], &chunk[8..]]
+                    .map(|half| narrow(f32x8::new(half.try_into().unwrap())).to_array());
+                let want: Vec<f32> = halves.concat();
+                for k in 0..16 {
+                    assert_eq!(got[k].to_bits(), want[k].to_bits(), "{name}({})", chunk[k]);
+                }
+            }
+        }
+        let f64_fns: [F64Fn; 5] = [
+            ("exp", LaneExp::lane_exp, LaneExp::lane_exp),
+            ("ln", f64x4::ln, f64x8::ln),
+            ("sin", f64x4::sin, f64x8::sin),
+            ("cos", f64x4::cos, f64x8::cos),
+            ("sqrt", f64x4::sqrt, f64x8::sqrt),
+        ];
+        let values: Vec<f64> = (0..=u64::MAX)
+            .step_by(0x0000_6000_0000_0001)
+            .map(f64::from_bits)
+            .collect();
+        for (name, narrow, wide) in f64_fns {
+            for chunk in values.chunks_exact(8) {
+                let got = wide(f64x8::new(chunk.try_into().unwrap())).to_array();
+                let halves = [&chunk[..4], &chunk[4..]]
+                    .map(|half| narrow(f64x4::new(half.try_into().unwrap())).to_array());
+                let want: Vec<f64> = halves.concat();
+                for k in 0..8 {
+                    assert_eq!(got[k].to_bits(), want[k].to_bits(), "{name}({})", chunk[k]);
+                }
+            }
+        }
     }
 }

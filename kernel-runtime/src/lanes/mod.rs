@@ -8,15 +8,18 @@
 //! last `len % LANES` elements and strided rows gathered into a vector, so that an element's
 //! value never depends on its position. Kernels without lanes run [`run_scalar`].
 //!
-//! Lane widths are 256 bits (`f64x4`, `f32x8`, `i16x16`, `u8x32`, ...). `wide` chooses at
-//! compile time how to run them: one AVX2 instruction with `-C target-cpu=native` on a
-//! machine that has it, two SSE2 instructions in a default `x86_64` build.
+//! Lane widths are 256 bits (`f64x4`, `f32x8`, `i16x16`, `u8x32`, ...), and 512 bits for
+//! floats (`f64x8`, `f32x16`) where AVX-512 is enabled. `wide` chooses at compile time how
+//! to run them: one AVX2 or AVX-512 instruction with `-C target-cpu=native` on a machine
+//! that has it, two SSE2 instructions in a default `x86_64` build. Lane operations are
+//! lane-wise, so the width changes the speed, never a value.
 //!
 //! # Examples
 //!
 //! ```
-//! use kernel_runtime::lanes::{Dst, Src, run_lanes};
-//! use wide::f64x4;
+//! use kernel_runtime::lanes::{Dst, SimdElement, Src, run_lanes};
+//!
+//! type F64s = <f64 as SimdElement>::Lanes; // `wide::f64x4`, or `f64x8` with AVX-512
 //!
 //! let (x, y) = ([1.0, 2.0, 3.0, 4.0, 5.0], [10.0; 5]);
 //! let mut out = [0.0; 5];
@@ -24,7 +27,7 @@
 //!     (Src::Slice(&x), Src::Slice(&y)),
 //!     (Dst::Slice(&mut out),),
 //!     5,
-//!     |(x, y): (f64x4, f64x4)| (x + y,),
+//!     |(x, y): (F64s, F64s)| (x + y,),
 //! );
 //! assert_eq!(out, [11.0, 12.0, 13.0, 14.0, 15.0]);
 //! ```
@@ -42,7 +45,8 @@ pub use vector::{
 
 use ndarray::{ArrayView1, ArrayViewMut1};
 
-/// An element type with a `wide` lane type of 256 bits.
+/// An element type with a `wide` lane type of 256 bits (512 for floats where AVX-512 is
+/// enabled).
 pub trait SimdElement: Copy + Default + Send + Sync + 'static {
     /// The lane type, such as `f64x4`.
     type Lanes: Copy;
@@ -86,7 +90,7 @@ pub trait SimdElement: Copy + Default + Send + Sync + 'static {
     }
 }
 
-/// The most lanes of any [`SimdElement`]: 32 bytes of `u8`.
+/// The most lanes of any [`SimdElement`]: 32 bytes of `u8`, or 16 `f32` of 64 bytes.
 const MAX_LANES: usize = 32;
 
 macro_rules! simd_element {
@@ -115,8 +119,15 @@ macro_rules! simd_element {
     )*};
 }
 
+// Floats take 512-bit lanes where AVX-512 is enabled at compile time (Halide's `vectorize(x,
+// 16)` on such machines): a body of float arithmetic is bound by how many instructions it
+// issues, and each then does twice the work. Every lane operation is lane-wise, so the
+// values are the same at either width.
+#[cfg(not(target_feature = "avx512f"))]
+simd_element!(f32 => f32x8, f64 => f64x4);
+#[cfg(target_feature = "avx512f")]
+simd_element!(f32 => f32x16, f64 => f64x8);
 simd_element!(
-    f32 => f32x8, f64 => f64x4,
     i8 => i8x32, u8 => u8x32, i16 => i16x16, u16 => u16x16,
     i32 => i32x8, u32 => u32x8, i64 => i64x4, u64 => u64x4,
 );
