@@ -9,6 +9,8 @@ mod vectorize;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::args::Args;
+
 pub use guvectorize::guvectorize;
 pub use stencil::stencil;
 pub use vectorize::vectorize;
@@ -105,4 +107,18 @@ fn combined(mut error: syn::Error, more: Option<syn::Error>) -> syn::Error {
         error.combine(more);
     }
     error
+}
+
+/// The `Schedule` a kernel's `parallel` and `grain` keys ask for.
+fn schedule(args: &Args) -> TokenStream {
+    let private = &args.krate;
+    let parallel = args
+        .parallel
+        .as_ref()
+        .map_or_else(|| quote!(true), |p| quote!(#p));
+    let grain = args
+        .grain
+        .as_ref()
+        .map_or_else(|| quote!(#private::dispatch::DEFAULT_GRAIN), |g| quote!(#g));
+    quote!(#private::dispatch::Schedule { grain: #grain, parallel: #parallel })
 }

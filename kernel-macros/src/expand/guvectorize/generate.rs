@@ -173,7 +173,7 @@ pub(super) fn expand(
         })
         .collect();
     let n_rules = args.size_rules.len();
-    let schedule = crate::expand::vectorize::schedule(args);
+    let schedule = crate::expand::schedule(args);
     let sig_text = lit.value();
     let dims: Vec<_> = signature
         .dim_names()

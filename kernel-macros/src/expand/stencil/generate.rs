@@ -241,7 +241,7 @@ pub(super) fn expand(
             _ => quote!(<#elem as ::core::default::Default>::default()),
         })
         .collect();
-    let schedule = crate::expand::vectorize::schedule(args);
+    let schedule = crate::expand::schedule(args);
     let element_bounds: TokenStream = rel_elems
         .iter()
         .copied()

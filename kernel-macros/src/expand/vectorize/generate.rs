@@ -1,219 +1,20 @@
-//! `#[vectorize]`: a scalar function becomes an elementwise kernel over arrays.
-//!
-//! ```text
-//! #[vectorize]                            fn rel_diff_scalar(x: f64, y: f64) -> f64 { .. }
-//! fn rel_diff(x: f64, y: f64) -> f64 {    fn rel_diff(x: impl AsOperand<f64>, y: ..)
-//!     2.0 * (x - y) / (x + y)                 -> Result<Array<f64, D>, KernelError>
-//! }                                       fn rel_diff_into(x, y, out: &mut ArrayBase<S, D>)
-//!                                             -> Result<(), KernelError>
-//!                                         mod rel_diff { INPUTS, OUTPUTS, SIGNATURE, SIMD }
-//! ```
-//!
-//! `rel_diff` broadcasts its operands, allocates the output and calls `rel_diff_into`,
-//! which runs rows of the loop space through `run_lanes` (or `run_scalar` when the body
-//! cannot go on lanes). With `identity = ..`, `rel_diff_reduce` and `rel_diff_reduce_all`
-//! follow.
-
-use std::collections::HashSet;
+//! The items `#[vectorize]` generates: the scalar function, the allocating and `_into`
+//! forms, the metadata module and, with an identity, the reductions.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 
-use super::{UserGenerics, allow_lints, lanes, with_errors};
-use crate::analysis::varying::Varying;
-use crate::args::{Args, Form};
-use crate::ast::{KernelFn, scalar_type_name};
-use crate::ctxt::Ctxt;
-
-/// Element types with a `wide` lane type.
-const SIMD_TYPES: &[&str] = &[
-    "f32", "f64", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64",
-];
-
-pub fn vectorize(args: TokenStream, item: TokenStream) -> TokenStream {
-    let func: syn::ItemFn = match syn::parse2(item.clone()) {
-        Ok(func) => func,
-        Err(error) => return with_errors(&item, &error),
-    };
-    let cx = Ctxt::new();
-    // As for stencils: mistakes in the arguments alone are reported over a full expansion.
-    let soft = Ctxt::new();
-    let args = Args::parse(&soft, Form::Vectorize, args);
-    let kernel = KernelFn::from_syn(&cx, Form::Vectorize, &func);
-    validate(&cx, &args, &kernel);
-    let forms = (!kernel.params.is_empty() && !kernel.outputs.is_empty())
-        .then(|| LaneForms::of(&args, &kernel));
-    if let (Some(require), Some(LaneForms::Neither(why))) = (&args.require_simd, &forms) {
-        super::varying::report_required(&soft, require, why, "element");
-    }
-    let soft = soft.check().err();
-    if let Err(error) = cx.check() {
-        return with_errors(&item, &super::combined(error, soft));
-    }
-    let Some(forms) = forms else {
-        unreachable!("reported by validate")
-    };
-    super::with_soft_errors(expand(&args, &kernel, forms), soft)
-}
-
-/// How a kernel's body runs on lanes.
-enum LaneForms {
-    /// On `wide` vectors of its one element type, with fast approximate functions.
-    Wide(String, lanes::LaneBody),
-    /// On `Lanes` of any element types, each operation the scalar one: for bodies with
-    /// mixed types, casts, generic types or methods `wide` lacks. Single-output kernels.
-    Arrays(TokenStream, syn::Ident),
-    /// Not at all, for the reason given.
-    Neither(super::varying::Unsupported),
-}
-
-impl LaneForms {
-    fn of(args: &Args, kernel: &KernelFn<'_>) -> Self {
-        let func = kernel.original;
-        let params: Vec<&syn::Ident> = kernel.params.iter().map(|p| p.ident).collect();
-        if let Some(elem) = simd_element(kernel)
-            && let Some(body) = lanes::rewrite(&args.krate, &elem, &params, &func.block)
-        {
-            return LaneForms::Wide(elem, body);
-        }
-        if kernel.outputs.len() > 1 {
-            return LaneForms::Neither(super::varying::Unsupported {
-                span: func.sig.output.span(),
-                why: "kernels with several outputs run on lanes only when every operand has \
-                      one element type and the body uses the operations listed in the \
-                      #[vectorize] docs"
-                    .to_owned(),
-            });
-        }
-        let names: Vec<String> = params.iter().map(ToString::to_string).collect();
-        let varying = Varying::seeded(&func.block, &HashSet::new(), &names);
-        let count = syn::Ident::new("__KERNEL_LANES", proc_macro2::Span::call_site());
-        let type_params: HashSet<String> = func
-            .sig
-            .generics
-            .type_params()
-            .map(|t| t.ident.to_string())
-            .collect();
-        let generic = kernel
-            .params
-            .iter()
-            .map(|p| p.ty)
-            .chain(kernel.outputs.iter().copied())
-            .any(|ty| scalar_type_name(ty).is_some_and(|name| type_params.contains(&name)));
-        let floats: HashSet<String> = kernel
-            .params
-            .iter()
-            .filter(|p| scalar_type_name(p.ty).is_some_and(|t| t == "f32" || t == "f64"))
-            .map(|p| p.ident.to_string())
-            .collect();
-        let types: Vec<&syn::Type> = kernel
-            .params
-            .iter()
-            .map(|p| p.ty)
-            .chain(kernel.outputs.iter().copied())
-            .collect();
-        if let Some(why) = super::varying::unlaned_type(&types, &type_params) {
-            return LaneForms::Neither(why);
-        }
-        match super::varying::rewrite(
-            &super::varying::Setting {
-                private: &args.krate,
-                rel: &HashSet::new(),
-                varying: &varying,
-                lanes: &count,
-                generic,
-                floats: &floats,
-                cores: None,
-                valued: true,
-                rank: 0,
-            },
-            &func.block,
-        ) {
-            Ok(body) => LaneForms::Arrays(body, count),
-            Err(why) => LaneForms::Neither(why),
-        }
-    }
-}
-
-/// Checks that need the arguments and the function together.
-fn validate(cx: &Ctxt, args: &Args, kernel: &KernelFn<'_>) {
-    if kernel.params.is_empty() && kernel.original.sig.inputs.is_empty() {
-        cx.error_spanned_by(
-            &kernel.original.sig,
-            "#[vectorize] kernels take at least one parameter",
-        );
-    }
-    for param in &kernel.params {
-        if scalar_type_name(param.ty).is_none() {
-            cx.error_spanned_by(
-                param.ty,
-                "#[vectorize] parameters must be scalar types such as `f64`, `u8`, `bool` or a \
-                 generic `T`; for arrays use #[guvectorize]",
-            );
-        }
-    }
-    for output in &kernel.outputs {
-        if scalar_type_name(output).is_none() {
-            cx.error_spanned_by(
-                output,
-                "#[vectorize] kernels return scalar types such as `f64` or a tuple of them",
-            );
-        }
-    }
-    if let Some((key, _)) = &args.identity {
-        let binary = kernel.params.len() == 2
-            && kernel.outputs.len() == 1
-            && kernel
-                .params
-                .iter()
-                .all(|p| scalar_type_name(p.ty) == scalar_type_name(kernel.outputs[0]));
-        if !binary {
-            let plural =
-                |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-            cx.error_spanned_by(
-                key,
-                format!(
-                    "#[vectorize] `identity` needs a binary kernel `fn(T, T) -> T` to reduce \
-                     with; `{}` takes {} and returns {}",
-                    kernel.original.sig.ident,
-                    plural(kernel.params.len(), "parameter"),
-                    plural(kernel.outputs.len(), "value")
-                ),
-            );
-        }
-    }
-}
-
-/// The one element type of a kernel whose operands all share it and that `wide` has lanes
-/// for; `None` for mixed, generic or non-SIMD types.
-fn simd_element(kernel: &KernelFn<'_>) -> Option<String> {
-    let generic = |name: &str| {
-        kernel
-            .original
-            .sig
-            .generics
-            .type_params()
-            .any(|p| p.ident == name)
-    };
-    let mut types = kernel
-        .params
-        .iter()
-        .map(|p| p.ty)
-        .chain(kernel.outputs.iter().copied())
-        .map(scalar_type_name);
-    let first = types.next()??;
-    (SIMD_TYPES.contains(&first.as_str())
-        && !generic(&first)
-        && types.all(|t| t.as_deref() == Some(first.as_str())))
-    .then_some(first)
-}
+use super::LaneForms;
+use crate::args::Args;
+use crate::ast::KernelFn;
+use crate::expand::{UserGenerics, allow_lints, lanes, schedule};
 
 #[allow(
     clippy::too_many_lines,
     reason = "one quote! of the generated items, built from named pieces"
 )]
-fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> TokenStream {
+pub(super) fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> TokenStream {
     let private = &args.krate;
     let func = kernel.original;
     let vis = &func.vis;
@@ -491,19 +292,6 @@ fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> TokenStream {
 
         #reduce
     }
-}
-
-pub(super) fn schedule(args: &Args) -> TokenStream {
-    let private = &args.krate;
-    let parallel = args
-        .parallel
-        .as_ref()
-        .map_or_else(|| quote!(true), |p| quote!(#p));
-    let grain = args
-        .grain
-        .as_ref()
-        .map_or_else(|| quote!(#private::dispatch::DEFAULT_GRAIN), |g| quote!(#g));
-    quote!(#private::dispatch::Schedule { grain: #grain, parallel: #parallel })
 }
 
 /// `name_reduce` (over one axis) and `name_reduce_all`, for kernels with an identity.
