@@ -94,6 +94,26 @@ impl<'a> KernelFn<'a> {
     }
 }
 
+/// The value of an integer literal, possibly negated or parenthesised (`3`, `-1`, `(-2)`),
+/// as `T`; `None` for any other expression, or a value `T` cannot hold.
+pub fn int_literal<T: TryFrom<i128>>(expr: &syn::Expr) -> Option<T> {
+    fn value(expr: &syn::Expr) -> Option<i128> {
+        match expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(int),
+                ..
+            }) => int.base10_parse().ok(),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
+                value(&u.expr)?.checked_neg()
+            }
+            syn::Expr::Paren(p) => value(&p.expr),
+            syn::Expr::Group(g) => value(&g.expr),
+            _ => None,
+        }
+    }
+    T::try_from(value(expr)?).ok()
+}
+
 /// The name of a single-segment type path without generic arguments, such as `f64` or a
 /// generic `T`: what an elementwise kernel can take.
 pub fn scalar_type_name(ty: &Type) -> Option<String> {

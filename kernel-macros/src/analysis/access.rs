@@ -145,7 +145,7 @@ fn offset<'a>(expr: &'a Expr, bound: &HashSet<String>) -> Offset<'a> {
             .is_some_and(|ident| bound.contains(&ident.to_string())),
         _ => false,
     };
-    match literal(expr) {
+    match crate::ast::int_literal::<isize>(expr) {
         Some(value) => Offset::Literal(value, expr),
         None => match strip(expr) {
             e if constant(e) => Offset::Constant(expr),
@@ -162,16 +162,5 @@ fn strip(expr: &Expr) -> &Expr {
         Expr::Paren(p) => strip(&p.expr),
         Expr::Group(g) => strip(&g.expr),
         e => e,
-    }
-}
-
-fn literal(expr: &Expr) -> Option<isize> {
-    match strip(expr) {
-        Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(int),
-            ..
-        }) => int.base10_parse().ok(),
-        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => literal(&u.expr).map(|v: isize| -v),
-        _ => None,
     }
 }

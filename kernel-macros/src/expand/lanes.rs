@@ -210,7 +210,7 @@ impl Rewriter<'_> {
                         return None;
                     };
                     let receiver = self.value(&call.receiver)?;
-                    return self.powi(&receiver, int_literal(exponent)?);
+                    return self.powi(&receiver, crate::ast::int_literal(exponent)?);
                 }
                 let receiver = self.value(&call.receiver)?;
                 let method = self.method(&call.method)?;
@@ -392,21 +392,4 @@ fn is_compound_assign(op: BinOp) -> bool {
         op,
         BinOp::AddAssign(_) | BinOp::SubAssign(_) | BinOp::MulAssign(_) | BinOp::DivAssign(_)
     )
-}
-
-/// The value of an integer literal, possibly negated: a `powi` exponent known here.
-fn int_literal(expr: &Expr) -> Option<i64> {
-    match expr {
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Int(i), ..
-        }) => i.base10_parse().ok(),
-        Expr::Unary(syn::ExprUnary {
-            op: UnOp::Neg(_),
-            expr,
-            ..
-        }) => int_literal(expr).map(|v| -v),
-        Expr::Paren(paren) => int_literal(&paren.expr),
-        Expr::Group(group) => int_literal(&group.expr),
-        _ => None,
-    }
 }

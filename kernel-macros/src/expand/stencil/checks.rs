@@ -118,8 +118,9 @@ pub(super) fn neighborhood(cx: &Ctxt, expr: &Expr) -> Option<Vec<(Bound, Bound)>
     };
     let mut pairs = Vec::new();
     for elem in &array.elems {
-        let bound =
-            |e: &Expr| int_literal(e).map_or_else(|| Bound::Dynamic(e.clone()), Bound::Literal);
+        let bound = |e: &Expr| {
+            crate::ast::int_literal(e).map_or_else(|| Bound::Dynamic(e.clone()), Bound::Literal)
+        };
         let pair = match elem {
             Expr::Tuple(t) if t.elems.len() == 2 => Some((bound(&t.elems[0]), bound(&t.elems[1]))),
             _ => None,
@@ -137,20 +138,6 @@ pub(super) fn neighborhood(cx: &Ctxt, expr: &Expr) -> Option<Vec<(Bound, Bound)>
         }
     }
     Some(pairs)
-}
-
-fn int_literal(expr: &Expr) -> Option<isize> {
-    match expr {
-        Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(i),
-            ..
-        }) => i.base10_parse().ok(),
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
-            int_literal(&u.expr).map(|v: isize| -v)
-        }
-        Expr::Paren(p) => int_literal(&p.expr),
-        _ => None,
-    }
 }
 
 /// The stencil's rank: the arity every read agrees on, or the declared neighbourhood's.

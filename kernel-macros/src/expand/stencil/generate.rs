@@ -11,7 +11,7 @@ use super::LaneForm;
 use super::checks::{Bound, Role, mentioned};
 use crate::analysis::access::{Accesses, Offset};
 use crate::args::Args;
-use crate::ast::KernelFn;
+use crate::ast::{KernelFn, Param};
 use crate::expand::{UserGenerics, allow_lints};
 
 /// The type with every elided lifetime of an `ArrayView` set to `'k`.
@@ -121,54 +121,45 @@ pub(super) fn expand(
     let core_call = user.call_args(rels.len());
     let turbofish_args = &user.turbofish;
     // Parameters in the user's order, each relative one taking any array-like argument.
-    let mut next_rel = 0..;
-    let array_params: Vec<TokenStream> = kernel
-        .params
-        .iter()
-        .zip(roles)
-        .map(|(p, r)| {
-            let (ident, ty) = (p.ident, p.ty);
-            if matches!(r, Role::Relative(_)) {
-                let a = &array_types[next_rel.next().unwrap_or_default()];
-                quote!(#ident: #a)
-            } else {
-                quote!(#ident: #ty)
-            }
-        })
-        .collect();
+    let as_declared = |p: &Param<'_>| {
+        let (ident, ty) = (p.ident, p.ty);
+        quote!(#ident: #ty)
+    };
+    let array_params = per_param(
+        kernel,
+        roles,
+        |ident, k| {
+            let a = &array_types[k];
+            quote!(#ident: #a)
+        },
+        as_declared,
+    );
     let all_names: Vec<_> = kernel.params.iter().map(|p| p.ident).collect();
 
     // The core function: the user's, generic over how each relative parameter reads.
-    let mut next_rel = 0..;
-    let core_params: Vec<TokenStream> = kernel
-        .params
-        .iter()
-        .zip(roles)
-        .map(|(p, r)| {
-            let (ident, ty) = (p.ident, p.ty);
-            if matches!(r, Role::Relative(_)) {
-                let reader = &reader_types[next_rel.next().unwrap_or_default()];
-                quote!(#ident: #reader)
-            } else {
-                quote!(#ident: #ty)
-            }
-        })
-        .collect();
-    let mut next_rel = 0..;
-    let call_args: Vec<TokenStream> = kernel
-        .params
-        .iter()
-        .zip(roles)
-        .map(|(p, r)| {
+    let core_params = per_param(
+        kernel,
+        roles,
+        |ident, k| {
+            let reader = &reader_types[k];
+            quote!(#ident: #reader)
+        },
+        as_declared,
+    );
+    // How the kernel's `eval` reads each relative input at its place.
+    let read = |k: usize| {
+        let field = &row_fields[k];
+        quote!(#private::stencil::Place::read(&__kernel_place, &__kernel_row.#field))
+    };
+    let call_args = per_param(
+        kernel,
+        roles,
+        |_, k| read(k),
+        |p| {
             let ident = p.ident;
-            if matches!(r, Role::Relative(_)) {
-                let field = &row_fields[next_rel.next().unwrap_or_default()];
-                quote!(#private::stencil::Place::read(&__kernel_place, &__kernel_row.#field))
-            } else {
-                quote!(::core::clone::Clone::clone(&self.#ident))
-            }
-        })
-        .collect();
+            quote!(::core::clone::Clone::clone(&self.#ident))
+        },
+    );
 
     let offsets: Vec<TokenStream> = accesses
         .reads
@@ -314,24 +305,23 @@ pub(super) fn expand(
     let eval_lanes = lanes.map_or_else(TokenStream::new, |form| {
         let count = &form.count;
         let n = lane_count(rel_elems.iter().copied().chain([out_ty]));
-        let mut next_rel = 0..;
-        let bindings: Vec<TokenStream> = kernel
-            .params
-            .iter()
-            .zip(roles)
-            .map(|(p, r)| {
+        let bindings = per_param(
+            kernel,
+            roles,
+            |ident, k| {
+                let read = read(k);
+                quote!(let #ident = #read;)
+            },
+            |p| {
                 let ident = p.ident;
-                if matches!(r, Role::Relative(_)) {
-                    let field = &row_fields[next_rel.next().unwrap_or_default()];
-                    quote!(let #ident = #private::stencil::Place::read(&__kernel_place, &__kernel_row.#field);)
-                } else if form.varying.contains(&ident.to_string()) {
+                if form.varying.contains(&ident.to_string()) {
                     quote!(let mut #ident = #private::lanes::Lanes::<_, #count>::splat(
                         ::core::clone::Clone::clone(&self.#ident));)
                 } else {
                     quote!(let mut #ident = ::core::clone::Clone::clone(&self.#ident);)
                 }
-            })
-            .collect();
+            },
+        );
         let body = &form.body;
         quote! {
             const LANES: usize = #n;
@@ -506,4 +496,24 @@ pub(crate) fn widest_element<'t>(types: impl Iterator<Item = &'t Type>) -> usize
         widest = widest.max(size);
     }
     widest
+}
+
+/// One token stream per parameter of `kernel`, in the user's order: `relative(ident, k)` for
+/// the `k`-th relatively indexed one, `other(param)` for the rest.
+fn per_param(
+    kernel: &KernelFn<'_>,
+    roles: &[Role<'_>],
+    mut relative: impl FnMut(&syn::Ident, usize) -> TokenStream,
+    mut other: impl FnMut(&Param<'_>) -> TokenStream,
+) -> Vec<TokenStream> {
+    let mut next_rel = 0..;
+    kernel
+        .params
+        .iter()
+        .zip(roles)
+        .map(|(p, r)| match r {
+            Role::Relative(_) => relative(p.ident, next_rel.next().unwrap_or_default()),
+            _ => other(p),
+        })
+        .collect()
 }
