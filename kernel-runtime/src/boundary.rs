@@ -148,8 +148,9 @@ use crate::error::KernelError;
 
 /// The canonical names of the boundary modes, in the order of [`Boundary::ALL`].
 ///
-/// The `#[stencil]` macro keeps its own copy, which must list the same names in the same
-/// order, to check `boundary = "…"` at compile time.
+/// The `#[stencil]` macro checks `mode = "…"` at compile time against its own table of
+/// these names and [`BOUNDARY_ALIASES`] (a proc-macro crate cannot depend on this one);
+/// a test in `kernel-macros` keeps the two equal.
 pub const BOUNDARY_NAMES: &[&str] = &[
     "skip", "constant", "nearest", "reflect", "mirror", "wrap", "valid",
 ];

@@ -17,7 +17,7 @@
 //!   never touch rayon. Larger calls are cut into chunks of at least `grain` elements,
 //!   about four per thread, cut anywhere in the flattened loop space, so that one long 1-D
 //!   array uses every core just as a stack of rows does.
-//! * **Pool.** Chunks run with [`rayon::scope`]-style joins on the *current* pool: call a
+//! * **Pool.** Chunks run as a rayon parallel iterator on the *current* pool: call a
 //!   kernel inside [`rayon::ThreadPool::install`] to choose the pool; `RAYON_NUM_THREADS`
 //!   sizes the global one.
 //! * **Determinism.** Each element is computed by exactly one chunk and written once, so a

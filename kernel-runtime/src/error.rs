@@ -471,7 +471,7 @@ impl fmt::Display for KernelError {
             ),
             KernelError::NeighborhoodTooWide { axis, lo, hi, len } => write!(
                 f,
-                "the stencil's neighbourhood ({lo}, {hi}) on axis {axis} is too wide to plan \
+                "the stencil's neighborhood ({lo}, {hi}) on axis {axis} is too wide to plan \
                  over an axis of length {len}: index arithmetic would overflow"
             ),
             KernelError::UnsupportedRank {

@@ -14,14 +14,14 @@ use crate::numba::{mean, mean_into};
 use crate::{assert_same, grid, grid2};
 
 #[test]
-#[should_panic(expected = "#[stencil] read at offset [2], outside the neighbourhood [(-1, 1)]")]
+#[should_panic(expected = "#[stencil] read at offset [2], outside the neighborhood [(-1, 1)]")]
 fn a_computed_offset_outside_the_neighbourhood_panics() {
     let _ = shifted(&grid(&[6], 1, false), 2);
 }
 
 #[test]
 #[should_panic(
-    expected = "#[stencil] read at offset [0, 1], outside the neighbourhood [(-1, 1), (0, 0)]"
+    expected = "#[stencil] read at offset [0, 1], outside the neighborhood [(-1, 1), (0, 0)]"
 )]
 fn a_computed_offset_outside_the_neighbourhood_panics_on_the_border() {
     // One row: every position is border.

@@ -86,7 +86,7 @@ fn a_read_inside_the_reach_is_served() {
 }
 
 #[test]
-#[should_panic(expected = "#[stencil] read at offset [4], outside the neighbourhood [(-3, 3)]")]
+#[should_panic(expected = "#[stencil] read at offset [4], outside the neighborhood [(-3, 3)]")]
 fn a_read_beyond_the_reach_panics_instead_of_reading_out_of_bounds() {
     let _ = shifted(&Array1::<f64>::zeros(9), 3, 4);
 }
@@ -160,7 +160,7 @@ fn a_reach_that_index_arithmetic_cannot_hold_is_an_error() {
         assert_eq!(
             error.to_string(),
             format!(
-                "the stencil's neighbourhood ({}, {r}) on axis 0 is too wide to plan over an \
+                "the stencil's neighborhood ({}, {r}) on axis 0 is too wide to plan over an \
                  axis of length 3: index arithmetic would overflow",
                 -r
             ),

@@ -1,8 +1,10 @@
 //! The engine's unsafe core: raw pointers to operands, split into disjoint row segments.
 //!
-//! Everything unsafe in the drivers lives here. The safe drivers in `dispatch` check shapes
-//! once per call and then promise, through the contracts below, that every pointer this
-//! module computes addresses an element of its operand.
+//! The elementwise and gufunc drivers' pointer arithmetic lives here (staging gufunc cores
+//! for lanes has its own, in `core_lanes`; the stencil readers theirs, in `stencil`). The
+//! safe drivers in `dispatch` check shapes once per call and then promise, through the
+//! contracts below, that every pointer this module computes addresses an element of its
+//! operand.
 
 use ndarray::{ArrayView1, ArrayViewMut1, Axis, Ix1, ShapeBuilder};
 use rayon::prelude::*;

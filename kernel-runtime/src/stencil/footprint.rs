@@ -74,7 +74,7 @@ impl<const N: usize> Footprint<N> {
             .map(|a| format!("({}, {})", self.lo[a], self.hi[a]))
             .collect();
         panic!(
-            "#[stencil] read at offset {offset:?}, outside the neighbourhood [{}]: declare a \
+            "#[stencil] read at offset {offset:?}, outside the neighborhood [{}]: declare a \
              wider `neighborhood`",
             reach.join(", ")
         )

@@ -127,12 +127,12 @@ pub(super) fn neighborhood(cx: &Ctxt, expr: &Expr) -> Option<Vec<(Bound, Bound)>
         };
         match pair {
             Some((Bound::Literal(lo), Bound::Literal(hi))) if lo > hi => {
-                cx.error_spanned_by(elem, format!("#[stencil] neighbourhood bounds are `(lo, hi)` with `lo <= hi`, found ({lo}, {hi})"));
+                cx.error_spanned_by(elem, format!("#[stencil] neighborhood bounds are `(lo, hi)` with `lo <= hi`, found ({lo}, {hi})"));
                 return None;
             }
             Some(pair) => pairs.push(pair),
             None => {
-                cx.error_spanned_by(elem, "#[stencil] neighbourhood bounds are `(lo, hi)` pairs of integer literals or `isize` expressions of the kernel's parameters");
+                cx.error_spanned_by(elem, "#[stencil] neighborhood bounds are `(lo, hi)` pairs of integer literals or `isize` expressions of the kernel's parameters");
                 return None;
             }
         }
@@ -288,6 +288,26 @@ pub(super) fn modes(cx: &Ctxt, args: &Args, rank: usize) -> Option<Vec<&'static 
                 format!("#[stencil] has {rank} axes but {n} modes: give one mode, or one per axis"),
             );
             None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The mode names the macro accepts are the runtime's, each meaning what it means there.
+    #[test]
+    fn modes_are_the_runtimes() {
+        use ndkernel::boundary::{BOUNDARY_ALIASES, BOUNDARY_NAMES, Boundary};
+        let names: Vec<&str> = super::MODES.iter().map(|&(name, _)| name).collect();
+        let runtime: Vec<&str> = BOUNDARY_NAMES
+            .iter()
+            .copied()
+            .chain(BOUNDARY_ALIASES.iter().map(|&(alias, _)| alias))
+            .collect();
+        assert_eq!(names, runtime);
+        for &(name, variant) in super::MODES {
+            let mode: Boundary = name.parse().unwrap();
+            assert_eq!(format!("{mode:?}"), variant, "{name}");
         }
     }
 }
