@@ -113,7 +113,7 @@
 /// | `name_into(x, y, &mut out) -> Result<(), KernelError>` | writes into an existing array, whose shape must equal the broadcast shape exactly |
 /// | `name_scalar(x, y) -> R` | the function as written |
 /// | `mod name { INPUTS, OUTPUTS, SIGNATURE, SIMD }` | metadata constants |
-/// | `name_reduce(&a, axis)`, `name_reduce_all(&a)` | with `identity = ..`: NumPy's `ufunc.reduce` (see [`reduce`] for the order of combination) |
+/// | `name_reduce(&a, axis)`, `name_reduce_all(&a)` | with `identity = ..`: NumPy's `ufunc.reduce` (see [`reduce`](kernel_runtime::reduce) for the order of combination) |
 ///
 /// Each operand may be an owned array, a view, a reference to either, of any rank, or a
 /// plain scalar. A tuple return type gives several outputs: `name` returns a tuple of
@@ -266,7 +266,7 @@ pub use kernel_macros::vectorize;
 ///
 /// With small cores (a few to a few hundred elements, as in row norms, 3-vectors and 4x4
 /// matrices), calling the body once per loop index costs more than the body. So when the
-/// body is in the lane subset of [`stencil`] (arithmetic, comparisons, `if`/`match` as
+/// body is in the lane subset of [`stencil`](macro@stencil) (arithmetic, comparisons, `if`/`match` as
 /// selects, loops whose trip count does not depend on the values, casts, the float
 /// methods listed there), it runs on `L` consecutive loop indices at once: each core view
 /// becomes a view whose elements are [`lanes::Lanes`] of one value per loop index, each
@@ -487,11 +487,42 @@ pub use kernel_macros::guvectorize;
 /// neighbourhood, a write to an input, an unknown mode, a `cval` of the wrong type.
 pub use kernel_macros::stencil;
 
-pub use kernel_runtime::{
-    KernelError, Operand, Role, alloc, bind, boundary, broadcast, dispatch, error, lanes, operand,
-    reduce, signature, stencil,
-};
+pub use kernel_runtime::{KernelError, Operand, Role, signature};
 pub use ndarray;
+
+/// Boundary modes: what a stencil reads past an array's edge, and their names.
+pub mod boundary {
+    pub use kernel_runtime::boundary::{
+        BOUNDARY_ALIASES, BOUNDARY_NAMES, Boundary, ParseBoundaryError,
+    };
+}
+
+/// How calls are split over threads: [`serial`](dispatch::serial) runs kernels on the
+/// calling thread; a kernel's `parallel` and `grain` keys set its [`Schedule`](dispatch::Schedule).
+pub mod dispatch {
+    pub use kernel_runtime::dispatch::{DEFAULT_GRAIN, Schedule, is_serial, serial};
+}
+
+/// What `#[stencil]` bodies are written against: the [`Rel`](stencil::Rel) parameter
+/// type, and the [`Footprint`](stencil::Footprint) a kernel's `NEIGHBORHOOD` is.
+pub mod stencil {
+    pub use kernel_runtime::stencil::{Footprint, Rel};
+}
+
+/// The lane vectors bodies are evaluated on, and the lane `exp`.
+pub mod lanes {
+    pub use kernel_runtime::lanes::{LaneExp, Lanes, exp};
+}
+
+/// Output arrays as the allocating forms of kernels make them.
+pub mod alloc {
+    pub use kernel_runtime::alloc::{check_size, output, output_like};
+}
+
+/// Operands: what kernels accept as array arguments, and the shape check of `_into` forms.
+pub mod operand {
+    pub use kernel_runtime::operand::{AsOperand, check_shape};
+}
 
 /// Everything a kernel author needs in scope.
 pub mod prelude {
