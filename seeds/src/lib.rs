@@ -1,7 +1,7 @@
 //! The seed posts' workloads (`../shared/seeds/`), each written with ndkernel's attributes and
 //! paired with a naive Rust transcription of the post's code.
 //!
-//! One module per workload. The tour (`examples/tour.rs`), the criterion benches, the peer
+//! One module per workload. The tour (`src/bin/tour.rs`), the criterion benches, the peer
 //! comparison (`examples/peers_rust/`) and the tests all call these functions, so each
 //! workload is written once.
 

@@ -2,9 +2,13 @@
 //! the naive Rust transcription of the post's code.
 //!
 //! ```text
-//! cargo run --release --example tour
-//! RUSTFLAGS="-C target-cpu=native" cargo run --release --example tour
+//! cargo run --release -p ndkernel-seeds
+//! RUSTFLAGS="-C target-cpu=native" cargo run --release -p ndkernel-seeds
 //! ```
+//!
+//! It is the `ndkernel-seeds` package's binary (its `default-run`, so `--bin tour` may be left
+//! out), not an example of the root package: running it builds only the library and the seeds
+//! crate, not the root package's dev-dependencies (criterion, proptest, image, ...).
 //!
 //! Each workload is written once, in the `ndkernel-seeds` crate (`seeds/src/<workload>.rs`:
 //! the ndkernel kernel beside the naive loop); this file only checks and times them. The
