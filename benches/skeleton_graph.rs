@@ -20,6 +20,7 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ndarray::{ArrayD, ArrayViewD};
 use ndkernel_seeds::inputs;
+use ndkernel_seeds::measure::peak_memory;
 use ndkernel_seeds::skeleton::{pixel_graph, pixel_graph_naive};
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -85,39 +86,33 @@ fn images(full: bool) -> Vec<(String, ArrayD<bool>)> {
     images
 }
 
-/// A field of `/proc/self/status`, in kB (Linux).
-fn status_kb(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// Peak memory of one `pixel_graph` call on the 4000x4000 image with 1 and then 2 threads,
 /// measured from a reset high-water mark (`/proc/self/clear_refs`, Linux ≥ 4.0): the input,
 /// the one-byte degree image and the graph, and no label image.
 fn print_peak_memory() {
-    let mb = |kb: u64| kb as f64 / 1024.0;
     let image = inputs::tiled_skeleton(4000, 4000);
     for threads in [1, 2] {
         let pool = pool(threads);
-        if std::fs::write("/proc/self/clear_refs", "5").is_err() {
+        let mut graph = None;
+        let Some(memory) = peak_memory(|| {
+            graph = Some(
+                pool.install(|| pixel_graph(black_box(image.view())))
+                    .expect("2-D"),
+            );
+        }) else {
             println!("peak memory: /proc/self/clear_refs not writable, skipped");
             return;
-        }
-        let before = status_kb("VmRSS:").unwrap_or(0);
-        let graph = pool
-            .install(|| pixel_graph(black_box(image.view())))
-            .expect("2-D");
-        let peak = status_kb("VmHWM:").unwrap_or(0);
+        };
+        let graph = graph.expect("ran");
         println!(
             "peak memory, pixel_graph on 4000x4000 bool (16 MB in; graph of {} nodes, {} \
              entries), {threads} thread(s): {:.1} MiB resident before, peak {:.1} MiB, \
              +{:.1} MiB during the call",
             graph.node_count(),
             graph.entry_count(),
-            mb(before),
-            mb(peak),
-            mb(peak.saturating_sub(before)),
+            memory.before,
+            memory.peak,
+            memory.added(),
         );
     }
 }

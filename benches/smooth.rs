@@ -33,6 +33,7 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, ShapeBuilder};
 use ndkernel::prelude::{Rel, stencil};
+use ndkernel_seeds::measure::peak_memory;
 use ndkernel_seeds::smooth::{
     Mean9, mean_f32_core, mean_f32_into, naive, per_plane, rows, smooth, smooth_into,
     smooth_u8_into,
@@ -201,44 +202,34 @@ fn bench_modes(c: &mut Criterion, full: bool) {
     group.finish();
 }
 
-/// A field of `/proc/self/status`, in kB (Linux).
-fn status_kb(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// Peak memory of one `smooth_into` and one `smooth` call on the 64-image stack,
 /// each measured from a reset high-water mark (`/proc/self/clear_refs`, Linux ≥ 4.0).
 fn print_peak_memory() {
-    let reset = || std::fs::write("/proc/self/clear_refs", "5").is_ok();
-    let mb = |kb: u64| kb as f64 / 1024.0;
     let x = input((64, 1000, 1000), |v| v as i8);
     let mut out = Array3::<i8>::zeros(x.dim());
     out.fill(1); // touch every page, so the output counts before the call
     for (label, allocating) in [("smooth_into", false), ("smooth (allocates)", true)] {
-        if !reset() {
+        let Some(memory) = peak_memory(|| {
+            for threads in [1, 2] {
+                pool(threads).install(|| {
+                    if allocating {
+                        black_box(smooth(black_box(&x)).expect("a stack"));
+                    } else {
+                        smooth_into(black_box(&x), black_box(&mut out)).expect("same shapes");
+                    }
+                });
+            }
+        }) else {
             println!("peak memory: /proc/self/clear_refs not writable, skipped");
             return;
-        }
-        let before = status_kb("VmRSS:").unwrap_or(0);
-        for threads in [1, 2] {
-            pool(threads).install(|| {
-                if allocating {
-                    black_box(smooth(black_box(&x)).expect("a stack"));
-                } else {
-                    smooth_into(black_box(&x), black_box(&mut out)).expect("same shapes");
-                }
-            });
-        }
-        let peak = status_kb("VmHWM:").unwrap_or(0);
+        };
         println!(
             "peak memory, {label} on {:?} i8 (64 MB in, 64 MB out), 1 then 2 threads: \
              {:.1} MiB resident before, peak {:.1} MiB, +{:.1} MiB during the calls",
             x.dim(),
-            mb(before),
-            mb(peak),
-            mb(peak.saturating_sub(before)),
+            memory.before,
+            memory.peak,
+            memory.added(),
         );
     }
 }

@@ -25,6 +25,7 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ndarray::{Array1, Array2};
 use ndkernel_seeds::inputs::f64s;
+use ndkernel_seeds::measure::peak_memory;
 use ndkernel_seeds::softmax::{
     Real, softmax, softmax_into, softmax_naive, softmax_rows, softmax_rows_into, softmax_rows_naive,
 };
@@ -142,44 +143,34 @@ fn benches(c: &mut Criterion, full: bool) {
     bench_rows(c, "softmax_rows_f32", rows, |v| v as f32);
 }
 
-/// A field of `/proc/self/status`, in kB (Linux).
-fn status_kb(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// Peak memory of one `softmax_into` and one `softmax` call on the 1e8 vector, each
 /// measured from a reset high-water mark (`/proc/self/clear_refs`, Linux ≥ 4.0).
 fn print_peak_memory() {
-    let reset = || std::fs::write("/proc/self/clear_refs", "5").is_ok();
-    let mb = |kb: u64| kb as f64 / 1024.0;
     let x = f64s(100_000_000, 8) * 10.0;
     let mut out = Array1::<f64>::zeros(x.len());
     out.fill(1.0); // touch every page, so the output counts before the call
     for (label, allocating) in [("softmax_into", false), ("softmax (allocates)", true)] {
-        if !reset() {
+        let Some(memory) = peak_memory(|| {
+            for threads in [1, 2] {
+                pool(threads).install(|| {
+                    if allocating {
+                        black_box(softmax(black_box(x.view())));
+                    } else {
+                        softmax_into(black_box(x.view()), black_box(out.view_mut()))
+                            .expect("same lengths");
+                    }
+                });
+            }
+        }) else {
             println!("peak memory: /proc/self/clear_refs not writable, skipped");
             return;
-        }
-        let before = status_kb("VmRSS:").unwrap_or(0);
-        for threads in [1, 2] {
-            pool(threads).install(|| {
-                if allocating {
-                    black_box(softmax(black_box(x.view())));
-                } else {
-                    softmax_into(black_box(x.view()), black_box(out.view_mut()))
-                        .expect("same lengths");
-                }
-            });
-        }
-        let peak = status_kb("VmHWM:").unwrap_or(0);
+        };
         println!(
             "peak memory, {label} on 1e8 f64 (800 MB in, 800 MB out), 1 then 2 threads: \
              {:.1} MiB resident before, peak {:.1} MiB, +{:.1} MiB during the calls",
-            mb(before),
-            mb(peak),
-            mb(peak.saturating_sub(before)),
+            memory.before,
+            memory.peak,
+            memory.added(),
         );
     }
 }

@@ -19,26 +19,12 @@
 //! twin) and the post's loop live in `seeds/src/addarr.rs`, shared with the tour, the
 //! benches and the peer comparison.
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
-
 use ndkernel::KernelError;
 use ndkernel::ndarray::Array1;
 use ndkernel_seeds::addarr::{
     addarr, addarr_into, addarr_naive, addarr_naive_into, addarr_u8, addarr_u8_into,
 };
-
-/// The best of `runs` timings of `f`: the least disturbed by the rest of the machine.
-fn best_of<R>(runs: usize, mut f: impl FnMut() -> R) -> Duration {
-    (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(f());
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
+use ndkernel_seeds::measure::best_of;
 
 /// Checks the kernel against the naive loop on `x` and `y`, then times both entry points
 /// against the matching naive loop.

@@ -35,7 +35,6 @@
 use std::error::Error;
 use std::hint::black_box;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use ndarray_npy::read_npy;
 use ndkernel::dispatch::serial;
@@ -45,24 +44,13 @@ use ndkernel_seeds::correlate_sparse::{
     correlate_sparse_offsets,
 };
 use ndkernel_seeds::inputs;
+use ndkernel_seeds::measure::best_of;
 
 /// The post's window: a `(W + 1) x (W + 1)` kernel.
 const W: usize = 301;
 
 /// The window of the committed reference data.
 const W_REF: usize = 31;
-
-/// The best of `runs` timings of `f`: the least disturbed by the rest of the machine.
-fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
-    (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
 
 fn main() -> Result<(), Box<dyn Error>> {
     // The committed reference: the post's function (Numba, fastmath) with w = 31.

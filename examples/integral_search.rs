@@ -27,28 +27,15 @@
 //! ```
 
 use std::error::Error;
-use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use ndarray_npy::read_npy;
 use ndkernel::dispatch::serial;
 use ndkernel::ndarray::aview1;
 use ndkernel::prelude::*;
+use ndkernel_seeds::measure::best_of;
 use ndkernel_seeds::window_search::{
     gufunc_batch, integral_image, make_integral_image_naive, naive_batch,
 };
-
-/// The best of `runs` timings of `f`: the least disturbed by the rest of the machine.
-fn best_of<R>(runs: usize, mut f: impl FnMut() -> R) -> Duration {
-    (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(f());
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/window_search");

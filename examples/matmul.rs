@@ -12,11 +12,11 @@
 //! RAYON_NUM_THREADS=1 cargo run --release --example matmul
 //! ```
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ndkernel::dispatch::serial;
 use ndkernel::prelude::*;
+use ndkernel_seeds::measure::best_of;
 
 /// One product of core matrices `a: (n, k)` and `b: (k, m)` into `out: (n, m)`.
 #[guvectorize("(n,k),(k,m)->(n,m)")]
@@ -58,18 +58,6 @@ fn matmul_naive(a: &Array4<f64>, b: &Array3<f64>) -> Array4<f64> {
     let mut out = Array4::zeros((a.dim().0, b.dim().0, a.dim().2, b.dim().2));
     matmul_naive_into(a, b, &mut out);
     out
-}
-
-/// The best of `runs` timings of `f`: the least disturbed by the rest of the machine.
-fn best_of<R>(runs: usize, mut f: impl FnMut() -> R) -> Duration {
-    (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(f());
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 fn ratio(naive: Duration, ours: Duration) -> f64 {

@@ -29,11 +29,12 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ndarray_npy::read_npy;
 use ndkernel::dispatch::serial;
 use ndkernel::ndarray::{Array2, Array3, ArrayView2, Axis, Zip, stack};
+use ndkernel_seeds::measure::best_of;
 use ndkernel_seeds::smooth::{naive as smooth_naive, per_plane, smooth, smooth_into};
 
 /// The naive loop over every image of a stack, as the gufunc loops over axis 0.
@@ -78,18 +79,6 @@ fn write_png_i8(path: &Path, x: ArrayView2<i8>) -> Result<(), Box<dyn Error>> {
     let image = image::GrayImage::from_raw(w as u32, h as u32, pixels).ok_or("buffer size")?;
     image.save(path)?;
     Ok(())
-}
-
-/// The best of `runs` timings of `f`: the least disturbed by the rest of the machine.
-fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
-    (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 /// Times the naive loop, `smooth_into` on one thread and on rayon's pool, on `x`.

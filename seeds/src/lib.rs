@@ -9,6 +9,7 @@ pub mod addarr;
 pub mod correlate_sparse;
 pub mod data;
 pub mod inputs;
+pub mod measure;
 pub mod skeleton;
 pub mod smooth;
 pub mod softmax;

@@ -18,11 +18,11 @@
 //! The table's `check` is `ok` only when the kernel equals its reference (and the naive loop
 //! on the timed input); any failure makes the tour exit with status 1.
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ndkernel::prelude::*;
 use ndkernel_seeds::data::load;
+use ndkernel_seeds::measure::best_of;
 use ndkernel_seeds::{addarr, correlate_sparse, inputs, skeleton, smooth, softmax, window_search};
 
 /// One row of the tour's table.
@@ -32,18 +32,6 @@ struct Outcome {
     ours: Duration,
     naive: Duration,
     check: Result<(), String>,
-}
-
-/// The best of `runs` timings of `f`: the least disturbed by the rest of the machine.
-fn best_of<R>(runs: usize, mut f: impl FnMut() -> R) -> Duration {
-    (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(f());
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 fn same<T: PartialEq, D: Dimension>(got: &Array<T, D>, want: &Array<T, D>) -> Result<(), String> {
