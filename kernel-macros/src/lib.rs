@@ -8,6 +8,8 @@ mod ast;
 mod ctxt;
 mod expand;
 mod private;
+#[cfg(test)]
+mod snapshots;
 
 use proc_macro::TokenStream;
 

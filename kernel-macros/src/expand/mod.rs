@@ -122,3 +122,18 @@ fn schedule(args: &Args) -> TokenStream {
         .map_or_else(|| quote!(#private::dispatch::DEFAULT_GRAIN), |g| quote!(#g));
     quote!(#private::dispatch::Schedule { grain: #grain, parallel: #parallel })
 }
+
+/// The bounds the runtime needs on a kernel's element types, once per distinct type, each
+/// spanned at its first use so that an unsuitable element type is reported there.
+fn element_bounds<'t>(types: impl IntoIterator<Item = &'t syn::Type>) -> TokenStream {
+    let mut seen = std::collections::HashSet::new();
+    types
+        .into_iter()
+        .filter(|ty| seen.insert(quote!(#ty).to_string()))
+        .map(|ty| {
+            quote::quote_spanned! {syn::spanned::Spanned::span(ty)=>
+                #ty: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,
+            }
+        })
+        .collect()
+}

@@ -3,8 +3,7 @@
 //! module.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
+use quote::{format_ident, quote};
 
 use super::checks::{Kind, Model};
 use crate::args::Args;
@@ -76,15 +75,7 @@ pub(super) fn expand(
     let in_indices: Vec<_> = (0..n_in).collect();
     let out_indices: Vec<_> = (0..n_out).collect();
 
-    let element_bounds: TokenStream = in_elems
-        .iter()
-        .chain(&out_elems)
-        .map(|ty| {
-            quote_spanned! {ty.span()=>
-                #ty: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,
-            }
-        })
-        .collect();
+    let element_bounds = crate::expand::element_bounds(in_elems.iter().chain(&out_elems).copied());
 
     // Arguments of the core function: views as they come, `()` operands as their value.
     let call_args = model.inputs.iter().map(|(n, kind, _)| match kind {

@@ -233,24 +233,24 @@ pub(super) fn expand(
         })
         .collect();
     let schedule = crate::expand::schedule(args);
-    let element_bounds: TokenStream = rel_elems
-        .iter()
-        .copied()
-        .chain([out_ty])
-        .map(|ty| {
-            quote_spanned! {ty.span()=>
-                #ty: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,
-            }
-        })
-        .collect();
-    let pad_bounds: TokenStream = if constant && args.cval.is_some() {
-        TokenStream::new()
+    let element_bounds = crate::expand::element_bounds(rel_elems.iter().copied().chain([out_ty]));
+    // Inputs pad with their default value unless a `cval` of theirs is given; the allocating
+    // form fills its output with the default too.
+    let pad_types: Vec<&Type> = if constant && args.cval.is_some() {
+        Vec::new()
     } else {
-        rel_elems
+        rel_elems.clone()
+    };
+    let default_bounds = |types: &[&Type]| -> TokenStream {
+        let mut seen = std::collections::HashSet::new();
+        types
             .iter()
-            .map(|elem| quote!(#elem: ::core::default::Default,))
+            .filter(|ty| seen.insert(quote!(#ty).to_string()))
+            .map(|ty| quote!(#ty: ::core::default::Default,))
             .collect()
     };
+    let pad_bounds = default_bounds(&pad_types);
+    let alloc_default_bounds = default_bounds(&[pad_types.as_slice(), &[out_ty]].concat());
     let docs: Vec<_> = func
         .attrs
         .iter()
@@ -368,8 +368,7 @@ pub(super) fn expand(
             #(#user_predicates,)*
             #(#array_types: #private::operand::AsOperand<#rel_elems>,)*
             #element_bounds
-            #pad_bounds
-            #out_ty: ::core::default::Default,
+            #alloc_default_bounds
         {
             #(let #rel_names = #private::operand::AsOperand::as_operand(&#rel_names);)*
             #footprint_local

@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use super::LaneForms;
 use crate::args::Args;
 use crate::ast::KernelFn;
-use crate::expand::{UserGenerics, allow_lints, lanes, schedule};
+use crate::expand::{UserGenerics, allow_lints, element_bounds, lanes, schedule};
 
 #[allow(
     clippy::too_many_lines,
@@ -53,17 +53,8 @@ pub(super) fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> To
     let out_indices: Vec<_> = (0..n_out).collect();
 
     let schedule = schedule(args);
-    // Spanned at the user's types, so that an unsuitable element type is reported there.
-    let element_bounds: TokenStream = param_types
-        .iter()
-        .copied()
-        .chain(out_types.iter().copied())
-        .map(|ty| {
-            quote::quote_spanned! {ty.span()=>
-                #ty: ::core::marker::Copy + ::core::marker::Send + ::core::marker::Sync + 'static,
-            }
-        })
-        .collect();
+    let element_bounds =
+        element_bounds(param_types.iter().copied().chain(out_types.iter().copied()));
 
     // The scalar result as a tuple, whatever the user's function returns.
     let scalar_call = if n_out == 1 {
