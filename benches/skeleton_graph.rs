@@ -9,7 +9,7 @@
 //! ```
 //!
 //! Inputs: `retina.npy` tiled to 4000x4000 and 1000x1000 (`inputs::tiled_skeleton`, what
-//! `bench/peers/peers.py` gives skan and Numba), and the 64^3 `blobs3d.npy`. Each group
+//! `peers/peers.py` gives skan and Numba), and the 64^3 `blobs3d.npy`. Each group
 //! times `naive` (one thread) and `ndkernel/1`, `ndkernel/2` (inside a rayon pool of 1 and
 //! 2 threads); both functions allocate and return the whole graph, as skan does.
 //! Throughput is in input pixels. Before the timings, `cargo bench` prints the peak memory

@@ -8,7 +8,7 @@
 //!     cargo bench --bench softmax -- --warm-up-time 1 --measurement-time 5
 //! ```
 //!
-//! The inputs are the peers' (`bench/peers/peers.py`): `10 * gen_f64(1e8, 8)` and
+//! The inputs are the peers' (`peers/peers.py`): `10 * gen_f64(1e8, 8)` and
 //! `10 * gen_f64((1000, 10000), 9)`. Each group compares:
 //!
 //! - `naive`: the post's three serial loops (max; exp and sum; divide), allocating its

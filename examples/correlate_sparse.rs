@@ -80,7 +80,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // The post's case: w = 301 on a 4000 x 6000 image.
     let w = W;
-    let image = inputs::f64s((4000, 6000), 10); // bench/peers/peers.py's input
+    let image = inputs::f64s((4000, 6000), 10); // peers/peers.py's input
     let input = image.as_slice().expect("C-contiguous image");
     let sparse = Sparse::new(image.dim(), w);
     let mut ours = corner_sum(&image, W as isize)?;

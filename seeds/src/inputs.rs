@@ -1,4 +1,4 @@
-//! Deterministic benchmark inputs, bit-identical to the generators of `bench/peers/peers.py`
+//! Deterministic benchmark inputs, bit-identical to the generators of `peers/peers.py`
 //! (its docstring has the formula), so that ndkernel and the peers time the same data
 //! without shipping it.
 

@@ -2,7 +2,7 @@
 //! paired with a naive Rust transcription of the post's code.
 //!
 //! One module per workload. The tour (`src/bin/tour.rs`), the criterion benches, the peer
-//! comparison (`examples/peers_rust/`) and the tests all call these functions, so each
+//! comparison (`peers/rust/`) and the tests all call these functions, so each
 //! workload is written once.
 
 pub mod addarr;

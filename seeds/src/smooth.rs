@@ -49,7 +49,7 @@ pub fn smooth_u8(x: Rel<u8>) -> u8 {
     (s / 9) as u8
 }
 
-/// The mean on floats as `bench/peers/peers.py`'s `smooth_f32` computes it: the sum of the
+/// The mean on floats as `peers/peers.py`'s `smooth_f32` computes it: the sum of the
 /// nine reads in `f32`, left to right in row-major order, divided by `9f32` (a true mean;
 /// the post's `// 9` would floor it). Border 0.
 #[stencil]

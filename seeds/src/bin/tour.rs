@@ -13,7 +13,7 @@
 //! Each workload is written once, in the `ndkernel-seeds` crate (`seeds/src/<workload>.rs`:
 //! the ndkernel kernel beside the naive loop); this file only checks and times them. The
 //! checks use the committed reference outputs in `data/` (Numba's, SciPy's, skan's); the
-//! timings use `bench/peers/peers.py`'s generated inputs (`ndkernel_seeds::inputs`) where the
+//! timings use `peers/peers.py`'s generated inputs (`ndkernel_seeds::inputs`) where the
 //! data is too small to time. Both sides allocate their results, as the posts' functions do.
 //! The table's `check` is `ok` only when the kernel equals its reference (and the naive loop
 //! on the timed input); any failure makes the tour exit with status 1.

@@ -1,6 +1,6 @@
 //! The kernel zoo: kernels a new user would write that are not the seeds' workloads, each
 //! written with ndkernel as the README teaches and timed against the peers of
-//! `bench/peers/zoo.py` on the same inputs.
+//! `peers/zoo.py` on the same inputs.
 //!
 //! - [`linear`]: weighted sums (`#[stencil]`): a 3-D Laplacian, 5x5 and 7x7 blurs, Sobel
 //!   magnitude, a 15x15 box mean with its reach as a parameter, a two-input diffusion step.

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Times the seeds' own code and the best idiom of each peer on identical data, next to ndkernel.
 
-Usage (from the repository root, after ``bash bench/peers/setup.sh``)::
+Usage (from the repository root, after ``bash peers/setup.sh``)::
 
-    bench/peers/.venv/bin/python bench/peers/peers.py --quick          # reduced sizes, ~2 min
-    bench/peers/.venv/bin/python bench/peers/peers.py                  # issue sizes (long)
-    bench/peers/.venv/bin/python bench/peers/peers.py --only smooth_i8,softmax_f64_vec
-    bench/peers/.venv/bin/python bench/peers/peers.py --zoo [--quick]  # the kernel zoo (zoo.py)
-    bench/peers/.venv/bin/python bench/peers/peers.py --write-inputs /tmp/ndk  # also save inputs
+    peers/.venv/bin/python peers/peers.py --quick          # reduced sizes, ~2 min
+    peers/.venv/bin/python peers/peers.py                  # issue sizes (long)
+    peers/.venv/bin/python peers/peers.py --only smooth_i8,softmax_f64_vec
+    peers/.venv/bin/python peers/peers.py --zoo [--quick]  # the kernel zoo (zoo.py)
+    peers/.venv/bin/python peers/peers.py --write-inputs /tmp/ndk  # also save inputs
 
 Threads: every peer is limited to THREADS = 2 (NUMBA_NUM_THREADS, HL_NUM_THREADS,
 OMP_NUM_THREADS, cv2.setNumThreads); SciPy/NumPy/skan are single-threaded anyway.
@@ -27,7 +27,7 @@ them as ``DIR/<workload>.<name>.npy``.
 The kernel zoo (``zoo.py``): kernels a new user would write that are not the seeds' workloads,
 registered here as workloads ``zoo_*``; ``--zoo`` runs them instead of the seeds, ``--all`` both.
 
-ndkernel column (HOOK): if ``examples/peers_rust/main.rs`` exists, this runs
+ndkernel column (HOOK): if ``peers/rust/main.rs`` exists, this runs
     cargo run --release --example peers_rust -- --json --threads 2 [--quick] [--only a,b]
 and reads from its stdout one JSON object
     {"results": [{"workload": "smooth_i8", "size": "1000x1000", "system": "ndkernel ...",
@@ -57,7 +57,7 @@ for var in ("NUMBA_NUM_THREADS", "HL_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_
 
 import numpy as np  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 
 # Imports of the peers are optional: a missing one is reported, not fatal.
@@ -829,9 +829,9 @@ zoo.install(sys.modules[__name__])
 
 
 def rust_results(quick: bool, only: list[str], rustflags: str) -> tuple[list[dict], str]:
-    example = ROOT / "examples" / "peers_rust" / "main.rs"
+    example = ROOT / "peers" / "rust" / "main.rs"
     if not example.exists():
-        return [], "n/a: examples/peers_rust/main.rs not present yet"
+        return [], "n/a: peers/rust/main.rs not present yet"
     cmd = ["cargo", "run", "--release", "--quiet", "--example", "peers_rust", "--",
            "--json", "--threads", str(THREADS)] + (["--quick"] if quick else [])
     if only:

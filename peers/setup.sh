@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates bench/peers/.venv (git-ignored) with the pinned peers. Needs python3.11 and PyPI.
+# Creates peers/.venv (git-ignored) with the pinned peers. Needs python3.11 and PyPI.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 py="${PYTHON:-python3.11}"

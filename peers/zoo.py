@@ -3,7 +3,7 @@ against the strongest peers that have it. ``peers.py`` imports this module and c
 ``install`` to register the workloads (all named ``zoo_*``) into its SIZES, INPUTS and
 WORKLOADS; ``peers.py --zoo`` runs just them, ``--only zoo_life_u8,...`` some of them.
 
-The ndkernel side is ``examples/peers_rust/zoo/``: the same kernels written with
+The ndkernel side is ``peers/rust/zoo/``: the same kernels written with
 ``#[stencil]``, ``#[vectorize]`` and ``#[guvectorize]`` as the README teaches, on the same
 inputs (the generators of ``peers.py``, with the seeds and transforms documented in INPUTS).
 
@@ -34,7 +34,7 @@ try:
 except Exception:  # pragma: no cover - peers.py reports the missing import
     numba = None
 
-# workload -> (full size, quick size); examples/peers_rust/zoo/mod.rs uses the same strings.
+# workload -> (full size, quick size); peers/rust/zoo/mod.rs uses the same strings.
 SIZES = {
     "zoo_lap3d_f32": ((256, 256, 256), (64, 64, 64)),
     "zoo_blur5_f32": ((2000, 2000), (500, 500)),

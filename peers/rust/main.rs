@@ -1,11 +1,11 @@
-//! The ndkernel column of `bench/peers/peers.py`: every workload and size of its `SIZES`, on
+//! The ndkernel column of `peers/peers.py`: every workload and size of its `SIZES`, on
 //! the same generated inputs, timed the way it times the peers.
 //!
 //! ```text
 //! cargo run --release --example peers_rust -- --threads 2 [--quick] [--only a,b]
 //! cargo run --release --example peers_rust -- --json --threads 2 --quick   # what peers.py runs
 //! cargo run --release --example peers_rust -- --zoo [--quick]              # the kernel zoo
-//! bench/peers/.venv/bin/python bench/peers/peers.py --quick                 # the whole table
+//! peers/.venv/bin/python peers/peers.py --quick                 # the whole table
 //! ```
 //!
 //! Without `--only`, the seeds' workloads run (`SIZES` below); `--zoo` runs the kernel zoo
