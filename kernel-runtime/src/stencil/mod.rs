@@ -222,39 +222,16 @@ where
         }
         if lo < hi {
             let (from, to) = (lo - start, hi - start);
-            // One loop per way of stepping along the row, each with `STEP` a constant.
-            macro_rules! stretch {
-                ($place:ident { $($field:ident),* }) => {
-                    match row.as_slice_mut() {
-                        Some(slice) if unit && row_axis == N - 1 => {
-                            let place = |k, lanes, footprint| $place::<N, UNIT_LAST> {
-                                k, row_axis, lanes, $($field,)* footprint,
-                            };
-                            unit_stretch(&mut slice[from..to], rows, footprint, kernel, place);
-                        }
-                        Some(slice) if unit && row_axis == 0 => {
-                            let place = |k, lanes, footprint| $place::<N, UNIT_FIRST> {
-                                k, row_axis, lanes, $($field,)* footprint,
-                            };
-                            unit_stretch(&mut slice[from..to], rows, footprint, kernel, place);
-                        }
-                        _ => {
-                            let mut stretch = row.slice_mut(ndarray::s![from..to]);
-                            for (k, o) in stretch.iter_mut().enumerate() {
-                                let footprint = *footprint;
-                                let at = $place::<N, STRIDED> {
-                                    k, row_axis, lanes: 1, $($field,)* footprint,
-                                };
-                                *o = kernel.eval(&rows, at);
-                            }
-                        }
-                    }
-                };
-            }
+            let stretch = Stretch {
+                row: &mut row,
+                span: from..to,
+                unit,
+                row_axis,
+            };
             if row_interior {
-                stretch!(InteriorAt {});
+                stretch.run(rows, footprint, kernel, Interiors { row_axis });
             } else {
-                stretch!(EdgeAt { remap });
+                stretch.run(rows, footprint, kernel, Edges { row_axis, remap });
             }
         }
         for o in hi.max(lo)..end {
@@ -263,6 +240,119 @@ where
     };
     sweep(walked, loop_axes, footprint, schedule, &body);
     Ok(())
+}
+
+/// The interior stretch of one row: positions `span` of `row`, which runs along
+/// `row_axis`, unit-stride in every input where `unit` says so.
+struct Stretch<'r, 'a, O> {
+    row: &'r mut ndarray::ArrayViewMut1<'a, O>,
+    span: std::ops::Range<usize>,
+    unit: bool,
+    row_axis: usize,
+}
+
+impl<O> Stretch<'_, '_, O> {
+    /// Evaluates `kernel` at every position of the stretch, at places `places` makes: one
+    /// loop per way of stepping along the row, each with its `STEP` a constant, so that
+    /// unit-stride rows are plain loads ([`unit_stretch`]) and the others step by their
+    /// stride one position at a time.
+    #[inline]
+    fn run<S, K, P, const N: usize>(
+        self,
+        rows: S::Row,
+        footprint: &Footprint<N>,
+        kernel: &K,
+        places: P,
+    ) where
+        S: Sources<N>,
+        K: Kernel<S, N, Out = O>,
+        P: Places<N>,
+    {
+        let Stretch {
+            row,
+            span,
+            unit,
+            row_axis,
+        } = self;
+        match row.as_slice_mut() {
+            Some(slice) if unit && row_axis == N - 1 => {
+                let place = |k, lanes, footprint| places.at::<UNIT_LAST>(k, lanes, footprint);
+                unit_stretch(&mut slice[span], rows, footprint, kernel, place);
+            }
+            Some(slice) if unit && row_axis == 0 => {
+                let place = |k, lanes, footprint| places.at::<UNIT_FIRST>(k, lanes, footprint);
+                unit_stretch(&mut slice[span], rows, footprint, kernel, place);
+            }
+            _ => {
+                let mut stretch = row.slice_mut(ndarray::s![span]);
+                for (k, o) in stretch.iter_mut().enumerate() {
+                    *o = kernel.eval(&rows, places.at::<STRIDED>(k, 1, *footprint));
+                }
+            }
+        }
+    }
+}
+
+/// The places of an interior stretch, for each way of stepping along the row (`STEP`).
+trait Places<const N: usize>: Copy {
+    /// The place of one position.
+    type At<const STEP: u8>: Place<N>;
+    /// Position `k` of the stretch, where `lanes` positions from `k` on are planned, read
+    /// within the kernel's own `footprint`.
+    fn at<const STEP: u8>(self, k: usize, lanes: usize, footprint: Footprint<N>) -> Self::At<STEP>;
+}
+
+/// A row interior on every stencil axis: every read one load away ([`InteriorAt`]).
+#[derive(Clone, Copy)]
+struct Interiors {
+    row_axis: usize,
+}
+
+impl<const N: usize> Places<N> for Interiors {
+    type At<const STEP: u8> = InteriorAt<N, STEP>;
+
+    #[inline(always)]
+    fn at<const STEP: u8>(
+        self,
+        k: usize,
+        lanes: usize,
+        footprint: Footprint<N>,
+    ) -> InteriorAt<N, STEP> {
+        InteriorAt {
+            k,
+            row_axis: self.row_axis,
+            lanes,
+            footprint,
+        }
+    }
+}
+
+/// A row on the border of another stencil axis: reads along the row one load away, the
+/// other axes through the row's tables ([`EdgeAt`]).
+#[derive(Clone, Copy)]
+struct Edges<'f, const N: usize> {
+    row_axis: usize,
+    remap: &'f RowRemap<'f, N>,
+}
+
+impl<'f, const N: usize> Places<N> for Edges<'f, N> {
+    type At<const STEP: u8> = EdgeAt<'f, N, STEP>;
+
+    #[inline(always)]
+    fn at<const STEP: u8>(
+        self,
+        k: usize,
+        lanes: usize,
+        footprint: Footprint<N>,
+    ) -> EdgeAt<'f, N, STEP> {
+        EdgeAt {
+            k,
+            row_axis: self.row_axis,
+            lanes,
+            remap: self.remap,
+            footprint,
+        }
+    }
 }
 
 /// Runs `body` on every row of `walked`, in parallel, tiled where [`Tiling`] says so.
