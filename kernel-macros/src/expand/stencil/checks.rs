@@ -1,4 +1,4 @@
-//! What `#[stencil]` checks before it expands: each parameter's role, the rank every read
+//! What `#[stencil]` checks before it expands: each parameter's kind, the rank every read
 //! agrees on, the declared neighbourhood and the boundary modes. Errors are spanned on the
 //! user's tokens and gathered in the context.
 
@@ -26,7 +26,8 @@ const MODES: &[(&str, &str)] = &[
     ("grid-wrap", "Wrap"),
 ];
 
-pub(super) enum Role<'a> {
+/// How a `#[stencil]` function reads one of its parameters.
+pub(super) enum ParamKind<'a> {
     /// `x: Rel<T>`: read by relative index.
     Relative(&'a Type),
     /// An array view, passed through for absolute indexing (Numba's `standard_indexing`).
@@ -35,7 +36,7 @@ pub(super) enum Role<'a> {
     Scalar,
 }
 
-pub(super) fn role<'a>(cx: &Ctxt, ty: &'a Type) -> Role<'a> {
+pub(super) fn param_kind<'a>(cx: &Ctxt, ty: &'a Type) -> ParamKind<'a> {
     if let Type::Path(path) = ty
         && let Some(segment) = path.path.segments.last()
     {
@@ -44,10 +45,10 @@ pub(super) fn role<'a>(cx: &Ctxt, ty: &'a Type) -> Role<'a> {
             if let PathArguments::AngleBracketed(args) = &segment.arguments
                 && let Some(GenericArgument::Type(elem)) = args.args.first()
             {
-                return Role::Relative(elem);
+                return ParamKind::Relative(elem);
             }
             cx.error_spanned_by(ty, "#[stencil] `Rel` takes the element type: `Rel<f64>`");
-            return Role::Scalar;
+            return ParamKind::Scalar;
         }
         if name.starts_with("ArrayView") {
             if name.starts_with("ArrayViewMut") {
@@ -56,7 +57,7 @@ pub(super) fn role<'a>(cx: &Ctxt, ty: &'a Type) -> Role<'a> {
                     "#[stencil] inputs are read-only: use `ArrayView`, not `ArrayViewMut`",
                 );
             }
-            return Role::Absolute;
+            return ParamKind::Absolute;
         }
     }
     if scalar_type_name(ty).is_none() {
@@ -66,7 +67,7 @@ pub(super) fn role<'a>(cx: &Ctxt, ty: &'a Type) -> Role<'a> {
              indexed absolutely, or plain values such as `f64`",
         );
     }
-    Role::Scalar
+    ParamKind::Scalar
 }
 
 /// One end of a declared neighbourhood: an integer literal, known to the macro, or an

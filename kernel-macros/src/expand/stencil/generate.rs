@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{GenericArgument, PathArguments, Type};
 
 use super::LaneForm;
-use super::checks::{Bound, Role, mentioned};
+use super::checks::{Bound, ParamKind, mentioned};
 use crate::analysis::access::{Accesses, Offset};
 use crate::args::Args;
 use crate::ast::{KernelFn, Param};
@@ -41,7 +41,7 @@ fn with_lifetime(ty: &Type) -> Type {
 pub(super) fn expand(
     args: &Args,
     kernel: &KernelFn<'_>,
-    roles: &[Role<'_>],
+    kinds: &[ParamKind<'_>],
     accesses: &Accesses<'_>,
     declared: Option<&[(Bound, Bound)]>,
     rank: usize,
@@ -60,10 +60,10 @@ pub(super) fn expand(
     let rels: Vec<(usize, &syn::Ident, &Type)> = kernel
         .params
         .iter()
-        .zip(roles)
+        .zip(kinds)
         .enumerate()
         .filter_map(|(i, (p, r))| match r {
-            Role::Relative(elem) => Some((i, p.ident, *elem)),
+            ParamKind::Relative(elem) => Some((i, p.ident, *elem)),
             _ => None,
         })
         .collect();
@@ -98,14 +98,14 @@ pub(super) fn expand(
     let others: Vec<_> = kernel
         .params
         .iter()
-        .zip(roles)
-        .filter(|(_, r)| !matches!(r, Role::Relative(_)))
+        .zip(kinds)
+        .filter(|(_, r)| !matches!(r, ParamKind::Relative(_)))
         .collect();
     let other_names: Vec<_> = others.iter().map(|(p, _)| p.ident).collect();
     let field_types: Vec<Type> = others
         .iter()
         .map(|(p, r)| {
-            if matches!(r, Role::Absolute) {
+            if matches!(r, ParamKind::Absolute) {
                 with_lifetime(p.ty)
             } else {
                 p.ty.clone()
@@ -127,7 +127,7 @@ pub(super) fn expand(
     };
     let array_params = per_param(
         kernel,
-        roles,
+        kinds,
         |ident, k| {
             let a = &array_types[k];
             quote!(#ident: #a)
@@ -139,7 +139,7 @@ pub(super) fn expand(
     // The core function: the user's, generic over how each relative parameter reads.
     let core_params = per_param(
         kernel,
-        roles,
+        kinds,
         |ident, k| {
             let reader = &reader_types[k];
             quote!(#ident: #reader)
@@ -153,7 +153,7 @@ pub(super) fn expand(
     };
     let call_args = per_param(
         kernel,
-        roles,
+        kinds,
         |_, k| read(k),
         |p| {
             let ident = p.ident;
@@ -307,7 +307,7 @@ pub(super) fn expand(
         let n = lane_count(rel_elems.iter().copied().chain([out_ty]));
         let bindings = per_param(
             kernel,
-            roles,
+            kinds,
             |ident, k| {
                 let read = read(k);
                 quote!(let #ident = #read;)
@@ -501,7 +501,7 @@ pub(crate) fn widest_element<'t>(types: impl Iterator<Item = &'t Type>) -> usize
 /// the `k`-th relatively indexed one, `other(param)` for the rest.
 fn per_param(
     kernel: &KernelFn<'_>,
-    roles: &[Role<'_>],
+    kinds: &[ParamKind<'_>],
     mut relative: impl FnMut(&syn::Ident, usize) -> TokenStream,
     mut other: impl FnMut(&Param<'_>) -> TokenStream,
 ) -> Vec<TokenStream> {
@@ -509,9 +509,9 @@ fn per_param(
     kernel
         .params
         .iter()
-        .zip(roles)
+        .zip(kinds)
         .map(|(p, r)| match r {
-            Role::Relative(_) => relative(p.ident, next_rel.next().unwrap_or_default()),
+            ParamKind::Relative(_) => relative(p.ident, next_rel.next().unwrap_or_default()),
             _ => other(p),
         })
         .collect()

@@ -13,7 +13,7 @@
 //! `neighborhood`. `laplace_into` calls `stencil::run`, which evaluates `laplace_core`
 //! with an interior reader (plain loads) or a border reader (boundary modes).
 //!
-//! The attribute is checked in [`checks`] (parameter roles, rank, neighbourhood, modes) and
+//! The attribute is checked in [`checks`] (parameter kinds, rank, neighbourhood, modes) and
 //! expanded in [`generate`].
 
 mod checks;
@@ -39,7 +39,7 @@ use crate::analysis::varying::Varying;
 use crate::args::{Args, Form};
 use crate::ast::KernelFn;
 use crate::ctxt::Ctxt;
-use checks::{Role, modes, neighborhood, rank, role};
+use checks::{ParamKind, modes, neighborhood, param_kind, rank};
 use generate::expand;
 
 pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -53,17 +53,21 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
     let soft = Ctxt::new();
     let args = Args::parse(&soft, Form::Stencil, args);
     let kernel = KernelFn::from_syn(&cx, Form::Stencil, &func);
-    let roles: Vec<Role<'_>> = kernel.params.iter().map(|p| role(&cx, p.ty)).collect();
+    let kinds: Vec<ParamKind<'_>> = kernel
+        .params
+        .iter()
+        .map(|p| param_kind(&cx, p.ty))
+        .collect();
     let rel: HashSet<String> = kernel
         .params
         .iter()
-        .zip(&roles)
-        .filter(|(_, r)| matches!(r, Role::Relative(_)))
+        .zip(&kinds)
+        .filter(|(_, r)| matches!(r, ParamKind::Relative(_)))
         .map(|(p, _)| p.ident.to_string())
         .collect();
-    let relatives = roles
+    let relatives = kinds
         .iter()
-        .filter(|r| matches!(r, Role::Relative(_)))
+        .filter(|r| matches!(r, ParamKind::Relative(_)))
         .count();
     if relatives == 0 {
         cx.error_spanned_by(
@@ -100,7 +104,7 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
     let modes = rank.map(|n| modes(&soft, &args, n).unwrap_or_else(|| vec!["Skip"; n]));
     // The body on lanes, or why it cannot be.
     let lane_count = syn::Ident::new("__KERNEL_LANES", proc_macro2::Span::call_site());
-    let (lane_body, varying) = lane_form(&args, &kernel, &roles, &rel, &lane_count, rank);
+    let (lane_body, varying) = lane_form(&args, &kernel, &kinds, &rel, &lane_count, rank);
     if let (Some(require), Err(why)) = (&args.require_simd, &lane_body) {
         super::varying::report_required(&soft, require, why, "position");
     }
@@ -119,7 +123,7 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
     let expanded = expand(
         &args,
         &kernel,
-        &roles,
+        &kinds,
         &accesses,
         declared.as_deref(),
         rank,
@@ -133,7 +137,7 @@ pub fn stencil(args: TokenStream, item: TokenStream) -> TokenStream {
 fn lane_form(
     args: &Args,
     kernel: &KernelFn<'_>,
-    roles: &[Role<'_>],
+    kinds: &[ParamKind<'_>],
     rel: &HashSet<String>,
     lane_count: &syn::Ident,
     rank: Option<usize>,
@@ -146,10 +150,10 @@ fn lane_form(
         .type_params()
         .map(|t| t.ident.to_string())
         .collect();
-    let generic = roles
+    let generic = kinds
         .iter()
         .filter_map(|r| match r {
-            Role::Relative(elem) => Some(*elem),
+            ParamKind::Relative(elem) => Some(*elem),
             _ => None,
         })
         .chain(kernel.outputs.iter().copied())
@@ -157,17 +161,17 @@ fn lane_form(
     let floats: HashSet<String> = kernel
         .params
         .iter()
-        .zip(roles)
+        .zip(kinds)
         .filter(|(_, r)| {
-            matches!(r, Role::Relative(elem)
+            matches!(r, ParamKind::Relative(elem)
                 if crate::ast::scalar_type_name(elem).is_some_and(|t| t == "f32" || t == "f64"))
         })
         .map(|(p, _)| p.ident.to_string())
         .collect();
-    let element_types: Vec<&syn::Type> = roles
+    let element_types: Vec<&syn::Type> = kinds
         .iter()
         .filter_map(|r| match r {
-            Role::Relative(elem) => Some(*elem),
+            ParamKind::Relative(elem) => Some(*elem),
             _ => None,
         })
         .chain(kernel.outputs.iter().copied())
