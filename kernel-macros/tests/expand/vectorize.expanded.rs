@@ -49,7 +49,33 @@ where
             <__KernelA1 as ::ndkernel::__private::operand::AsOperand<f64>>::Dim,
         >>::Output,
     >(__kernel_dim.clone(), &[(x.shape(), x.strides()), (y.shape(), y.strides())]);
-    rel_diff_into::<_, _, _, _>(x, y, &mut __kernel_out0)?;
+    let x = ::ndkernel::__private::operand::broadcast_to(&x, &__kernel_dim);
+    let y = ::ndkernel::__private::operand::broadcast_to(&y, &__kernel_dim);
+    ::ndkernel::__private::dispatch::zip_rows(
+        (x, y),
+        (__kernel_out0.view_mut(),),
+        ::ndkernel::__private::dispatch::Schedule {
+            grain: ::ndkernel::__private::dispatch::DEFAULT_GRAIN,
+            parallel: true,
+        },
+        |(x, y), (__kernel_out0,)| {
+            let __kernel_len = __kernel_out0.len();
+            #[inline(always)]
+            #[allow(unused_mut, unused_parens, clippy::all, reason = "the user's body, on lanes")]
+            fn __kernel_lanes(
+                x: <f64 as ::ndkernel::__private::lanes::SimdElement>::Lanes,
+                y: <f64 as ::ndkernel::__private::lanes::SimdElement>::Lanes,
+            ) -> (<f64 as ::ndkernel::__private::lanes::SimdElement>::Lanes,) {
+                ({ ::ndkernel::__private::lanes::splat::<f64>(2.0) * (x - y) / (x + y) },)
+            }
+            ::ndkernel::__private::lanes::run_lanes::<f64, _, _>(
+                (::ndkernel::__private::lanes::Src::new(x), ::ndkernel::__private::lanes::Src::new(y)),
+                (::ndkernel::__private::lanes::Dst::new(__kernel_out0),),
+                __kernel_len,
+                |(x, y)| __kernel_lanes(x, y),
+            );
+        },
+    )?;
     ::core::result::Result::Ok(__kernel_out0)
 }
 #[doc = "Writes [`rel_diff`] of the inputs into `out`, whose shape must equal the inputs' broadcast shape.\n\n# Errors\n\n`KernelError::Broadcast` if the inputs do not broadcast together, `KernelError::ShapeMismatch` if an output has another shape."]

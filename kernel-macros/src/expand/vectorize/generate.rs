@@ -27,7 +27,6 @@ pub(super) fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> To
     let lints = allow_lints();
 
     let n_in = kernel.params.len();
-    let into_call = user.call_args(n_in + 2 * kernel.outputs.len());
     let scalar_turbofish = user.call_args(0);
     let n_out = kernel.outputs.len();
     let param_names: Vec<_> = kernel.params.iter().map(|p| p.ident).collect();
@@ -160,6 +159,20 @@ pub(super) fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> To
         vec!["()"; n_in].join(","),
         vec!["()"; n_out].join(",")
     );
+    // Broadcasts the inputs to `__kernel_dim`, the outputs' shape, and runs the rows: the
+    // end of both forms, after each has checked the shapes its own way.
+    let drive = quote! {
+        #(let #param_names = #private::operand::broadcast_to(&#param_names, &__kernel_dim);)*
+        #private::dispatch::zip_rows(
+            (#(#param_names,)*),
+            (#(#outs.view_mut(),)*),
+            #schedule,
+            |(#(#param_names,)*), (#(#outs,)*)| {
+                let __kernel_len = #first_out.len();
+                #run_row
+            },
+        )
+    };
     let simd_flag = !matches!(forms, LaneForms::Neither(_));
     let docs = func.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let docs2 = docs.clone();
@@ -224,7 +237,8 @@ pub(super) fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> To
                     &#operand_layouts,
                 );
             )*
-            #into_name #into_call (#(#param_names,)* #(&mut #outs),*)?;
+            // The shapes were checked above: run without checking them again.
+            #drive?;
             ::core::result::Result::Ok(#returned)
         }
 
@@ -256,16 +270,7 @@ pub(super) fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> To
                 )?;
             )*
             let __kernel_dim = #first_out.raw_dim();
-            #(let #param_names = #private::operand::broadcast_to(&#param_names, &__kernel_dim);)*
-            #private::dispatch::zip_rows(
-                (#(#param_names,)*),
-                (#(#outs.view_mut(),)*),
-                #schedule,
-                |(#(#param_names,)*), (#(#outs,)*)| {
-                    let __kernel_len = #first_out.len();
-                    #run_row
-                },
-            )
+            #drive
         }
 
         #[doc = #mod_doc]
