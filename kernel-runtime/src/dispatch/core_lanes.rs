@@ -136,23 +136,36 @@ unsafe fn stage_cores<T: Copy, C: Dimension, const L: usize>(
     base: *mut T,
 ) {
     let size = cut.shape().size();
+    if let Some(first) = cut.dense_at::<T>(part) {
+        // Element `k` of every core, lane after lane: the inner loop's count is the
+        // constant `L`, so it unrolls, where a loop over a small core's few elements would
+        // pay its overhead on each.
+        let step = part.byte_step();
+        for k in 0..size {
+            for lane in 0..L {
+                // SAFETY: the `L` cores are dense (a property of the core's strides, the
+                // same at every loop index) and `step` bytes apart (`RowPart`), each with
+                // its `size` elements after its first; `k < size` and `lane < L`, so the
+                // slot is inside `base`'s `size * L`.
+                unsafe {
+                    let core = first.cast::<u8>().wrapping_offset(step * lane as isize);
+                    base.add(k * L + lane).write(core.cast::<T>().add(k).read());
+                }
+                crate::lanes::no_loop_vectorization();
+            }
+        }
+        return;
+    }
+    // Strided cores, one after another.
     let mut at = *part;
     for lane in 0..L {
-        if let Some(first) = cut.dense_at::<T>(&at) {
-            for k in 0..size {
-                // SAFETY: a dense core's `size` elements follow its first (`dense_at`);
-                // `k < size`, so the slot is inside `base`'s `size * L`.
-                unsafe { base.add(k * L + lane).write(first.add(k).read()) };
-                crate::lanes::no_loop_vectorization();
-            }
-        } else {
-            // SAFETY: `at` addresses one of the `L` cores (this function's contract).
-            let core = unsafe { cut.view::<T>(&at) };
-            for (k, &value) in core.iter().enumerate() {
-                // SAFETY: as above.
-                unsafe { base.add(k * L + lane).write(value) };
-                crate::lanes::no_loop_vectorization();
-            }
+        // SAFETY: `at` addresses one of the `L` cores (this function's contract).
+        let core = unsafe { cut.view::<T>(&at) };
+        for (k, &value) in core.iter().enumerate() {
+            // SAFETY: `k` is below the core's size, so the slot is inside `base`'s
+            // `size * L`.
+            unsafe { base.add(k * L + lane).write(value) };
+            crate::lanes::no_loop_vectorization();
         }
         at.advance();
     }
@@ -170,22 +183,28 @@ unsafe fn unstage_cores<T: Copy, C: Dimension, const L: usize>(
     base: *const T,
 ) {
     let size = cut.shape().size();
+    if let Some(first) = cut.dense_at::<T>(part) {
+        let step = part.byte_step();
+        for k in 0..size {
+            for lane in 0..L {
+                // SAFETY: as in `stage_cores`, the other way.
+                unsafe {
+                    let core = first.cast::<u8>().wrapping_offset(step * lane as isize);
+                    core.cast::<T>().add(k).write(base.add(k * L + lane).read());
+                }
+                crate::lanes::no_loop_vectorization();
+            }
+        }
+        return;
+    }
     let mut at = *part;
     for lane in 0..L {
-        if let Some(first) = cut.dense_at::<T>(&at) {
-            for k in 0..size {
-                // SAFETY: as in `stage_cores`, the other way.
-                unsafe { first.add(k).write(base.add(k * L + lane).read()) };
-                crate::lanes::no_loop_vectorization();
-            }
-        } else {
-            // SAFETY: `at` addresses one of the `L` cores, this call's alone.
-            let mut core = unsafe { cut.view_mut::<T>(&at) };
-            for (k, value) in core.iter_mut().enumerate() {
-                // SAFETY: `k < size`: a staged slot.
-                *value = unsafe { base.add(k * L + lane).read() };
-                crate::lanes::no_loop_vectorization();
-            }
+        // SAFETY: `at` addresses one of the `L` cores, this call's alone.
+        let mut core = unsafe { cut.view_mut::<T>(&at) };
+        for (k, value) in core.iter_mut().enumerate() {
+            // SAFETY: `k < size`: a staged slot.
+            *value = unsafe { base.add(k * L + lane).read() };
+            crate::lanes::no_loop_vectorization();
         }
         at.advance();
     }
