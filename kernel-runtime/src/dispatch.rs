@@ -162,10 +162,18 @@ pub fn is_serial() -> bool {
     SERIAL.get()
 }
 
+/// Keeps the operand traits to this crate's tuples: the drivers read and write through the
+/// pointers and shapes they report, so an implementation elsewhere could address memory
+/// that is not its operand's from safe code.
+pub(crate) mod sealed {
+    /// Implemented by the tuples of views and cores the drivers take, and nothing else.
+    pub trait Sealed {}
+}
+
 /// A tuple of read-only views over one loop space, such as `(ArrayView2<f64>, ArrayView2<u8>)`.
 ///
 /// Implemented for tuples of up to twelve [`ndarray::ArrayView`]s of any dimension type.
-pub trait InputViews: Send + Sync {
+pub trait InputViews: Send + Sync + sealed::Sealed {
     /// The views of one row segment: a tuple of [`ArrayView1`]s.
     type Rows<'r>;
     /// How many views the tuple holds.
@@ -188,7 +196,7 @@ pub trait InputViews: Send + Sync {
 /// A tuple of mutable views over one loop space, such as `(ArrayViewMut2<f64>,)`.
 ///
 /// Implemented for tuples of up to four [`ndarray::ArrayViewMut`]s of any dimension type.
-pub trait OutputViews: Send + Sync {
+pub trait OutputViews: Send + Sync + sealed::Sealed {
     /// The views of one row segment: a tuple of [`ArrayViewMut1`]s.
     type Rows<'r>;
     /// How many views the tuple holds.
@@ -210,6 +218,11 @@ pub trait OutputViews: Send + Sync {
 
 macro_rules! impl_views {
     ($($view:ident $elem:ident $dim:ident $idx:tt),+) => {
+        impl<$($elem: Sync + 'static, $dim: Dimension),+> sealed::Sealed
+            for ($(ndarray::ArrayView<'_, $elem, $dim>,)+)
+        {
+        }
+
         impl<$($elem: Sync + 'static, $dim: Dimension),+> InputViews
             for ($(ndarray::ArrayView<'_, $elem, $dim>,)+)
         {
@@ -234,6 +247,11 @@ macro_rules! impl_views {
 
 macro_rules! impl_views_mut {
     ($($view:ident $elem:ident $dim:ident $idx:tt),+) => {
+        impl<$($elem: Send + Sync + 'static, $dim: Dimension),+> sealed::Sealed
+            for ($(ndarray::ArrayViewMut<'_, $elem, $dim>,)+)
+        {
+        }
+
         impl<$($elem: Send + Sync + 'static, $dim: Dimension),+> OutputViews
             for ($(ndarray::ArrayViewMut<'_, $elem, $dim>,)+)
         {

@@ -207,7 +207,7 @@ impl<C: Dimension> CoreCut<C> {
 }
 
 /// A tuple of [`CoreIn`]s.
-pub trait CoreInputs: Send + Sync {
+pub trait CoreInputs: Send + Sync + super::sealed::Sealed {
     /// The core views of one loop index.
     type Views<'r>;
     /// How to cut each operand's core view.
@@ -242,7 +242,7 @@ pub trait CoreInputs: Send + Sync {
 }
 
 /// A tuple of [`CoreOut`]s.
-pub trait CoreOutputs: Send + Sync {
+pub trait CoreOutputs: Send + Sync + super::sealed::Sealed {
     /// The mutable core views of one loop index.
     type Views<'r>;
     /// How to cut each operand's core view.
@@ -278,6 +278,16 @@ pub trait CoreOutputs: Send + Sync {
 
 macro_rules! impl_cores {
     ($($elem:ident $dim:ident $idx:tt),+) => {
+        impl<$($elem: Copy + Sync + 'static, $dim: Dimension),+> super::sealed::Sealed
+            for ($(CoreIn<'_, $elem, $dim>,)+)
+        {
+        }
+
+        impl<$($elem: Copy + Send + Sync + 'static, $dim: Dimension + 'static),+> super::sealed::Sealed
+            for ($(CoreOut<'_, $elem, $dim>,)+)
+        {
+        }
+
         impl<$($elem: Copy + Sync + 'static, $dim: Dimension),+> CoreInputs
             for ($(CoreIn<'_, $elem, $dim>,)+)
         {
