@@ -9,7 +9,8 @@
 //!
 //! * **A contiguous run** (a whole C- or F-contiguous array for `reduce_all`, or a lane of
 //!   the reduced axis with stride 1) is cut into blocks of [`BLOCK`] elements. Inside a
-//!   block, four lane vectors of partial results take consecutive vectors in turn
+//!   block, four 256-bit vectors of partial results (`LANES = 32 / size_of::<T>()` lanes
+//!   each, whatever width the build runs lanes at) take consecutive vectors in turn
 //!   (elements `i` with `i / LANES % 4 == k` go to vector `k`), start from the identity,
 //!   and are combined as `(v0 ∘ v1) ∘ (v2 ∘ v3)`; its lanes are then combined left to
 //!   right, then the block's last `len % (4 * LANES)`... elements one at a time, in order.
@@ -32,6 +33,10 @@ use crate::lanes::{Dst, SimdElement, Src};
 /// Elements per block of a contiguous reduction: the unit of parallel work, and the
 /// unit whose partial results are combined in a fixed order.
 pub const BLOCK: usize = 1 << 14;
+
+/// The width, in bytes, of the lane vectors whose order a contiguous run is reduced in: 256
+/// bits, the lanes of a default and an AVX2 build.
+const ORDER_BYTES: usize = 32;
 
 /// How a reduction combines two values: the kernel on scalars, and on lanes if it has
 /// them.
@@ -94,20 +99,41 @@ where
 
     fn fold_contiguous(&self, acc: T, identity: T, run: &[T]) -> T {
         let f = &self.lanes;
-        let step = 4 * T::LANES;
+        // The order is that of four 256-bit vectors (`ORDER_BYTES`), whatever width the
+        // build runs lanes at: a 512-bit vector holds two of them side by side, combined
+        // with the same lane-wise operations, so a default and an AVX-512 build agree.
+        let logical = ORDER_BYTES / size_of::<T>();
+        let step = 4 * logical;
+        assert!(
+            step.is_multiple_of(T::LANES) && step / T::LANES <= 4,
+            "lanes of {} elements do not tile four vectors of {logical}",
+            T::LANES
+        );
+        let vectors = step / T::LANES;
         let whole = run.len() / step * step;
         let mut v = [T::splat(identity); 4];
         for block in run[..whole].chunks_exact(step) {
-            for (k, part) in v.iter_mut().enumerate() {
+            for (k, part) in v[..vectors].iter_mut().enumerate() {
                 *part = f(*part, T::load(&block[k * T::LANES..]));
             }
         }
-        let combined = f(f(v[0], v[1]), f(v[2], v[3]));
-        let mut lanes = [identity; 64];
-        T::store(combined, &mut lanes[..T::LANES]);
-        let folded = lanes[..T::LANES]
-            .iter()
-            .fold(acc, |a, &b| self.scalar(a, b));
+        // The four logical vectors one after another, then `(v0 ∘ v1) ∘ (v2 ∘ v3)` lane by
+        // lane, each lane folded into `acc` left to right.
+        let mut parts = [identity; 4 * ORDER_BYTES];
+        for (k, part) in v[..vectors].iter().enumerate() {
+            T::store(*part, &mut parts[k * T::LANES..]);
+        }
+        let logical_vector = |k: usize| &parts[k * logical..(k + 1) * logical];
+        let (v0, v1, v2, v3) = (
+            logical_vector(0),
+            logical_vector(1),
+            logical_vector(2),
+            logical_vector(3),
+        );
+        let folded = (0..logical).fold(acc, |a, j| {
+            let lane = self.scalar(self.scalar(v0[j], v1[j]), self.scalar(v2[j], v3[j]));
+            self.scalar(a, lane)
+        });
         run[whole..].iter().fold(folded, |a, &b| self.scalar(a, b))
     }
 
@@ -311,5 +337,48 @@ mod tests {
             error.to_string(),
             "axis 2 is out of bounds for an array with 2 axes"
         );
+    }
+
+    /// The documented order, written out with four accumulators of four `f64` lanes (256
+    /// bits), as an independent reference for every build's lane width.
+    fn documented_f64_sum(run: &[f64]) -> f64 {
+        run.chunks(BLOCK)
+            .map(|block| {
+                let whole = block.len() / 16 * 16;
+                let mut v = [[0.0f64; 4]; 4];
+                for (i, &x) in block[..whole].iter().enumerate() {
+                    let (k, lane) = (i / 4 % 4, i % 4);
+                    v[k][lane] += x;
+                }
+                let lanes = (0..4).fold(0.0, |acc, j| {
+                    acc + ((v[0][j] + v[1][j]) + (v[2][j] + v[3][j]))
+                });
+                block[whole..].iter().fold(lanes, |acc, &x| acc + x)
+            })
+            .fold(0.0, |acc, b| acc + b)
+    }
+
+    #[test]
+    fn float_sums_follow_the_256_bit_order_at_any_lanes_width() {
+        // Values whose sum depends on the order: magnitudes 1e-8 to 1e8.
+        for len in [0, 1, 15, 16, 17, 100, 1000, BLOCK - 3, 2 * BLOCK + 37] {
+            let run: Vec<f64> = (0..len)
+                .map(|i| {
+                    let i = i as f64;
+                    (i * 0.618_033_988_7).fract() * 10f64.powi((i as i32 * 7) % 17 - 8)
+                })
+                .collect();
+            let got = reduce_all(
+                ndarray::ArrayView1::from(&run),
+                0.0,
+                add_lanes(),
+                Schedule::SERIAL,
+            );
+            assert_eq!(
+                got.to_bits(),
+                documented_f64_sum(&run).to_bits(),
+                "length {len}"
+            );
+        }
     }
 }
