@@ -32,6 +32,7 @@ impl Form {
                 "mode",
                 "cval",
                 "neighborhood",
+                "reassociate",
                 "parallel",
                 "grain",
                 "simd",
@@ -64,6 +65,8 @@ pub struct Args {
     pub neighborhood: Option<(syn::Ident, syn::Expr)>,
     /// `simd = "require"`: a body that cannot run on lanes is a compile error.
     pub require_simd: Option<syn::LitStr>,
+    /// `reassociate = true`: a linear stencil over floats may sum in another order.
+    pub reassociate: Option<syn::LitBool>,
 }
 
 impl Args {
@@ -153,6 +156,15 @@ impl Args {
                     syn::Error::new(
                         e.span(),
                         format!("{} `parallel` takes `true` or `false`", form.attr()),
+                    )
+                })?);
+            }
+            "reassociate" => {
+                let value = meta.value()?;
+                self.reassociate = Some(value.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        format!("{} `reassociate` takes `true` or `false`", form.attr()),
                     )
                 })?);
             }

@@ -129,6 +129,39 @@ where
         &__kernel_pad0,
         ::ndkernel::__private::Operand::input(0usize).named("x"),
     ),);
+    #[allow(
+        unused_mut,
+        unused_parens,
+        unused_variables,
+        unused_braces,
+        unused_assignments,
+        clippy::all,
+        clippy::pedantic,
+        reason = "the user's body, as the epilogue of a linear stencil"
+    )]
+    let __kernel_linear = match ::ndkernel::__private::stencil::linear::passes(smooth::weights(), false) {
+        ::core::option::Option::Some(__kernel_plan) => {
+            ::core::option::Option::Some(::ndkernel::__private::stencil::linear::run::<f64, f64, f64, _, _, 2usize>(
+                x.view(),
+                &::ndkernel::__private::Operand::input(0usize).named("x"),
+                __kernel_pad0,
+                out.view_mut(),
+                smooth::MODES,
+                __kernel_cval,
+                &__kernel_plan,
+                ::ndkernel::__private::dispatch::Schedule {
+                    grain: ::ndkernel::__private::dispatch::DEFAULT_GRAIN,
+                    parallel: true,
+                },
+                |__kernel_tap: f64| -> f64 { __kernel_tap },
+                |__kernel_sum: f64| -> f64 { { __kernel_sum / 9.0 } },
+            ))
+        }
+        ::core::option::Option::None => ::core::option::Option::None,
+    };
+    if let ::core::option::Option::Some(__kernel_result) = __kernel_linear {
+        return __kernel_result;
+    }
     let __kernel = __Kernel {
         __kernel_marker: ::core::marker::PhantomData,
     };
@@ -162,4 +195,43 @@ pub mod smooth {
     #[doc = r" Whether the body runs on SIMD lanes: consecutive positions along a row"]
     #[doc = r" evaluated at once (see `#[stencil]`'s docs for the bodies that do)."]
     pub const SIMD: bool = true;
+    #[doc = r" Whether the body is a weighted sum of taps with an epilogue, which runs in"]
+    #[doc = r" passes where they are cheaper (see `#[stencil]`'s docs): this one is."]
+    pub const LINEAR: bool = true;
+    #[doc = r" The weight of each offset of the neighbourhood, collected from the body for these"]
+    #[doc = r" parameters; `None` for a neighbourhood too wide to tabulate (it runs directly)."]
+    #[allow(
+        unused_mut,
+        unused_parens,
+        unused_variables,
+        unused_braces,
+        unused_assignments,
+        clippy::all,
+        clippy::pedantic,
+        reason = "the user's sum, collecting its weights"
+    )]
+    pub fn weights() -> ::core::option::Option<::ndkernel::__private::stencil::linear::Weights<f64, 2usize>> {
+        let __kernel_footprint = NEIGHBORHOOD;
+        let mut __kernel_weights = ::ndkernel::__private::stencil::linear::Weights::new(&__kernel_footprint)?;
+        {
+            __kernel_weights.add([-1, -1], (1 as f64));
+            __kernel_weights.add([-1, 0], (1 as f64));
+            __kernel_weights.add([-1, 1], (1 as f64));
+            __kernel_weights.add([0, -1], (1 as f64));
+            __kernel_weights.add([0, 0], (1 as f64));
+            __kernel_weights.add([0, 1], (1 as f64));
+            __kernel_weights.add([1, -1], (1 as f64));
+            __kernel_weights.add([1, 0], (1 as f64));
+            __kernel_weights.add([1, 1], (1 as f64));
+        }
+        ::core::option::Option::Some(__kernel_weights)
+    }
+    #[doc = r" How the stencil is evaluated for these parameters: directly, or in passes."]
+    #[allow(unused_variables, reason = "parameters of the epilogue only")]
+    pub fn evaluation() -> ::ndkernel::__private::stencil::linear::Evaluation {
+        match self::weights() {
+            ::core::option::Option::Some(__kernel_w) => __kernel_w.plan(false).evaluation(),
+            ::core::option::Option::None => ::ndkernel::__private::stencil::linear::Evaluation::Direct,
+        }
+    }
 }

@@ -26,6 +26,7 @@
 //! transposed view, so that either is one unit-stride loop.
 
 mod footprint;
+pub mod linear;
 mod readers;
 mod sources;
 

@@ -345,6 +345,23 @@ pub(super) fn expand(
         }
     });
 
+    let linear = linear_pieces(
+        args,
+        kernel,
+        kinds,
+        rank,
+        &LinearParts {
+            name,
+            footprint: if dynamic { footprint.clone() } else { quote!(NEIGHBORHOOD) },
+            out_ty,
+            cval: quote!(__kernel_cval),
+            schedule: &schedule,
+            pad: &pads[0],
+            operand: &operands[0],
+        },
+    );
+    let (linear_call, linear_items) = (&linear.call, &linear.items);
+
     quote! {
         #(#user_attrs)*
         #[doc = #core_doc]
@@ -442,6 +459,7 @@ pub(super) fn expand(
             #(let #pads: #rel_elems = #pad_values;)*
             let __kernel_cval: #out_ty = #cval;
             let __kernel_sources = (#(#private::stencil::Source::new(#rel_names.view(), &#pads, #operands),)*);
+            #linear_call
             let __kernel = __Kernel::<#(#turbofish_args,)*> { #(#other_names,)* #footprint_init __kernel_marker: ::core::marker::PhantomData };
             #private::stencil::run(
                 &__kernel_sources,
@@ -467,6 +485,7 @@ pub(super) fn expand(
             /// Whether the body runs on SIMD lanes: consecutive positions along a row
             /// evaluated at once (see `#[stencil]`'s docs for the bodies that do).
             pub const SIMD: bool = #simd;
+            #linear_items
         }
     }
 }
@@ -515,4 +534,172 @@ fn per_param(
             _ => other(p),
         })
         .collect()
+}
+
+/// What the linear path of a stencil is generated from, beside the kernel itself.
+struct LinearParts<'a> {
+    name: &'a syn::Ident,
+    /// The footprint as the metadata module computes it.
+    footprint: TokenStream,
+    out_ty: &'a Type,
+    cval: TokenStream,
+    schedule: &'a TokenStream,
+    pad: &'a syn::Ident,
+    operand: &'a TokenStream,
+}
+
+/// The linear path: a call in `_into` that runs the passes when they pay, and the
+/// metadata items `LINEAR`, `weights` and `evaluation`.
+struct LinearPath {
+    call: TokenStream,
+    items: TokenStream,
+}
+
+/// Element types the runtime sums in.
+const SUM_TYPES: &[&str] = &[
+    "i8", "i16", "i32", "i64", "isize", "u8", "u16", "u32", "u64", "usize", "f32", "f64",
+];
+
+fn linear_pieces(
+    args: &Args,
+    kernel: &KernelFn<'_>,
+    kinds: &[ParamKind<'_>],
+    rank: usize,
+    parts: &LinearParts<'_>,
+) -> LinearPath {
+    let private = &args.krate;
+    let not_linear = LinearPath {
+        call: TokenStream::new(),
+        items: quote! {
+            /// Whether the body is a weighted sum of taps with an epilogue, which runs in
+            /// passes where they are cheaper (see `#[stencil]`'s docs): not this one.
+            pub const LINEAR: bool = false;
+        },
+    };
+    let func = kernel.original;
+    let mut rels = kernel.params.iter().zip(kinds).filter_map(|(p, k)| match k {
+        ParamKind::Relative(elem) => Some((p.ident, *elem)),
+        _ => None,
+    });
+    let (Some((rel, elem)), None) = (rels.next(), rels.next()) else {
+        return not_linear;
+    };
+    let primitive = |ty: &Type| {
+        crate::ast::scalar_type_name(ty).is_some_and(|n| SUM_TYPES.contains(&n.as_str()))
+    };
+    if !func.sig.generics.params.is_empty()
+        || kinds.iter().any(|k| matches!(k, ParamKind::Absolute))
+        || !primitive(elem)
+    {
+        return not_linear;
+    }
+    let weights_ident = format_ident!("__kernel_weights");
+    let sum_ident = format_ident!("__kernel_sum");
+    let Some(linear) = crate::analysis::linear::recognise(
+        &func.block,
+        &rel.to_string(),
+        elem,
+        rank,
+        &weights_ident,
+        &sum_ident,
+    ) else {
+        return not_linear;
+    };
+    let sum_ty = linear.cast.as_ref().unwrap_or(elem);
+    if !primitive(sum_ty) {
+        return not_linear;
+    }
+    let scalars: Vec<&Param<'_>> = kernel
+        .params
+        .iter()
+        .zip(kinds)
+        .filter(|(_, k)| matches!(k, ParamKind::Scalar))
+        .map(|(p, _)| p)
+        .collect();
+    let scalar_names: Vec<&syn::Ident> = scalars.iter().map(|p| p.ident).collect();
+    let scalar_params: Vec<TokenStream> = scalars
+        .iter()
+        .map(|p| {
+            let (ident, ty) = (p.ident, p.ty);
+            quote!(#ident: #ty)
+        })
+        .collect();
+    let LinearParts {
+        name,
+        footprint,
+        out_ty,
+        cval,
+        schedule,
+        pad,
+        operand,
+    } = parts;
+    let reassociate = args.reassociate.as_ref().is_some_and(|b| b.value);
+    let collect = &linear.collect;
+    let epilogue = &linear.epilogue;
+    let cast = match &linear.cast {
+        Some(ty) => quote!(__kernel_tap as #ty),
+        None => quote!(__kernel_tap),
+    };
+    let call = quote! {
+        #[allow(
+            unused_mut, unused_parens, unused_variables, unused_braces, unused_assignments,
+            clippy::all, clippy::pedantic,
+            reason = "the user's body, as the epilogue of a linear stencil"
+        )]
+        let __kernel_linear = match #private::stencil::linear::passes(
+            #name::weights(#(::core::clone::Clone::clone(&#scalar_names)),*),
+            #reassociate,
+        ) {
+            ::core::option::Option::Some(__kernel_plan) => ::core::option::Option::Some(
+                #private::stencil::linear::run::<#elem, #sum_ty, #out_ty, _, _, #rank>(
+                    #rel.view(),
+                    &#operand,
+                    #pad,
+                    out.view_mut(),
+                    #name::MODES,
+                    #cval,
+                    &__kernel_plan,
+                    #schedule,
+                    |__kernel_tap: #elem| -> #sum_ty { #cast },
+                    |#sum_ident: #sum_ty| -> #out_ty {
+                        #(let #scalar_names = ::core::clone::Clone::clone(&#scalar_names);)*
+                        #epilogue
+                    },
+                ),
+            ),
+            ::core::option::Option::None => ::core::option::Option::None,
+        };
+        if let ::core::option::Option::Some(__kernel_result) = __kernel_linear {
+            return __kernel_result;
+        }
+    };
+    let items = quote! {
+        /// Whether the body is a weighted sum of taps with an epilogue, which runs in
+        /// passes where they are cheaper (see `#[stencil]`'s docs): this one is.
+        pub const LINEAR: bool = true;
+
+        /// The weight of each offset of the neighbourhood, collected from the body for these
+        /// parameters; `None` for a neighbourhood too wide to tabulate (it runs directly).
+        #[allow(
+            unused_mut, unused_parens, unused_variables, unused_braces, unused_assignments,
+            clippy::all, clippy::pedantic,
+            reason = "the user's sum, collecting its weights"
+        )]
+        pub fn weights(#(#scalar_params),*) -> ::core::option::Option<#private::stencil::linear::Weights<#sum_ty, #rank>> {
+            let __kernel_footprint = #footprint;
+            let mut #weights_ident = #private::stencil::linear::Weights::new(&__kernel_footprint)?;
+            { #collect }
+            ::core::option::Option::Some(#weights_ident)
+        }
+
+        /// How the stencil is evaluated for these parameters: directly, or in passes.
+        #[allow(unused_variables, reason = "parameters of the epilogue only")]
+        pub fn evaluation(#(#scalar_params),*) -> #private::stencil::linear::Evaluation {
+            match self::weights(#(#scalar_names),*) {
+                ::core::option::Option::Some(__kernel_w) => __kernel_w.plan(#reassociate).evaluation(),
+                ::core::option::Option::None => #private::stencil::linear::Evaluation::Direct,
+            }
+        }
+    };
+    LinearPath { call, items }
 }

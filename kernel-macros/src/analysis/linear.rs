@@ -1,0 +1,548 @@
+//! Recognises linear stencil bodies: a weighted sum of one input's taps, followed by an
+//! epilogue on the sum that reads no tap.
+//!
+//! Two spellings are recognised, each with any tap-free statements before it:
+//!
+//! ```text
+//! (x[[-1, 0]] as i16 + 2 * x[[0, 0]] as i16 + ..) / 4       a sum of taps, written out,
+//!                                                          anywhere in one statement
+//! let mut acc = 0.0;                                       an accumulator from zero,
+//! for i in -r..=r { for j in -r..=r {                      `+=`/`-=` sums of taps in
+//!     acc += W[i][j] * x[[i, j]];                          loops with tap-free ranges
+//! } }
+//! acc / n                                                  then anything on `acc`
+//! ```
+//!
+//! A term is a tap (`x[[..]]`, maybe cast `as A`), or a tap times a tap-free weight on either
+//! side. The expansion turns the sum into calls collecting each term's weight at its offset
+//! (run once per call) and the rest of the body into an epilogue of the sum.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{ToTokens, quote};
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{BinOp, Block, Expr, Local, Pat, Stmt, Type};
+
+/// A linear body, taken apart.
+pub struct Linear {
+    /// The type the taps are cast to and summed in, if they are cast.
+    pub cast: Option<Type>,
+    /// Statements that add every term's weight to `weights` (a `Weights` collector).
+    pub collect: TokenStream,
+    /// The body as a function of `sum`, the value of the weighted sum.
+    pub epilogue: TokenStream,
+}
+
+/// `block` as a linear body over `rel`, collecting into `weights` and taking the sum as
+/// `sum`; `None` if it is not one.
+pub fn recognise(
+    block: &Block,
+    rel: &str,
+    elem: &Type,
+    rank: usize,
+    weights: &syn::Ident,
+    sum: &syn::Ident,
+) -> Option<Linear> {
+    if !plain(block) {
+        return None;
+    }
+    let stmts = &block.stmts;
+    let first = stmts.iter().position(|s| mentions(s, rel))?;
+    accumulated(stmts, first, rel, elem, rank, weights, sum)
+        .or_else(|| written_out(block, first, rel, elem, rank, weights, sum))
+}
+
+/// One term of a sum: a tap's offset, its weight (1 when absent) and its sign.
+struct Term<'a> {
+    offset: TokenStream,
+    weight: Option<(&'a Expr, bool)>,
+    negative: bool,
+}
+
+/// The terms of a sum and the type its taps are cast to.
+#[derive(Default)]
+struct Sum<'a> {
+    terms: Vec<Term<'a>>,
+    cast: Option<Option<String>>,
+    cast_type: Option<Type>,
+}
+
+impl<'a> Sum<'a> {
+    /// Adds the terms of `expr`, or says it is not a sum of terms.
+    fn of(&mut self, expr: &'a Expr, negative: bool, rel: &str, rank: usize) -> bool {
+        match strip(expr) {
+            Expr::Binary(b) if matches!(b.op, BinOp::Add(_)) => {
+                self.of(&b.left, negative, rel, rank) && self.of(&b.right, negative, rel, rank)
+            }
+            Expr::Binary(b) if matches!(b.op, BinOp::Sub(_)) => {
+                self.of(&b.left, negative, rel, rank) && self.of(&b.right, !negative, rel, rank)
+            }
+            Expr::Binary(b) if matches!(b.op, BinOp::Mul(_)) => {
+                let (tap, weight, weight_first) = if mentions(&b.left, rel) {
+                    (&*b.left, &*b.right, false)
+                } else {
+                    (&*b.right, &*b.left, true)
+                };
+                if mentions(weight, rel) {
+                    return false;
+                }
+                self.tap(tap, Some((weight, weight_first)), negative, rel, rank)
+            }
+            other => self.tap(other, None, negative, rel, rank),
+        }
+    }
+
+    fn tap(
+        &mut self,
+        expr: &'a Expr,
+        weight: Option<(&'a Expr, bool)>,
+        negative: bool,
+        rel: &str,
+        rank: usize,
+    ) -> bool {
+        let (read, cast) = match strip(expr) {
+            Expr::Cast(c) => (strip(&c.expr), Some(&*c.ty)),
+            other => (other, None),
+        };
+        let Expr::Index(index) = read else {
+            return false;
+        };
+        if !matches!(strip(&index.expr), Expr::Path(p) if p.path.is_ident(rel)) {
+            return false;
+        }
+        if mentions(&index.index, rel) {
+            return false;
+        }
+        let cast_name = cast.map(|ty| ty.to_token_stream().to_string());
+        match &self.cast {
+            Some(seen) if *seen != cast_name => return false,
+            Some(_) => {}
+            None => {
+                self.cast = Some(cast_name);
+                self.cast_type = cast.cloned();
+            }
+        }
+        let offset = match strip(&index.index) {
+            Expr::Array(_) => index.index.to_token_stream(),
+            other if rank == 1 => quote!([#other]),
+            other => other.to_token_stream(),
+        };
+        self.terms.push(Term {
+            offset,
+            weight,
+            negative,
+        });
+        true
+    }
+
+    /// Statements adding each term's weight to `weights`: `1 * w` in the sum's type, so that
+    /// a weight of a reference type is read as the body reads it.
+    fn collect(&self, weights: &syn::Ident, one: &TokenStream) -> TokenStream {
+        self.terms
+            .iter()
+            .map(|term| {
+                let offset = &term.offset;
+                let weight = match term.weight {
+                    None => quote!(#one),
+                    Some((w, true)) => quote!((#w) * #one),
+                    Some((w, false)) => quote!(#one * (#w)),
+                };
+                let method = if term.negative {
+                    quote!(sub)
+                } else {
+                    quote!(add)
+                };
+                quote!(#weights.#method(#offset, #weight);)
+            })
+            .collect()
+    }
+}
+
+/// `1` in the sum's type.
+fn one(ty: &Type) -> TokenStream {
+    quote!((1 as #ty))
+}
+
+/// The accumulator spelling: `let mut acc = 0;` before `stmts[first]`, then statements
+/// from `first` on that only add sums of taps to `acc`, then an epilogue without taps.
+fn accumulated(
+    stmts: &[Stmt],
+    first: usize,
+    rel: &str,
+    elem: &Type,
+    rank: usize,
+    weights: &syn::Ident,
+    sum_ident: &syn::Ident,
+) -> Option<Linear> {
+    let (decl, acc_ident) = stmts[..first].iter().enumerate().find_map(|(i, s)| {
+        let Stmt::Local(Local {
+            pat,
+            init: Some(init),
+            ..
+        }) = s
+        else {
+            return None;
+        };
+        let ident = match pat {
+            Pat::Ident(p) if p.mutability.is_some() && p.subpat.is_none() => &p.ident,
+            Pat::Type(t) => match &*t.pat {
+                Pat::Ident(p) if p.mutability.is_some() => &p.ident,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        (init.diverge.is_none() && is_zero(&init.expr)).then_some((i, ident))
+    })?;
+    let acc = acc_ident.to_string();
+    // Nothing else before the sums may touch the accumulator.
+    if stmts[..first]
+        .iter()
+        .enumerate()
+        .any(|(i, s)| i != decl && mentions(s, &acc))
+    {
+        return None;
+    }
+    let mut sum = Sum::default();
+    let mut end = first;
+    let mut collected = Vec::new();
+    while end < stmts.len() && mentions(&stmts[end], rel) {
+        collected.push(accumulation(&stmts[end], &acc, rel, rank, &mut sum)?);
+        end += 1;
+    }
+    if stmts[end..].iter().any(|s| mentions(s, rel)) || sum.terms.is_empty() {
+        return None;
+    }
+    let one = one(sum.cast_type.as_ref().unwrap_or(elem));
+    let pre: Vec<&Stmt> = stmts[..first]
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != decl)
+        .map(|(_, s)| s)
+        .collect();
+    let mut terms = sum.terms.iter();
+    let collect: Vec<TokenStream> = collected
+        .iter()
+        .map(|shape| shape.tokens(&mut terms, weights, &one))
+        .collect();
+    let post = &stmts[end..];
+    let before = &stmts[..decl];
+    let between = &stmts[decl + 1..first];
+    Some(Linear {
+        cast: sum.cast_type.clone(),
+        collect: quote!(#(#pre)* #(#collect)*),
+        epilogue: quote!({
+            #(#before)*
+            let mut #acc_ident = #sum_ident;
+            #(#between)*
+            #(#post)*
+        }),
+    })
+}
+
+/// The shape of one accumulation statement, to be rebuilt with collecting calls.
+enum Shape<'a> {
+    /// `acc += sum` (or `-=`, or `acc = acc + sum`): how many terms it added.
+    Add(usize),
+    /// A `for` loop around more of them, with tap-free `let`s.
+    Loop {
+        head: TokenStream,
+        body: Vec<Shape<'a>>,
+    },
+    /// A tap-free statement inside a loop.
+    Plain(&'a Stmt),
+}
+
+impl Shape<'_> {
+    fn tokens<'t>(
+        &self,
+        terms: &mut impl Iterator<Item = &'t Term<'t>>,
+        weights: &syn::Ident,
+        one: &TokenStream,
+    ) -> TokenStream
+    where
+        Self: 't,
+    {
+        match self {
+            Shape::Add(count) => {
+                let mut part = Sum::default();
+                for term in terms.take(*count) {
+                    part.terms.push(Term {
+                        offset: term.offset.clone(),
+                        weight: term.weight,
+                        negative: term.negative,
+                    });
+                }
+                part.collect(weights, one)
+            }
+            Shape::Loop { head, body } => {
+                let inner: Vec<TokenStream> =
+                    body.iter().map(|s| s.tokens(terms, weights, one)).collect();
+                quote!(#head { #(#inner)* })
+            }
+            Shape::Plain(stmt) => stmt.to_token_stream(),
+        }
+    }
+}
+
+/// One statement of the accumulation, its terms added to `sum`.
+fn accumulation<'a>(
+    stmt: &'a Stmt,
+    acc: &str,
+    rel: &str,
+    rank: usize,
+    sum: &mut Sum<'a>,
+) -> Option<Shape<'a>> {
+    let expr = match stmt {
+        Stmt::Expr(expr, _) => expr,
+        Stmt::Local(local) if !mentions(local, rel) && !mentions(local, acc) => {
+            return Some(Shape::Plain(stmt));
+        }
+        _ => return None,
+    };
+    match expr {
+        Expr::ForLoop(l) => {
+            if mentions(&*l.expr, rel) || mentions(&*l.expr, acc) || l.label.is_some() {
+                return None;
+            }
+            let body = l
+                .body
+                .stmts
+                .iter()
+                .map(|s| {
+                    if mentions(s, rel) {
+                        accumulation(s, acc, rel, rank, sum)
+                    } else if mentions(s, acc) {
+                        None
+                    } else {
+                        Some(Shape::Plain(s))
+                    }
+                })
+                .collect::<Option<Vec<_>>>()?;
+            let (pat, range) = (&l.pat, &l.expr);
+            Some(Shape::Loop {
+                head: quote!(for #pat in #range),
+                body,
+            })
+        }
+        Expr::Binary(b) if is_path(&b.left, acc) => {
+            let negative = match b.op {
+                BinOp::AddAssign(_) => false,
+                BinOp::SubAssign(_) => true,
+                _ => return None,
+            };
+            add_terms(&b.right, negative, acc, rel, rank, sum)
+        }
+        Expr::Assign(a) if is_path(&a.left, acc) => match strip(&a.right) {
+            Expr::Binary(b) if is_path(&b.left, acc) => {
+                let negative = match b.op {
+                    BinOp::Add(_) => false,
+                    BinOp::Sub(_) => true,
+                    _ => return None,
+                };
+                add_terms(&b.right, negative, acc, rel, rank, sum)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn add_terms<'a>(
+    expr: &'a Expr,
+    negative: bool,
+    acc: &str,
+    rel: &str,
+    rank: usize,
+    sum: &mut Sum<'a>,
+) -> Option<Shape<'a>> {
+    if mentions(expr, acc) {
+        return None;
+    }
+    let before = sum.terms.len();
+    sum.of(expr, negative, rel, rank)
+        .then(|| Shape::Add(sum.terms.len() - before))
+}
+
+/// The written-out spelling: one expression in `stmts[first]` holds every tap as a sum of
+/// terms; the statement is taken with that expression replaced by the sum.
+fn written_out(
+    block: &Block,
+    first: usize,
+    rel: &str,
+    elem: &Type,
+    rank: usize,
+    weights: &syn::Ident,
+    sum_ident: &syn::Ident,
+) -> Option<Linear> {
+    let stmts = &block.stmts;
+    if stmts[first + 1..].iter().any(|s| mentions(s, rel)) {
+        return None;
+    }
+    let root = match &stmts[first] {
+        Stmt::Local(Local {
+            init: Some(init), ..
+        }) if init.diverge.is_none() => &*init.expr,
+        Stmt::Expr(expr, _) => expr,
+        _ => return None,
+    };
+    let (found, sum) = find_sum(root, rel, rank)?;
+    if sum.terms.len() < 2 {
+        return None;
+    }
+    // Replace the found expression in a copy of the statement.
+    let target = {
+        let mut finder = Ordinal {
+            target: found,
+            seen: 0,
+            at: None,
+        };
+        finder.visit_stmt(&stmts[first]);
+        finder.at?
+    };
+    let mut stmt = stmts[first].clone();
+    Replace {
+        target,
+        seen: 0,
+        with: syn::parse_quote!(#sum_ident),
+    }
+    .visit_stmt_mut(&mut stmt);
+    let one = one(sum.cast_type.as_ref().unwrap_or(elem));
+    let collect = sum.collect(weights, &one);
+    let pre = &stmts[..first];
+    let post = &stmts[first + 1..];
+    Some(Linear {
+        cast: sum.cast_type.clone(),
+        collect: quote!(#(#pre)* #collect),
+        epilogue: quote!({ #(#pre)* #stmt #(#post)* }),
+    })
+}
+
+/// The outermost sum of terms in `expr` holding every tap, reached through expressions
+/// evaluated once (no loops, branches or closures).
+fn find_sum<'a>(expr: &'a Expr, rel: &str, rank: usize) -> Option<(&'a Expr, Sum<'a>)> {
+    let mut sum = Sum::default();
+    if sum.of(expr, false, rel, rank) {
+        return Some((expr, sum));
+    }
+    let children: Vec<&Expr> = match expr {
+        Expr::Paren(e) => vec![&e.expr],
+        Expr::Group(e) => vec![&e.expr],
+        Expr::Binary(e) => vec![&e.left, &e.right],
+        Expr::Unary(e) => vec![&e.expr],
+        Expr::Cast(e) => vec![&e.expr],
+        Expr::MethodCall(e) => std::iter::once(&*e.receiver).chain(&e.args).collect(),
+        Expr::Call(e) => e.args.iter().collect(),
+        _ => return None,
+    };
+    let mut holding = children.into_iter().filter(|c| mentions(*c, rel));
+    let child = holding.next()?;
+    if holding.next().is_some() {
+        return None;
+    }
+    find_sum(child, rel, rank)
+}
+
+/// Finds the pre-order position of one expression.
+struct Ordinal<'a> {
+    target: &'a Expr,
+    seen: usize,
+    at: Option<usize>,
+}
+
+impl<'ast> Visit<'ast> for Ordinal<'_> {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        if std::ptr::eq(e, self.target) {
+            self.at = Some(self.seen);
+        }
+        self.seen += 1;
+        syn::visit::visit_expr(self, e);
+    }
+}
+
+/// Replaces the expression at a pre-order position.
+struct Replace {
+    target: usize,
+    seen: usize,
+    with: Expr,
+}
+
+impl VisitMut for Replace {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        let here = self.seen;
+        self.seen += 1;
+        if here == self.target {
+            *e = self.with.clone();
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+}
+
+/// Whether a body has only constructs the recognition reasons about: no early exits,
+/// macros, closures or async.
+fn plain(block: &Block) -> bool {
+    struct Plain(bool);
+    impl<'ast> Visit<'ast> for Plain {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                Expr::Return(_)
+                | Expr::Try(_)
+                | Expr::Break(_)
+                | Expr::Continue(_)
+                | Expr::Macro(_)
+                | Expr::Closure(_)
+                | Expr::Async(_)
+                | Expr::Await(_)
+                | Expr::Yield(_)
+                | Expr::Unsafe(_) => self.0 = false,
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_stmt_macro(&mut self, _: &'ast syn::StmtMacro) {
+            self.0 = false;
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {
+            self.0 = false;
+        }
+    }
+    let mut visitor = Plain(true);
+    visitor.visit_block(block);
+    visitor.0
+}
+
+fn strip(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(e) => strip(&e.expr),
+        Expr::Group(e) => strip(&e.expr),
+        other => other,
+    }
+}
+
+fn is_path(expr: &Expr, name: &str) -> bool {
+    matches!(strip(expr), Expr::Path(p) if p.qself.is_none() && p.path.is_ident(name))
+}
+
+/// A zero literal, `0`, `0.0`, `0i32`, maybe cast or typed.
+fn is_zero(expr: &Expr) -> bool {
+    match strip(expr) {
+        Expr::Lit(lit) => match &lit.lit {
+            syn::Lit::Int(i) => i.base10_digits() == "0",
+            syn::Lit::Float(f) => f.base10_digits().parse::<f64>() == Ok(0.0),
+            _ => false,
+        },
+        Expr::Cast(c) => is_zero(&c.expr),
+        _ => false,
+    }
+}
+
+/// Whether `node`'s tokens name `name` anywhere.
+fn mentions(node: &impl ToTokens, name: &str) -> bool {
+    fn walk(tokens: TokenStream, name: &str) -> bool {
+        tokens.into_iter().any(|t| match t {
+            TokenTree::Ident(i) => i == name,
+            TokenTree::Group(g) => walk(g.stream(), name),
+            _ => false,
+        })
+    }
+    walk(node.to_token_stream(), name)
+}

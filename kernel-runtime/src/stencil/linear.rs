@@ -1,0 +1,909 @@
+//! Linear stencils: bodies that are a weighted sum of one input's neighbours followed by an
+//! epilogue, `out = epilogue(Σ_t w_t · x[p + t])`, evaluated in passes when that is cheaper
+//! than reading every tap at every position.
+//!
+//! `#[stencil]` recognises such bodies (see its docs) and collects their weights into
+//! [`Weights`] once per call. [`Weights::plan`] then picks one of three evaluations:
+//!
+//! * [`Evaluation::RunningSums`]: every weight of the neighbourhood's box is the same `c`.
+//!   Sums along the row axis slide from one row to the next (add the row entering the
+//!   window, subtract the one leaving it) and so do sums along each row, so the cost per
+//!   output does not grow with the width of the window.
+//! * [`Evaluation::Separable`]: the weights are an outer product `a ⊗ b` of weights over the
+//!   leading axes and weights along the last axis (found exactly from the weights: box,
+//!   binomial, Gaussian, Sobel's factors). Each output row costs one pass over the input
+//!   rows it reads (`a`) into a row buffer and one pass along that buffer (`b`).
+//! * [`Evaluation::Direct`]: every tap at every position, the stencil's ordinary path.
+//!
+//! Both passes work on one row buffer per task (a few kilobytes, in L1), never on a copy
+//! of the input: out-of-bounds reads go through the same [`Boundary`] maps as the direct
+//! path, so every mode, per axis, gives what the direct path gives.
+//!
+//! # Exactness
+//!
+//! Integer sums are kept in the body's own sum type with wrapping arithmetic, which is
+//! associative, so the passes give exactly the direct (release-build) result. Floating-point
+//! passes add in another order than the body; they are used only when the kernel allows it
+//! (`#[stencil(reassociate = true)]`). They accumulate in `f64` and start every running sum
+//! afresh at least every [`SEED`] positions, so for a sum of `k` taps the result differs from
+//! the body's by at most `(k + 2 SEED + 2) · u · Σ|w_t x_t|`, `u` the unit roundoff of
+//! the body's sum type (`2^-24` for `f32`, `2^-53` for `f64`), for finite inputs. A NaN or
+//! infinity in the input makes running sums NaN for up to [`SEED`] positions past it along
+//! the row and the column, where the body would give it only where the tap reaches.
+
+use std::ops::Range;
+
+use ndarray::{ArrayView, ArrayViewD, ArrayViewMut, Dimension, IxDyn};
+use rayon::prelude::*;
+
+use super::Footprint;
+use crate::boundary::{AxisPlan, Boundary};
+use crate::dispatch::Schedule;
+use crate::error::{KernelError, Operand};
+
+/// The most positions a floating-point running sum goes before it is summed afresh.
+pub const SEED: usize = 256;
+
+/// The most entries a weight table may have; a wider neighbourhood runs directly.
+pub const MAX_WEIGHTS: usize = 1 << 20;
+
+/// A sum type of a linear stencil: what its taps are cast to and its weights have.
+pub trait SumElem: Copy + Send + Sync + PartialEq + Default + 'static {
+    /// What partial sums are kept in: the type itself for integers, `f64` for floats.
+    type Acc: Accumulator;
+    /// Whether any order of summation gives the body's result (integers).
+    const EXACT: bool;
+    /// `self` as a partial sum.
+    fn widen(self) -> Self::Acc;
+    /// A finished sum as the body's type.
+    fn narrow(acc: Self::Acc) -> Self;
+    /// `self + other`, wrapping for integers: how the weights of a tap read twice add up.
+    fn add_weight(self, other: Self) -> Self;
+    /// `-self`, wrapping for integers.
+    fn neg_weight(self) -> Self;
+    /// The exact value of an integer, `None` for a float.
+    fn exact(self) -> Option<i128>;
+    /// The integer `value` as this type, if it is one and `value` fits.
+    fn from_exact(value: i128) -> Option<Self>;
+    /// The value as an `f64` (floats).
+    fn approx(self) -> f64;
+}
+
+/// Arithmetic on partial sums: wrapping for integers.
+pub trait Accumulator: Copy + Send + Sync + PartialEq + Default + 'static {
+    /// `self + other`.
+    fn plus(self, other: Self) -> Self;
+    /// `self - other`.
+    fn minus(self, other: Self) -> Self;
+    /// `self * other`.
+    fn times(self, other: Self) -> Self;
+    /// The multiplicative identity.
+    const ONE: Self;
+    /// A float factor as a partial sum (float sums only).
+    fn from_f64(value: f64) -> Self;
+}
+
+macro_rules! integer_sums {
+    ($($t:ty),*) => {$(
+        impl SumElem for $t {
+            type Acc = $t;
+            const EXACT: bool = true;
+            #[inline(always)]
+            fn widen(self) -> $t { self }
+            #[inline(always)]
+            fn narrow(acc: $t) -> $t { acc }
+            fn add_weight(self, other: $t) -> $t { self.wrapping_add(other) }
+            fn neg_weight(self) -> $t { self.wrapping_neg() }
+            fn exact(self) -> Option<i128> { Some(self as i128) }
+            fn from_exact(value: i128) -> Option<$t> { <$t>::try_from(value).ok() }
+            #[allow(clippy::cast_precision_loss, reason = "only floats are compared as f64")]
+            fn approx(self) -> f64 { self as f64 }
+        }
+        impl Accumulator for $t {
+            #[inline(always)]
+            fn plus(self, other: $t) -> $t { self.wrapping_add(other) }
+            #[inline(always)]
+            fn minus(self, other: $t) -> $t { self.wrapping_sub(other) }
+            #[inline(always)]
+            fn times(self, other: $t) -> $t { self.wrapping_mul(other) }
+            const ONE: $t = 1;
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "never called: integer weights factor exactly")]
+            fn from_f64(value: f64) -> $t { value as $t }
+        }
+    )*};
+}
+integer_sums!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+macro_rules! float_sums {
+    ($($t:ty),*) => {$(
+        impl SumElem for $t {
+            type Acc = f64;
+            const EXACT: bool = false;
+            #[inline(always)]
+            fn widen(self) -> f64 { f64::from(self) }
+            #[inline(always)]
+            #[allow(clippy::cast_possible_truncation, reason = "the sum rounded to the body's type")]
+            fn narrow(acc: f64) -> $t { acc as $t }
+            fn add_weight(self, other: $t) -> $t { self + other }
+            fn neg_weight(self) -> $t { -self }
+            fn exact(self) -> Option<i128> { None }
+            fn from_exact(_: i128) -> Option<$t> { None }
+            fn approx(self) -> f64 { f64::from(self) }
+        }
+    )*};
+}
+float_sums!(f32, f64);
+
+impl Accumulator for f64 {
+    #[inline(always)]
+    fn plus(self, other: f64) -> f64 {
+        self + other
+    }
+    #[inline(always)]
+    fn minus(self, other: f64) -> f64 {
+        self - other
+    }
+    #[inline(always)]
+    fn times(self, other: f64) -> f64 {
+        self * other
+    }
+    const ONE: f64 = 1.0;
+    fn from_f64(value: f64) -> f64 {
+        value
+    }
+}
+
+/// How [`run`] evaluates a linear stencil; see the [module documentation](self).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evaluation {
+    /// Every tap at every position.
+    Direct,
+    /// A pass over the leading axes into a row buffer, then one along the row.
+    Separable,
+    /// Sliding sums along the row axis and along each row.
+    RunningSums,
+}
+
+/// The weight of every offset of a linear stencil's neighbourhood, collected from its body.
+///
+/// # Examples
+///
+/// ```
+/// use kernel_runtime::stencil::{Footprint, linear::{Evaluation, Weights}};
+///
+/// // 1 2 1 / 2 4 2 / 1 2 1: binomial, so separable.
+/// let mut w = Weights::<i32, 2>::new(&Footprint { lo: [-1, -1], hi: [1, 1] }).unwrap();
+/// for (i, a) in [(-1, 1), (0, 2), (1, 1)] {
+///     for (j, b) in [(-1, 1), (0, 2), (1, 1)] {
+///         w.add([i, j], a * b);
+///     }
+/// }
+/// assert_eq!(w.array()[[1, 1]], 4);
+/// assert_eq!(w.plan(false).evaluation(), Evaluation::Separable);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Weights<A, const N: usize> {
+    footprint: Footprint<N>,
+    shape: [usize; N],
+    values: Vec<A>,
+}
+
+impl<A: SumElem, const N: usize> Weights<A, N> {
+    /// Zero weights over `footprint`'s box, or `None` when it has more than
+    /// [`MAX_WEIGHTS`] offsets (such a stencil runs directly).
+    pub fn new(footprint: &Footprint<N>) -> Option<Self> {
+        let mut shape = [0; N];
+        let mut size = 1usize;
+        for axis in 0..N {
+            let width = footprint.hi[axis]
+                .checked_sub(footprint.lo[axis])?
+                .checked_add(1)?;
+            shape[axis] = usize::try_from(width).ok()?;
+            size = size.checked_mul(shape[axis])?;
+        }
+        (size <= MAX_WEIGHTS).then(|| Weights {
+            footprint: *footprint,
+            shape,
+            values: vec![A::default(); size],
+        })
+    }
+
+    fn slot(&self, offset: [isize; N]) -> usize {
+        self.footprint.check(&offset);
+        let mut at = 0;
+        for axis in 0..N {
+            // In the box: `check` passed.
+            at = at * self.shape[axis] + (offset[axis] - self.footprint.lo[axis]).unsigned_abs();
+        }
+        at
+    }
+
+    /// Adds `weight` to the weight of the tap at `offset`.
+    ///
+    /// # Panics
+    ///
+    /// If `offset` is outside the footprint, as reading it in the body panics.
+    #[track_caller]
+    pub fn add(&mut self, offset: [isize; N], weight: A) {
+        let at = self.slot(offset);
+        self.values[at] = self.values[at].add_weight(weight);
+    }
+
+    /// Subtracts `weight` from the weight of the tap at `offset`.
+    ///
+    /// # Panics
+    ///
+    /// As [`add`](Self::add).
+    #[track_caller]
+    pub fn sub(&mut self, offset: [isize; N], weight: A) {
+        self.add(offset, weight.neg_weight());
+    }
+
+    /// The weights, indexed by offset minus the footprint's `lo`.
+    ///
+    /// # Panics
+    ///
+    /// Never: the shape is the footprint's box.
+    pub fn array(&self) -> ArrayViewD<'_, A> {
+        ArrayViewD::from_shape(IxDyn(&self.shape), &self.values)
+            .expect("the weights fill their box")
+    }
+
+    /// The neighbourhood the weights cover.
+    pub fn footprint(&self) -> Footprint<N> {
+        self.footprint
+    }
+
+    /// How to evaluate the stencil: passes only where they are cheaper, and for floats only
+    /// when `reassociate` allows another order of summation.
+    pub fn plan(&self, reassociate: bool) -> Plan<A::Acc, N> {
+        let direct = Plan {
+            evaluation: Evaluation::Direct,
+            lead: Vec::new(),
+            last: Vec::new(),
+            scale: A::Acc::ONE,
+            footprint: self.footprint,
+        };
+        if N == 0 || !(A::EXACT || reassociate) {
+            return direct;
+        }
+        let taps = self.values.iter().filter(|w| **w != A::default()).count();
+        let last_len = self.shape[N - 1];
+        let lead_len = self.values.len() / last_len;
+        // A box of one weight: sliding sums, about four reads per output however wide.
+        let first = self.values[0];
+        if first != A::default() && self.values.iter().all(|w| *w == first) {
+            let plane = lead_len / self.shape.get(N.wrapping_sub(2)).copied().unwrap_or(1);
+            let cost = if N >= 2 { 2 * plane + 4 } else { 4 };
+            if cost < taps {
+                return Plan {
+                    evaluation: Evaluation::RunningSums,
+                    lead: vec![A::Acc::ONE; lead_len],
+                    last: vec![A::Acc::ONE; last_len],
+                    scale: first.widen(),
+                    footprint: self.footprint,
+                };
+            }
+        }
+        let Some((lead, last)) = factor(&self.values, lead_len, last_len) else {
+            return direct;
+        };
+        let cost = count_nonzero(&lead) + count_nonzero(&last) + SEPARABLE_OVERHEAD;
+        if cost >= taps {
+            return direct;
+        }
+        Plan {
+            evaluation: Evaluation::Separable,
+            lead,
+            last,
+            scale: A::Acc::ONE,
+            footprint: self.footprint,
+        }
+    }
+}
+
+/// What the two passes cost beyond their taps, in taps: writing and reading the row
+/// buffer and the sums.
+const SEPARABLE_OVERHEAD: usize = 2;
+
+fn count_nonzero<C: Accumulator>(values: &[C]) -> usize {
+    values.iter().filter(|w| **w != C::default()).count()
+}
+
+/// `values`, a `rows x cols` matrix, as an outer product `a ⊗ b` found exactly: in
+/// integers for integer weights, to within rounding of the products for floats.
+fn factor<A: SumElem>(
+    values: &[A],
+    rows: usize,
+    cols: usize,
+) -> Option<(Vec<A::Acc>, Vec<A::Acc>)> {
+    let at = |i: usize, j: usize| values[i * cols + j];
+    if values.iter().all(|w| w.exact().is_some()) {
+        let exact = |i, j| at(i, j).exact().unwrap_or_default();
+        let (pi, pj) = (0..rows)
+            .flat_map(|i| (0..cols).map(move |j| (i, j)))
+            .find(|&(i, j)| exact(i, j) != 0)?;
+        // `b` is the pivot's row over the gcd of its entries, `a` what each row's pivot
+        // column is a multiple of it.
+        let mut g = (0..cols).fold(0, |g, j| gcd(g, exact(pi, j)));
+        if exact(pi, pj) < 0 {
+            g = -g;
+        }
+        let b: Vec<i128> = (0..cols).map(|j| exact(pi, j) / g).collect();
+        let mut a = Vec::with_capacity(rows);
+        for i in 0..rows {
+            let v = exact(i, pj);
+            if v % b[pj] != 0 {
+                return None;
+            }
+            a.push(v / b[pj]);
+        }
+        for i in 0..rows {
+            for j in 0..cols {
+                if a[i].checked_mul(b[j])? != exact(i, j) {
+                    return None;
+                }
+            }
+        }
+        let a = a.into_iter().map(|v| A::from_exact(v).map(A::widen));
+        let b = b.into_iter().map(|v| A::from_exact(v).map(A::widen));
+        return Some((a.collect::<Option<_>>()?, b.collect::<Option<_>>()?));
+    }
+    let (mut pi, mut pj, mut big) = (0, 0, 0.0f64);
+    for i in 0..rows {
+        for j in 0..cols {
+            if at(i, j).approx().abs() > big {
+                (pi, pj, big) = (i, j, at(i, j).approx().abs());
+            }
+        }
+    }
+    if !(big > 0.0 && big.is_finite()) {
+        return None;
+    }
+    let pivot = at(pi, pj).approx();
+    let a: Vec<f64> = (0..rows).map(|i| at(i, pj).approx() / pivot).collect();
+    let b: Vec<f64> = (0..cols).map(|j| at(pi, j).approx()).collect();
+    for i in 0..rows {
+        for j in 0..cols {
+            let w = at(i, j).approx();
+            if (a[i] * b[j] - w).abs() > 4.0 * f64::EPSILON * w.abs() {
+                return None;
+            }
+        }
+    }
+    Some((
+        a.into_iter().map(A::Acc::from_f64).collect(),
+        b.into_iter().map(A::Acc::from_f64).collect(),
+    ))
+}
+
+fn gcd(a: i128, b: i128) -> i128 {
+    let (mut a, mut b) = (a.abs(), b.abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// How a linear stencil runs: the evaluation and the weights of each pass.
+#[derive(Clone, Debug)]
+pub struct Plan<C, const N: usize> {
+    evaluation: Evaluation,
+    /// Weights over the box of the leading `N - 1` axes, row-major: the pass across rows.
+    lead: Vec<C>,
+    /// Weights along the last axis: the pass along each row.
+    last: Vec<C>,
+    /// What each finished sum is multiplied by (the weight of a running-sums box).
+    scale: C,
+    footprint: Footprint<N>,
+}
+
+impl<C: Accumulator, const N: usize> Plan<C, N> {
+    /// The evaluation [`run`] will use.
+    pub fn evaluation(&self) -> Evaluation {
+        self.evaluation
+    }
+}
+
+/// A pointer shared by the tasks of one call, each writing elements no other task writes.
+#[derive(Clone, Copy)]
+struct Shared<P>(P);
+// SAFETY: only used for the output of one call, whose tasks write disjoint rows, and for
+// reading its input, which nothing writes during the call.
+unsafe impl<P> Send for Shared<P> {}
+// SAFETY: as above.
+unsafe impl<P> Sync for Shared<P> {}
+
+/// Where the input rows are and how the output's rows map to them.
+struct Geometry<const N: usize> {
+    loop_axes: usize,
+    plans: [AxisPlan; N],
+    in_strides: Vec<isize>,
+    out_strides: Vec<isize>,
+    out_shape: Vec<usize>,
+    /// The shape of the box of the leading `N - 1` axes.
+    lead_shape: Vec<usize>,
+    /// For each slot of the row buffer, the input index along the last axis it holds
+    /// (`None`: the pad value).
+    ext: Vec<Option<usize>>,
+    /// The slots of the row buffer read straight from a contiguous run of the input row,
+    /// and that run's first input index.
+    middle: Range<usize>,
+    middle_from: usize,
+}
+
+/// Evaluates a linear stencil as `plan` says: `out = epilogue(Σ w_t · cast(x[p + t]))`.
+///
+/// The last `N` axes of `x` are the stencil's, leading axes are a stack. `pad` is what a
+/// `constant` axis reads outside the input, `cval` what a `skip` axis leaves on the border.
+///
+/// # Errors
+///
+/// As [`super::run`]: [`KernelError::StencilRank`], [`KernelError::NeighborhoodTooWide`],
+/// and [`KernelError::ShapeMismatch`] naming `out`.
+///
+/// # Panics
+///
+/// If `plan` is [`Evaluation::Direct`]: that is the stencil's own driver.
+#[allow(clippy::too_many_arguments, reason = "the stencil call, spelled out")]
+pub fn run<T, A, O, D, E, const N: usize>(
+    x: ArrayView<'_, T, D>,
+    operand: &Operand,
+    pad: T,
+    mut out: ArrayViewMut<'_, O, E>,
+    modes: [Boundary; N],
+    cval: O,
+    plan: &Plan<A::Acc, N>,
+    schedule: Schedule,
+    cast: impl Fn(T) -> A + Sync,
+    epilogue: impl Fn(A) -> O + Sync,
+) -> Result<(), KernelError>
+where
+    T: Copy + Sync,
+    A: SumElem,
+    O: Copy + Send + Sync,
+    D: Dimension,
+    E: Dimension,
+{
+    assert!(
+        plan.evaluation != Evaluation::Direct,
+        "a direct plan runs through the stencil driver"
+    );
+    let footprint = plan.footprint;
+    let expected = super::output_shape(&[(operand, x.shape())], &footprint, &modes)?;
+    crate::operand::check_shape(Operand::output(0).named("out"), &expected, out.shape())?;
+    if out.is_empty() {
+        return Ok(());
+    }
+    let shape = x.shape();
+    let loop_axes = shape.len() - N;
+    let plans: [AxisPlan; N] = std::array::from_fn(|a| {
+        modes[a].plan(shape[loop_axes + a], footprint.lo[a], footprint.hi[a])
+    });
+    let last = &plans[N - 1];
+    let (lo, hi) = (footprint.lo[N - 1], footprint.hi[N - 1]);
+    let out_len = last.out_len;
+    let width = usize::try_from(hi - lo).expect("a footprint holds its centre");
+    // Slot `t` of the row buffer holds input index `first + t` along the last axis.
+    let first = last.center_offset as isize + lo;
+    let ext: Vec<Option<usize>> = (0..out_len + width)
+        .map(|t| last.mode.map_index(first + t as isize, last.len))
+        .collect();
+    let middle = (-first).max(0).unsigned_abs().min(ext.len())
+        ..usize::try_from(last.len as isize - first)
+            .unwrap_or(0)
+            .min(ext.len());
+    let middle = middle.start..middle.end.max(middle.start);
+    let geometry = Geometry {
+        loop_axes,
+        lead_shape: (0..N - 1)
+            .map(|a| (footprint.hi[a] - footprint.lo[a]).unsigned_abs() + 1)
+            .collect(),
+        in_strides: x.strides().to_vec(),
+        out_strides: out.strides().to_vec(),
+        out_shape: out.shape().to_vec(),
+        middle_from: (first + middle.start as isize).max(0).unsigned_abs(),
+        middle,
+        ext,
+        plans,
+    };
+    let rows = if N >= 2 { geometry.out_shape[loop_axes + N - 2] } else { 1 };
+    let lines = out.len() / out_len;
+    let planes = lines / rows;
+    let chunks = schedule.chunk_count(out.len());
+    let per_unit = lines.div_ceil(chunks).clamp(1, rows);
+    let units_per_plane = rows.div_ceil(per_unit);
+    let input = Shared(x.as_ptr());
+    let output = Shared(out.as_mut_ptr());
+    let pad = cast(pad).widen();
+    let unit = |u: usize, buffers: &mut (Vec<A::Acc>, Vec<A::Acc>)| {
+        let plane = u / units_per_plane;
+        let start = (u % units_per_plane) * per_unit;
+        let context = Context {
+            g: &geometry,
+            plan,
+            input,
+            output,
+            pad,
+            cval,
+            cast: &cast,
+            epilogue: &epilogue,
+        };
+        // SAFETY: the unit's rows are its own (`plane` and `start..` partition the lines),
+        // and the geometry is the one of `x` and `out`.
+        unsafe { context.rows(plane, start..(start + per_unit).min(rows), buffers) };
+    };
+    let units = planes * units_per_plane;
+    let new_buffers = || {
+        (
+            vec![A::Acc::default(); geometry.ext.len()],
+            vec![A::Acc::default(); out_len],
+        )
+    };
+    if chunks <= 1 {
+        let mut buffers = new_buffers();
+        (0..units).for_each(|u| unit(u, &mut buffers));
+    } else {
+        (0..units)
+            .into_par_iter()
+            .for_each_init(new_buffers, |buffers, u| unit(u, buffers));
+    }
+    Ok(())
+}
+
+/// One call's view of everything a task needs.
+struct Context<'c, T, A: SumElem, O, Cast, Epi, const N: usize> {
+    g: &'c Geometry<N>,
+    plan: &'c Plan<A::Acc, N>,
+    input: Shared<*const T>,
+    output: Shared<*mut O>,
+    pad: A::Acc,
+    cval: O,
+    cast: &'c Cast,
+    epilogue: &'c Epi,
+}
+
+/// Where one input row is: at an element offset from the input's start, or all pad.
+#[derive(Clone, Copy)]
+enum Source {
+    Pad,
+    At(isize),
+}
+
+impl<T, A, O, Cast, Epi, const N: usize> Context<'_, T, A, O, Cast, Epi, N>
+where
+    T: Copy,
+    A: SumElem,
+    O: Copy,
+    Cast: Fn(T) -> A,
+    Epi: Fn(A) -> O,
+{
+    /// Computes output rows `rows` (indices along axis `N - 2`) of plane `plane`.
+    ///
+    /// # Safety
+    ///
+    /// No other task may write these rows during the call.
+    unsafe fn rows(
+        &self,
+        plane: usize,
+        rows: Range<usize>,
+        (buffer, sums): &mut (Vec<A::Acc>, Vec<A::Acc>),
+    ) {
+        let g = self.g;
+        let lead_axes = g.loop_axes + N - 1;
+        // The output index of every leading axis; the row axis is set per row.
+        let mut index = vec![0usize; lead_axes];
+        let mut rest = plane;
+        for axis in (0..lead_axes).rev() {
+            if N >= 2 && axis == lead_axes - 1 {
+                continue;
+            }
+            index[axis] = rest % g.out_shape[axis];
+            rest /= g.out_shape[axis];
+        }
+        let plane_skipped =
+            (0..N.saturating_sub(2)).any(|a| g.plans[a].skips(index[g.loop_axes + a]));
+        let running = self.plan.evaluation == Evaluation::RunningSums && N >= 2;
+        // The row the buffer holds the sums of, and the row its running sum started at.
+        let mut held: Option<usize> = None;
+        let mut seeded_at = 0;
+        for row in rows {
+            if N >= 2 {
+                index[lead_axes - 1] = row;
+            }
+            let out_at: isize = (0..lead_axes)
+                .map(|a| index[a] as isize * g.out_strides[a])
+                .sum();
+            if plane_skipped || (N >= 2 && g.plans[N - 2].skips(row)) {
+                // SAFETY: the row is this task's (the caller's contract).
+                unsafe { self.fill(out_at, 0..g.plans[N - 1].out_len) };
+                held = None;
+                continue;
+            }
+            let slides = running
+                && held.is_some_and(|h| h + 1 == row)
+                && (A::EXACT || row - seeded_at < SEED);
+            if slides {
+                self.slide(&index, row, buffer);
+            } else {
+                self.seed(&index, buffer);
+                seeded_at = row;
+            }
+            held = Some(row);
+            self.along(buffer, sums);
+            // SAFETY: as above.
+            unsafe { self.write(out_at, sums) };
+        }
+    }
+
+    /// The input row at leading output `index` moved by `offset` on each leading stencil
+    /// axis.
+    fn source(&self, index: &[usize], offset: &[isize]) -> Source {
+        let g = self.g;
+        let mut at: isize = (0..g.loop_axes)
+            .map(|a| index[a] as isize * g.in_strides[a])
+            .sum();
+        for (d, &k) in offset.iter().enumerate() {
+            match g.plans[d].input_index(index[g.loop_axes + d], k) {
+                Some(i) => at += i as isize * g.in_strides[g.loop_axes + d],
+                None => return Source::Pad,
+            }
+        }
+        Source::At(at)
+    }
+
+    /// `buffer[t] = combine(buffer[t], cast(row[t]))` over the row buffer.
+    #[inline(always)]
+    fn combine(
+        &self,
+        buffer: &mut [A::Acc],
+        source: Source,
+        combine: impl Fn(A::Acc, A::Acc) -> A::Acc,
+    ) {
+        let g = self.g;
+        let Source::At(at) = source else {
+            for slot in buffer.iter_mut() {
+                *slot = combine(*slot, self.pad);
+            }
+            return;
+        };
+        let step = g.in_strides[g.loop_axes + N - 1];
+        let load = |i: usize| -> A::Acc {
+            // SAFETY: `at` addresses an input row and `i` is an index along it
+            // (`Geometry::ext`, `middle`), so the element is inside the input.
+            let value = unsafe { *self.input.0.offset(at + i as isize * step) };
+            (self.cast)(value).widen()
+        };
+        for (t, slot) in buffer.iter_mut().enumerate() {
+            if g.middle.contains(&t) {
+                continue;
+            }
+            *slot = combine(*slot, g.ext[t].map_or(self.pad, load));
+        }
+        let slots = &mut buffer[g.middle.clone()];
+        let from = at + g.middle_from as isize * step;
+        if step == 1 {
+            // SAFETY: the middle slots read a run of the row, inside the input.
+            let row =
+                unsafe { std::slice::from_raw_parts(self.input.0.offset(from), slots.len()) };
+            for (slot, &value) in slots.iter_mut().zip(row) {
+                *slot = combine(*slot, (self.cast)(value).widen());
+            }
+        } else {
+            for (i, slot) in slots.iter_mut().enumerate() {
+                // SAFETY: as above, one element at a time.
+                let value = unsafe { *self.input.0.offset(from + i as isize * step) };
+                *slot = combine(*slot, (self.cast)(value).widen());
+            }
+        }
+    }
+
+    /// The leading-axes pass from scratch: the weighted sum of every input row the output
+    /// row reads.
+    fn seed(&self, index: &[usize], buffer: &mut [A::Acc]) {
+        let g = self.g;
+        buffer.fill(A::Acc::default());
+        let mut offset = vec![0isize; N - 1];
+        for (k, &w) in self.plan.lead.iter().enumerate() {
+            if w == A::Acc::default() {
+                continue;
+            }
+            let mut rest = k;
+            for d in (0..N - 1).rev() {
+                offset[d] = self.plan.footprint.lo[d] + (rest % g.lead_shape[d]) as isize;
+                rest /= g.lead_shape[d];
+            }
+            let source = self.source(index, &offset);
+            if w == A::Acc::ONE {
+                self.combine(buffer, source, |s, v| s.plus(v));
+            } else {
+                self.combine(buffer, source, |s, v| s.plus(w.times(v)));
+            }
+        }
+    }
+
+    /// Moves a running sum over the leading axes from row `row - 1` to `row`: adds the
+    /// input rows entering the window, subtracts those leaving it.
+    fn slide(&self, index: &[usize], row: usize, buffer: &mut [A::Acc]) {
+        let g = self.g;
+        let fp = &self.plan.footprint;
+        let row_axis = N - 2;
+        let plane_shape = &g.lead_shape[..row_axis];
+        let plane_size: usize = plane_shape.iter().product();
+        let mut offset = vec![0isize; N - 1];
+        let mut previous = index.to_vec();
+        previous[g.loop_axes + row_axis] = row - 1;
+        for k in 0..plane_size {
+            let mut rest = k;
+            for d in (0..row_axis).rev() {
+                offset[d] = fp.lo[d] + (rest % plane_shape[d]) as isize;
+                rest /= plane_shape[d];
+            }
+            offset[row_axis] = fp.hi[row_axis];
+            let entering = self.source(index, &offset);
+            offset[row_axis] = fp.lo[row_axis];
+            let leaving = self.source(&previous, &offset);
+            self.combine(buffer, entering, |s, v| s.plus(v));
+            self.combine(buffer, leaving, |s, v| s.minus(v));
+        }
+    }
+
+    /// The pass along the row: `sums[o]` from the row buffer.
+    fn along(&self, buffer: &[A::Acc], sums: &mut [A::Acc]) {
+        let taps = self.plan.last.len();
+        let n = sums.len();
+        if self.plan.evaluation == Evaluation::RunningSums && taps > RUNNING_FROM {
+            running_along(buffer, sums, taps, A::EXACT);
+            return;
+        }
+        sums.fill(A::Acc::default());
+        for (m, &w) in self.plan.last.iter().enumerate() {
+            if w == A::Acc::default() {
+                continue;
+            }
+            let taps = &buffer[m..m + n];
+            if w == A::Acc::ONE {
+                for (s, &v) in sums.iter_mut().zip(taps) {
+                    *s = s.plus(v);
+                }
+            } else {
+                for (s, &v) in sums.iter_mut().zip(taps) {
+                    *s = s.plus(w.times(v));
+                }
+            }
+        }
+    }
+
+    /// Writes `epilogue(sum)` along an output row, `cval` on a `skip` border.
+    ///
+    /// # Safety
+    ///
+    /// `at` must address an output row this task alone writes.
+    unsafe fn write(&self, at: isize, sums: &[A::Acc]) {
+        let g = self.g;
+        let plan = &g.plans[N - 1];
+        let (start, end) = if plan.mode == Boundary::Skip {
+            (plan.interior.start, plan.interior.end)
+        } else {
+            (0, plan.out_len)
+        };
+        // SAFETY: the border, this task's (the contract).
+        unsafe {
+            self.fill(at, 0..start);
+            self.fill(at, end..plan.out_len);
+        }
+        let step = g.out_strides[g.out_strides.len() - 1];
+        let scale = self.plan.scale;
+        let value = |s: A::Acc| (self.epilogue)(A::narrow(s.times(scale)));
+        if step == 1 {
+            // SAFETY: a run of the task's row.
+            let row = unsafe {
+                std::slice::from_raw_parts_mut(self.output.0.offset(at + start as isize), end - start)
+            };
+            for (o, &s) in row.iter_mut().zip(&sums[start..end]) {
+                *o = value(s);
+            }
+        } else {
+            for (o, &s) in sums.iter().enumerate().take(end).skip(start) {
+                // SAFETY: an element of the task's row.
+                unsafe { *self.output.0.offset(at + o as isize * step) = value(s) };
+            }
+        }
+    }
+
+    /// Sets `range` of the output row at `at` to `cval`.
+    ///
+    /// # Safety
+    ///
+    /// As [`write`](Self::write).
+    unsafe fn fill(&self, at: isize, range: Range<usize>) {
+        let step = self.g.out_strides[self.g.out_strides.len() - 1];
+        for o in range {
+            // SAFETY: an element of the task's row.
+            unsafe { *self.output.0.offset(at + o as isize * step) = self.cval };
+        }
+    }
+}
+
+/// Below this many taps along the row, a plain sum per output (on SIMD lanes) beats a
+/// sliding one (one dependent add and subtract per output).
+const RUNNING_FROM: usize = 16;
+
+/// `sums[o] = Σ buffer[o..o + taps]`, sliding: each run of [`SEED`] outputs starts from a
+/// full sum (floats only drift that far), and four runs go side by side so that their
+/// chains of additions overlap.
+fn running_along<C: Accumulator>(buffer: &[C], sums: &mut [C], taps: usize, exact: bool) {
+    let n = sums.len();
+    let run = if exact { n.max(1) } else { SEED };
+    let seed = |at: usize| buffer[at..at + taps].iter().fold(C::default(), |s, &v| s.plus(v));
+    let mut start = 0;
+    // Four full runs at a time.
+    while start + 4 * run <= n {
+        let mut acc = [seed(start), seed(start + run), seed(start + 2 * run), seed(start + 3 * run)];
+        for i in 0..run {
+            for (c, acc) in acc.iter_mut().enumerate() {
+                let o = start + c * run + i;
+                sums[o] = *acc;
+                if i + 1 < run {
+                    *acc = acc.plus(buffer[o + taps]).minus(buffer[o]);
+                }
+            }
+        }
+        start += 4 * run;
+    }
+    while start < n {
+        let end = (start + run).min(n);
+        let mut acc = seed(start);
+        for o in start..end {
+            sums[o] = acc;
+            if o + 1 < end {
+                acc = acc.plus(buffer[o + taps]).minus(buffer[o]);
+            }
+        }
+        start = end;
+    }
+}
+
+thread_local! {
+    static DIRECT_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every linear stencil called on this thread evaluated directly, tap by
+/// tap, as if its body were not recognised: for tests and benchmarks that compare the two.
+///
+/// # Examples
+///
+/// ```
+/// use kernel_runtime::stencil::linear::{direct_only, is_direct_only};
+///
+/// assert!(!is_direct_only());
+/// direct_only(|| assert!(is_direct_only()));
+/// ```
+pub fn direct_only<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DIRECT_ONLY.set(self.0);
+        }
+    }
+    let _restore = Restore(DIRECT_ONLY.replace(true));
+    f()
+}
+
+/// Whether linear stencils called on this thread now run directly (inside [`direct_only`]).
+pub fn is_direct_only() -> bool {
+    DIRECT_ONLY.get()
+}
+
+/// The passes to run a linear stencil with `weights` by, or `None` for the direct path:
+/// what `#[stencil]` calls once per call of a linear kernel.
+pub fn passes<A: SumElem, const N: usize>(
+    weights: Option<Weights<A, N>>,
+    reassociate: bool,
+) -> Option<Plan<A::Acc, N>> {
+    if is_direct_only() {
+        return None;
+    }
+    let plan = weights?.plan(reassociate);
+    (plan.evaluation != Evaluation::Direct).then_some(plan)
+}
