@@ -25,6 +25,7 @@ mod errors_and_metadata;
 mod generated;
 mod lanes;
 mod layouts;
+mod linear;
 mod mode_pairs;
 mod named_kernels;
 mod numba;

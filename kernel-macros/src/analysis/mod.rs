@@ -1,5 +1,5 @@
 //! What a kernel body does with its relatively indexed parameters.
 
 pub mod access;
-pub mod varying;
 pub mod linear;
+pub mod varying;

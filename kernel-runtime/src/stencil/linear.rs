@@ -507,7 +507,11 @@ where
         ext,
         plans,
     };
-    let rows = if N >= 2 { geometry.out_shape[loop_axes + N - 2] } else { 1 };
+    let rows = if N >= 2 {
+        geometry.out_shape[loop_axes + N - 2]
+    } else {
+        1
+    };
     let lines = out.len() / out_len;
     let planes = lines / rows;
     let chunks = schedule.chunk_count(out.len());
@@ -684,8 +688,7 @@ where
         let from = at + g.middle_from as isize * step;
         if step == 1 {
             // SAFETY: the middle slots read a run of the row, inside the input.
-            let row =
-                unsafe { std::slice::from_raw_parts(self.input.0.offset(from), slots.len()) };
+            let row = unsafe { std::slice::from_raw_parts(self.input.0.offset(from), slots.len()) };
             for (slot, &value) in slots.iter_mut().zip(row) {
                 *slot = combine(*slot, (self.cast)(value).widen());
             }
@@ -798,7 +801,10 @@ where
         if step == 1 {
             // SAFETY: a run of the task's row.
             let row = unsafe {
-                std::slice::from_raw_parts_mut(self.output.0.offset(at + start as isize), end - start)
+                std::slice::from_raw_parts_mut(
+                    self.output.0.offset(at + start as isize),
+                    end - start,
+                )
             };
             for (o, &s) in row.iter_mut().zip(&sums[start..end]) {
                 *o = value(s);
@@ -835,11 +841,20 @@ const RUNNING_FROM: usize = 16;
 fn running_along<C: Accumulator>(buffer: &[C], sums: &mut [C], taps: usize, exact: bool) {
     let n = sums.len();
     let run = if exact { n.max(1) } else { SEED };
-    let seed = |at: usize| buffer[at..at + taps].iter().fold(C::default(), |s, &v| s.plus(v));
+    let seed = |at: usize| {
+        buffer[at..at + taps]
+            .iter()
+            .fold(C::default(), |s, &v| s.plus(v))
+    };
     let mut start = 0;
     // Four full runs at a time.
     while start + 4 * run <= n {
-        let mut acc = [seed(start), seed(start + run), seed(start + 2 * run), seed(start + 3 * run)];
+        let mut acc = [
+            seed(start),
+            seed(start + run),
+            seed(start + 2 * run),
+            seed(start + 3 * run),
+        ];
         for i in 0..run {
             for (c, acc) in acc.iter_mut().enumerate() {
                 let o = start + c * run + i;

@@ -352,7 +352,11 @@ pub(super) fn expand(
         rank,
         &LinearParts {
             name,
-            footprint: if dynamic { footprint.clone() } else { quote!(NEIGHBORHOOD) },
+            footprint: if dynamic {
+                footprint.clone()
+            } else {
+                quote!(NEIGHBORHOOD)
+            },
             out_ty,
             cval: quote!(__kernel_cval),
             schedule: &schedule,
@@ -577,10 +581,14 @@ fn linear_pieces(
         },
     };
     let func = kernel.original;
-    let mut rels = kernel.params.iter().zip(kinds).filter_map(|(p, k)| match k {
-        ParamKind::Relative(elem) => Some((p.ident, *elem)),
-        _ => None,
-    });
+    let mut rels = kernel
+        .params
+        .iter()
+        .zip(kinds)
+        .filter_map(|(p, k)| match k {
+            ParamKind::Relative(elem) => Some((p.ident, *elem)),
+            _ => None,
+        });
     let (Some((rel, elem)), None) = (rels.next(), rels.next()) else {
         return not_linear;
     };
