@@ -150,24 +150,8 @@ impl Args {
             "mode" => self.mode = Some((key, ungrouped(meta.value()?.parse()?))),
             "cval" => self.cval = Some((key, ungrouped(meta.value()?.parse()?))),
             "neighborhood" => self.neighborhood = Some((key, ungrouped(meta.value()?.parse()?))),
-            "parallel" => {
-                let value = meta.value()?;
-                self.parallel = Some(value.parse().map_err(|e| {
-                    syn::Error::new(
-                        e.span(),
-                        format!("{} `parallel` takes `true` or `false`", form.attr()),
-                    )
-                })?);
-            }
-            "reassociate" => {
-                let value = meta.value()?;
-                self.reassociate = Some(value.parse().map_err(|e| {
-                    syn::Error::new(
-                        e.span(),
-                        format!("{} `reassociate` takes `true` or `false`", form.attr()),
-                    )
-                })?);
-            }
+            "parallel" => self.parallel = Some(flag(form, "parallel", meta)?),
+            "reassociate" => self.reassociate = Some(flag(form, "reassociate", meta)?),
             "grain" => {
                 let value = meta.value()?;
                 self.grain = Some(value.parse().map_err(|e| {
@@ -208,6 +192,16 @@ impl Args {
         }
         Ok(())
     }
+}
+
+/// The value of `key = true` or `key = false`.
+fn flag(form: Form, key: &str, meta: &ParseNestedMeta<'_>) -> syn::Result<syn::LitBool> {
+    meta.value()?.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("{} `{key}` takes `true` or `false`", form.attr()),
+        )
+    })
 }
 
 fn path_text(path: &syn::Path) -> String {

@@ -5,6 +5,16 @@
 //! for floats that allow reassociation. Bodies that are not linear must never be taken for
 //! one.
 
+#![allow(
+    clippy::cast_lossless,
+    clippy::assertions_on_constants,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    reason = "kernels spelled with `as` as users write them; constants checked as metadata"
+)]
+
 use ndarray::{Array, ArrayD, IxDyn, ShapeBuilder, s};
 use ndkernel::__private::stencil::linear::{Evaluation, SEED, direct_only};
 use ndkernel::prelude::*;
@@ -41,7 +51,7 @@ fn same<T: PartialEq + std::fmt::Debug, D: ndarray::Dimension>(
         (Ok(fast), Ok(direct)) => {
             assert_eq!(fast.shape(), direct.shape(), "{what}: shape");
             for ((i, f), d) in fast.indexed_iter().zip(&direct) {
-                assert_eq!(f, d, "{what}: at {:?}", i);
+                assert_eq!(f, d, "{what}: at {i:?}");
             }
         }
         (fast, direct) => assert_eq!(
@@ -52,8 +62,8 @@ fn same<T: PartialEq + std::fmt::Debug, D: ndarray::Dimension>(
     }
 }
 
-const A: [i32; 4] = [1, -2, 3, 1];
-const B: [i32; 4] = [2, 0, 1, 5];
+const A: [i32; 6] = [1, -2, 3, 1, 2, -1];
+const B: [i32; 6] = [2, 1, 0, 5, -3, 1];
 
 /// `TABLE[m0][m1]`: for modes `(MODES[m0], MODES[m1])`, a box of reach `r` written as
 /// loops (running sums) and an asymmetric separable kernel from two weight tables.
@@ -76,12 +86,12 @@ macro_rules! pairs {
                         acc / 3 - 1
                     }
 
-                    #[stencil(mode = [$amode, $bmode], cval = -3, neighborhood = [(-2, 1), (-1, 2)])]
+                    #[stencil(mode = [$amode, $bmode], cval = -3, neighborhood = [(-3, 2), (-2, 3)])]
                     pub fn sep(x: Rel<i32>) -> i32 {
                         let mut acc = 0;
-                        for i in 0..4 {
-                            for j in 0..4 {
-                                acc += A[i] * B[j] * x[[i as isize - 2, j as isize - 1]];
+                        for i in 0..6 {
+                            for j in 0..6 {
+                                acc += A[i] * B[j] * x[[i as isize - 3, j as isize - 2]];
                             }
                         }
                         acc.wrapping_mul(3)
@@ -119,13 +129,15 @@ pairs!(
 fn passes_are_chosen_where_they_pay() {
     use pairs::reflect::wrap::{boxr, sep};
     assert!(boxr::LINEAR && sep::LINEAR);
-    assert_eq!(boxr::evaluation(1), Evaluation::RunningSums);
+    // Nine taps cost less directly than in passes; 25 and more do not.
+    assert_eq!(boxr::evaluation(1), Evaluation::Direct);
+    assert_eq!(boxr::evaluation(2), Evaluation::RunningSums);
     assert_eq!(boxr::evaluation(20), Evaluation::RunningSums);
     assert_eq!(sep::evaluation(), Evaluation::Separable);
     let w = sep::weights().unwrap();
-    assert_eq!(w.array().shape(), [4, 4]);
+    assert_eq!(w.array().shape(), [6, 6]);
     assert_eq!(w.array()[[0, 3]], A[0] * B[3]);
-    assert_eq!(w.array()[[2, 1]], 0);
+    assert_eq!(w.array()[[1, 2]], 0);
 }
 
 #[test]
@@ -268,7 +280,8 @@ by_mode!(
 
 #[test]
 fn one_and_three_dimensions_give_the_direct_result() {
-    assert_eq!(line::reflect::evaluation(3), Evaluation::RunningSums);
+    assert_eq!(line::reflect::evaluation(3), Evaluation::Direct);
+    assert_eq!(line::reflect::evaluation(20), Evaluation::RunningSums);
     assert_eq!(volume::wrap::cube::evaluation(), Evaluation::RunningSums);
     assert_eq!(volume::wrap::binomial::evaluation(), Evaluation::Separable);
     for (m, (&line, &(cube, binomial))) in line::TABLE.iter().zip(&volume::TABLE).enumerate() {
@@ -322,28 +335,23 @@ fn sobel_x(x: Rel<u8>) -> i16 {
     gx.abs()
 }
 
-/// A sum then a constant: `(a + b) + 1` is the sum's epilogue.
+/// A sum then a constant: `(a + b + ..) + 1` is the sum's epilogue.
 #[stencil(mode = "constant", cval = 3)]
+#[rustfmt::skip]
 fn sum_then_one(x: Rel<i32>) -> i32 {
-    x[[-1, -1]]
-        + x[[-1, 0]]
-        + x[[-1, 1]]
-        + x[[0, -1]]
-        + x[[0, 0]]
-        + x[[0, 1]]
-        + x[[1, -1]]
-        + x[[1, 0]]
-        + x[[1, 1]]
-        + 1
+    x[[0, -7]] + x[[0, -6]] + x[[0, -5]] + x[[0, -4]] + x[[0, -3]] + x[[0, -2]] + x[[0, -1]]
+        + x[[0, 0]] + x[[0, 1]] + x[[0, 2]] + x[[0, 3]] + x[[0, 4]] + x[[0, 5]] + x[[0, 6]]
+        + x[[0, 7]] + 1
 }
 
 #[test]
 fn written_out_sums_are_recognised() {
     assert!(smooth::LINEAR && sobel_x::LINEAR && sum_then_one::LINEAR);
+    // Nine taps run directly: passes cost as much.
+    assert_eq!(smooth::evaluation(), Evaluation::Direct);
     assert_eq!(sum_then_one::evaluation(), Evaluation::RunningSums);
     let y = ints::<i32>(&[9, 30], 11, false);
     same(|| sum_then_one(&y), "sum then one");
-    assert_eq!(smooth::evaluation(), Evaluation::RunningSums);
     let w = sobel_x::weights().unwrap();
     assert_eq!(
         w.array().into_dimensionality::<ndarray::Ix2>().unwrap(),
@@ -552,7 +560,7 @@ mod not_linear {
 
     #[stencil]
     pub fn mixed_casts(x: Rel<i16>) -> i32 {
-        (x[[0, -1]] as i32 + x[[0, 1]] as i32) + i32::from(x[[1, 0]])
+        (x[[0, -1]] as i32 + x[[0, 1]] as i32) + x[[1, 0]] as i64 as i32
     }
 
     #[stencil(neighborhood = [(-1, 1), (-1, 1)])]

@@ -63,7 +63,9 @@ struct Term<'a> {
 #[derive(Default)]
 struct Sum<'a> {
     terms: Vec<Term<'a>>,
-    cast: Option<Option<String>>,
+    /// Whether a tap was seen, and its cast then: every tap must be cast alike.
+    seen: bool,
+    cast: Option<String>,
     cast_type: Option<Type>,
 }
 
@@ -100,8 +102,22 @@ impl<'a> Sum<'a> {
         rel: &str,
         rank: usize,
     ) -> bool {
+        let converted;
         let (read, cast) = match strip(expr) {
             Expr::Cast(c) => (strip(&c.expr), Some(&*c.ty)),
+            // `i16::from(x[[..]])`: a lossless conversion, the same value as `as i16`.
+            Expr::Call(call) if call.args.len() == 1 => {
+                let Expr::Path(f) = strip(&call.func) else {
+                    return false;
+                };
+                let segments = &f.path.segments;
+                if f.qself.is_some() || segments.len() != 2 || segments[1].ident != "from" {
+                    return false;
+                }
+                let ty = &segments[0].ident;
+                converted = syn::parse_quote!(#ty);
+                (strip(&call.args[0]), Some(&converted))
+            }
             other => (other, None),
         };
         let Expr::Index(index) = read else {
@@ -114,13 +130,12 @@ impl<'a> Sum<'a> {
             return false;
         }
         let cast_name = cast.map(|ty| ty.to_token_stream().to_string());
-        match &self.cast {
-            Some(seen) if *seen != cast_name => return false,
-            Some(_) => {}
-            None => {
-                self.cast = Some(cast_name);
-                self.cast_type = cast.cloned();
-            }
+        if !self.seen {
+            self.seen = true;
+            self.cast = cast_name;
+            self.cast_type = cast.cloned();
+        } else if self.cast != cast_name {
+            return false;
         }
         let offset = match strip(&index.index) {
             Expr::Array(_) => index.index.to_token_stream(),

@@ -49,17 +49,20 @@ pub const MAX_WEIGHTS: usize = 1 << 20;
 
 /// A sum type of a linear stencil: what its taps are cast to and its weights have.
 pub trait SumElem: Copy + Send + Sync + PartialEq + Default + 'static {
-    /// What partial sums are kept in: the type itself for integers, `f64` for floats.
+    /// What partial sums are kept in: the type itself.
     type Acc: Accumulator;
     /// Whether any order of summation gives the body's result (integers).
     const EXACT: bool;
     /// `self` as a partial sum.
     fn widen(self) -> Self::Acc;
     /// A finished sum as the body's type.
+    #[must_use]
     fn narrow(acc: Self::Acc) -> Self;
     /// `self + other`, wrapping for integers: how the weights of a tap read twice add up.
+    #[must_use]
     fn add_weight(self, other: Self) -> Self;
     /// `-self`, wrapping for integers.
+    #[must_use]
     fn neg_weight(self) -> Self;
     /// The exact value of an integer, `None` for a float.
     fn exact(self) -> Option<i128>;
@@ -72,14 +75,18 @@ pub trait SumElem: Copy + Send + Sync + PartialEq + Default + 'static {
 /// Arithmetic on partial sums: wrapping for integers.
 pub trait Accumulator: Copy + Send + Sync + PartialEq + Default + 'static {
     /// `self + other`.
+    #[must_use]
     fn plus(self, other: Self) -> Self;
     /// `self - other`.
+    #[must_use]
     fn minus(self, other: Self) -> Self;
     /// `self * other`.
+    #[must_use]
     fn times(self, other: Self) -> Self;
     /// The multiplicative identity.
     const ONE: Self;
     /// A float factor as a partial sum (float sums only).
+    #[must_use]
     fn from_f64(value: f64) -> Self;
 }
 
@@ -94,9 +101,9 @@ macro_rules! integer_sums {
             fn narrow(acc: $t) -> $t { acc }
             fn add_weight(self, other: $t) -> $t { self.wrapping_add(other) }
             fn neg_weight(self) -> $t { self.wrapping_neg() }
-            fn exact(self) -> Option<i128> { Some(self as i128) }
+            fn exact(self) -> Option<i128> { i128::try_from(self).ok() }
             fn from_exact(value: i128) -> Option<$t> { <$t>::try_from(value).ok() }
-            #[allow(clippy::cast_precision_loss, reason = "only floats are compared as f64")]
+            #[allow(clippy::cast_precision_loss, clippy::cast_lossless, reason = "only floats are compared as f64")]
             fn approx(self) -> f64 { self as f64 }
         }
         impl Accumulator for $t {
@@ -117,41 +124,32 @@ integer_sums!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 macro_rules! float_sums {
     ($($t:ty),*) => {$(
         impl SumElem for $t {
-            type Acc = f64;
+            type Acc = $t;
             const EXACT: bool = false;
             #[inline(always)]
-            fn widen(self) -> f64 { f64::from(self) }
+            fn widen(self) -> $t { self }
             #[inline(always)]
-            #[allow(clippy::cast_possible_truncation, reason = "the sum rounded to the body's type")]
-            fn narrow(acc: f64) -> $t { acc as $t }
+            fn narrow(acc: $t) -> $t { acc }
             fn add_weight(self, other: $t) -> $t { self + other }
             fn neg_weight(self) -> $t { -self }
             fn exact(self) -> Option<i128> { None }
             fn from_exact(_: i128) -> Option<$t> { None }
             fn approx(self) -> f64 { f64::from(self) }
         }
+        impl Accumulator for $t {
+            #[inline(always)]
+            fn plus(self, other: $t) -> $t { self + other }
+            #[inline(always)]
+            fn minus(self, other: $t) -> $t { self - other }
+            #[inline(always)]
+            fn times(self, other: $t) -> $t { self * other }
+            const ONE: $t = 1.0;
+            #[allow(clippy::cast_possible_truncation, reason = "a factor found in f64, rounded once")]
+            fn from_f64(value: f64) -> $t { value as $t }
+        }
     )*};
 }
 float_sums!(f32, f64);
-
-impl Accumulator for f64 {
-    #[inline(always)]
-    fn plus(self, other: f64) -> f64 {
-        self + other
-    }
-    #[inline(always)]
-    fn minus(self, other: f64) -> f64 {
-        self - other
-    }
-    #[inline(always)]
-    fn times(self, other: f64) -> f64 {
-        self * other
-    }
-    const ONE: f64 = 1.0;
-    fn from_f64(value: f64) -> f64 {
-        value
-    }
-}
 
 /// How [`run`] evaluates a linear stencil; see the [module documentation](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,12 +192,9 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
     pub fn new(footprint: &Footprint<N>) -> Option<Self> {
         let mut shape = [0; N];
         let mut size = 1usize;
-        for axis in 0..N {
-            let width = footprint.hi[axis]
-                .checked_sub(footprint.lo[axis])?
-                .checked_add(1)?;
-            shape[axis] = usize::try_from(width).ok()?;
-            size = size.checked_mul(shape[axis])?;
+        for ((len, lo), hi) in shape.iter_mut().zip(footprint.lo).zip(footprint.hi) {
+            *len = usize::try_from(hi.checked_sub(lo)?.checked_add(1)?).ok()?;
+            size = size.checked_mul(*len)?;
         }
         (size <= MAX_WEIGHTS).then(|| Weights {
             footprint: *footprint,
@@ -210,12 +205,10 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
 
     fn slot(&self, offset: [isize; N]) -> usize {
         self.footprint.check(&offset);
-        let mut at = 0;
-        for axis in 0..N {
-            // In the box: `check` passed.
-            at = at * self.shape[axis] + (offset[axis] - self.footprint.lo[axis]).unsigned_abs();
-        }
-        at
+        // In the box: `check` passed.
+        (0..N).fold(0, |at, axis| {
+            at * self.shape[axis] + (offset[axis] - self.footprint.lo[axis]).unsigned_abs()
+        })
     }
 
     /// Adds `weight` to the weight of the tap at `offset`.
@@ -274,7 +267,7 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
         let first = self.values[0];
         if first != A::default() && self.values.iter().all(|w| *w == first) {
             let plane = lead_len / self.shape.get(N.wrapping_sub(2)).copied().unwrap_or(1);
-            let cost = if N >= 2 { 2 * plane + 4 } else { 4 };
+            let cost = if N >= 2 { 2 * plane } else { 0 } + PASSES_OVERHEAD;
             if cost < taps {
                 return Plan {
                     evaluation: Evaluation::RunningSums,
@@ -288,7 +281,7 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
         let Some((lead, last)) = factor(&self.values, lead_len, last_len) else {
             return direct;
         };
-        let cost = count_nonzero(&lead) + count_nonzero(&last) + SEPARABLE_OVERHEAD;
+        let cost = count_nonzero(&lead) + count_nonzero(&last) + PASSES_OVERHEAD;
         if cost >= taps {
             return direct;
         }
@@ -302,21 +295,22 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
     }
 }
 
-/// What the two passes cost beyond their taps, in taps: writing and reading the row
-/// buffer and the sums.
-const SEPARABLE_OVERHEAD: usize = 2;
+/// What the passes cost beyond their taps, in taps of the direct path: writing and reading
+/// the row buffer, and the direct path's reads being on SIMD lanes with no pass in
+/// between. Measured: a 3x3 box (9 taps) runs as fast directly as in passes, a 5x5
+/// binomial (25 taps) a little faster in passes, a 15x15 box ten times faster.
+const PASSES_OVERHEAD: usize = 10;
 
 fn count_nonzero<C: Accumulator>(values: &[C]) -> usize {
     values.iter().filter(|w| **w != C::default()).count()
 }
 
+/// The weights over the leading axes and along the last whose outer product is a table.
+type Factors<C> = (Vec<C>, Vec<C>);
+
 /// `values`, a `rows x cols` matrix, as an outer product `a ⊗ b` found exactly: in
 /// integers for integer weights, to within rounding of the products for floats.
-fn factor<A: SumElem>(
-    values: &[A],
-    rows: usize,
-    cols: usize,
-) -> Option<(Vec<A::Acc>, Vec<A::Acc>)> {
+fn factor<A: SumElem>(values: &[A], rows: usize, cols: usize) -> Option<Factors<A::Acc>> {
     let at = |i: usize, j: usize| values[i * cols + j];
     if values.iter().all(|w| w.exact().is_some()) {
         let exact = |i, j| at(i, j).exact().unwrap_or_default();
@@ -338,9 +332,9 @@ fn factor<A: SumElem>(
             }
             a.push(v / b[pj]);
         }
-        for i in 0..rows {
-            for j in 0..cols {
-                if a[i].checked_mul(b[j])? != exact(i, j) {
+        for (i, &ai) in a.iter().enumerate() {
+            for (j, &bj) in b.iter().enumerate() {
+                if ai.checked_mul(bj)? != exact(i, j) {
                     return None;
                 }
             }
@@ -363,10 +357,10 @@ fn factor<A: SumElem>(
     let pivot = at(pi, pj).approx();
     let a: Vec<f64> = (0..rows).map(|i| at(i, pj).approx() / pivot).collect();
     let b: Vec<f64> = (0..cols).map(|j| at(pi, j).approx()).collect();
-    for i in 0..rows {
-        for j in 0..cols {
+    for (i, &ai) in a.iter().enumerate() {
+        for (j, &bj) in b.iter().enumerate() {
             let w = at(i, j).approx();
-            if (a[i] * b[j] - w).abs() > 4.0 * f64::EPSILON * w.abs() {
+            if (ai * bj - w).abs() > 4.0 * f64::EPSILON * w.abs() {
                 return None;
             }
         }
@@ -455,8 +449,8 @@ pub fn run<T, A, O, D, E, const N: usize>(
     cval: O,
     plan: &Plan<A::Acc, N>,
     schedule: Schedule,
-    cast: impl Fn(T) -> A + Sync,
-    epilogue: impl Fn(A) -> O + Sync,
+    cast: impl Fn(T) -> A + Sync + Clone,
+    epilogue: impl Fn(A) -> O + Sync + Clone,
 ) -> Result<(), KernelError>
 where
     T: Copy + Sync,
@@ -477,10 +471,10 @@ where
     }
     let shape = x.shape();
     let loop_axes = shape.len() - N;
-    let plans: [AxisPlan; N] = std::array::from_fn(|a| {
+    let axis_plans: [AxisPlan; N] = std::array::from_fn(|a| {
         modes[a].plan(shape[loop_axes + a], footprint.lo[a], footprint.hi[a])
     });
-    let last = &plans[N - 1];
+    let last = &axis_plans[N - 1];
     let (lo, hi) = (footprint.lo[N - 1], footprint.hi[N - 1]);
     let out_len = last.out_len;
     let width = usize::try_from(hi - lo).expect("a footprint holds its centre");
@@ -505,7 +499,7 @@ where
         middle_from: (first + middle.start as isize).max(0).unsigned_abs(),
         middle,
         ext,
-        plans,
+        plans: axis_plans,
     };
     let rows = if N >= 2 {
         geometry.out_shape[loop_axes + N - 2]
@@ -520,7 +514,7 @@ where
     let input = Shared(x.as_ptr());
     let output = Shared(out.as_mut_ptr());
     let pad = cast(pad).widen();
-    let unit = |u: usize, buffers: &mut (Vec<A::Acc>, Vec<A::Acc>)| {
+    let unit = |u: usize, scratch: &mut Scratch<A::Acc>| {
         let plane = u / units_per_plane;
         let start = (u % units_per_plane) * per_unit;
         let context = Context {
@@ -535,22 +529,22 @@ where
         };
         // SAFETY: the unit's rows are its own (`plane` and `start..` partition the lines),
         // and the geometry is the one of `x` and `out`.
-        unsafe { context.rows(plane, start..(start + per_unit).min(rows), buffers) };
+        unsafe { context.rows(plane, start..(start + per_unit).min(rows), scratch) };
     };
     let units = planes * units_per_plane;
-    let new_buffers = || {
-        (
-            vec![A::Acc::default(); geometry.ext.len()],
-            vec![A::Acc::default(); out_len],
-        )
+    let new_scratch = || Scratch {
+        buffer: vec![A::Acc::default(); geometry.ext.len()],
+        sums: vec![A::Acc::default(); out_len],
+        block: vec![A::Acc::default(); BLOCK],
+        rows: Vec::new(),
     };
     if chunks <= 1 {
-        let mut buffers = new_buffers();
-        (0..units).for_each(|u| unit(u, &mut buffers));
+        let mut scratch = new_scratch();
+        (0..units).for_each(|u| unit(u, &mut scratch));
     } else {
         (0..units)
             .into_par_iter()
-            .for_each_init(new_buffers, |buffers, u| unit(u, buffers));
+            .for_each_init(new_scratch, |scratch, u| unit(u, scratch));
     }
     Ok(())
 }
@@ -568,7 +562,7 @@ struct Context<'c, T, A: SumElem, O, Cast, Epi, const N: usize> {
 }
 
 /// Where one input row is: at an element offset from the input's start, or all pad.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Source {
     Pad,
     At(isize),
@@ -579,20 +573,15 @@ where
     T: Copy,
     A: SumElem,
     O: Copy,
-    Cast: Fn(T) -> A,
-    Epi: Fn(A) -> O,
+    Cast: Fn(T) -> A + Clone,
+    Epi: Fn(A) -> O + Clone,
 {
     /// Computes output rows `rows` (indices along axis `N - 2`) of plane `plane`.
     ///
     /// # Safety
     ///
     /// No other task may write these rows during the call.
-    unsafe fn rows(
-        &self,
-        plane: usize,
-        rows: Range<usize>,
-        (buffer, sums): &mut (Vec<A::Acc>, Vec<A::Acc>),
-    ) {
+    unsafe fn rows(&self, plane: usize, rows: Range<usize>, scratch: &mut Scratch<A::Acc>) {
         let g = self.g;
         let lead_axes = g.loop_axes + N - 1;
         // The output index of every leading axis; the row axis is set per row.
@@ -628,15 +617,14 @@ where
                 && held.is_some_and(|h| h + 1 == row)
                 && (A::EXACT || row - seeded_at < SEED);
             if slides {
-                self.slide(&index, row, buffer);
+                self.slide(&mut index, row, scratch);
             } else {
-                self.seed(&index, buffer);
+                self.seed(&index, scratch);
                 seeded_at = row;
             }
             held = Some(row);
-            self.along(buffer, sums);
             // SAFETY: as above.
-            unsafe { self.write(out_at, sums) };
+            unsafe { self.along(out_at, scratch) };
         }
     }
 
@@ -656,57 +644,133 @@ where
         Source::At(at)
     }
 
-    /// `buffer[t] = combine(buffer[t], cast(row[t]))` over the row buffer.
+    /// The element at `i` along the input row at `at`, as a partial sum.
     #[inline(always)]
-    fn combine(
-        &self,
-        buffer: &mut [A::Acc],
-        source: Source,
-        combine: impl Fn(A::Acc, A::Acc) -> A::Acc,
-    ) {
+    fn load(&self, at: isize, i: usize) -> A::Acc {
+        let step = self.g.in_strides[self.g.loop_axes + N - 1];
+        // SAFETY: `at` addresses an input row (`source`) and `i` is an index along it
+        // (`Geometry::ext`, `middle`), so the element is inside the input.
+        let value = unsafe { *self.input.0.offset(at + i as isize * step) };
+        (self.cast)(value).widen()
+    }
+
+    /// `buffer = (keep ? buffer : 0) + Σ weight · row` over the row buffer, for the rows in
+    /// `scratch.rows`, in blocks that stay in registers.
+    fn gather(&self, scratch: &mut Scratch<A::Acc>, keep: bool) {
         let g = self.g;
-        let Source::At(at) = source else {
-            for slot in buffer.iter_mut() {
-                *slot = combine(*slot, self.pad);
+        let Scratch { buffer, rows, .. } = scratch;
+        let term = |acc: A::Acc, weight: Weight<A::Acc>, value: A::Acc| match weight {
+            Weight::One => acc.plus(value),
+            Weight::MinusOne => acc.minus(value),
+            Weight::Of(w) => acc.plus(w.times(value)),
+        };
+        // The slots past the row's ends, one at a time.
+        for t in (0..g.middle.start).chain(g.middle.end..buffer.len()) {
+            let mut acc = if keep { buffer[t] } else { A::Acc::default() };
+            for &(source, weight) in rows.iter() {
+                let value = match (source, g.ext[t]) {
+                    (Source::At(at), Some(i)) => self.load(at, i),
+                    _ => self.pad,
+                };
+                acc = term(acc, weight, value);
             }
-            return;
-        };
+            buffer[t] = acc;
+        }
         let step = g.in_strides[g.loop_axes + N - 1];
-        let load = |i: usize| -> A::Acc {
-            // SAFETY: `at` addresses an input row and `i` is an index along it
-            // (`Geometry::ext`, `middle`), so the element is inside the input.
-            let value = unsafe { *self.input.0.offset(at + i as isize * step) };
-            (self.cast)(value).widen()
-        };
-        for (t, slot) in buffer.iter_mut().enumerate() {
-            if g.middle.contains(&t) {
+        if step != 1 {
+            self.gather_slots(buffer, rows, keep, g.middle.clone());
+            return;
+        }
+        let mut t = g.middle.start;
+        while t < g.middle.end {
+            let len = GATHER_BLOCK.min(g.middle.end - t);
+            let acc = &mut buffer[t..t + len];
+            if !keep {
+                acc.fill(A::Acc::default());
+            }
+            // Input index of slot `t`.
+            let first = (g.middle_from + (t - g.middle.start)) as isize;
+            // SAFETY: a run of an input row inside the input (`middle`).
+            let run = |at: isize| unsafe {
+                std::slice::from_raw_parts(self.input.0.offset(at + first), len)
+            };
+            // A running sum over rows alone (two dimensions): one row in, one out, in one
+            // loop.
+            if let [
+                (Source::At(entering), Weight::One),
+                (Source::At(leaving), Weight::MinusOne),
+            ] = rows[..]
+            {
+                for ((a, &e), &l) in acc.iter_mut().zip(run(entering)).zip(run(leaving)) {
+                    *a = a.plus((self.cast)(e).widen()).minus((self.cast)(l).widen());
+                }
+                t += len;
                 continue;
             }
-            *slot = combine(*slot, g.ext[t].map_or(self.pad, load));
+            for &(source, weight) in rows.iter() {
+                let Source::At(at) = source else {
+                    for a in acc.iter_mut() {
+                        *a = term(*a, weight, self.pad);
+                    }
+                    continue;
+                };
+                let run = run(at);
+                match weight {
+                    Weight::One => {
+                        for (a, &v) in acc.iter_mut().zip(run) {
+                            *a = a.plus((self.cast)(v).widen());
+                        }
+                    }
+                    Weight::MinusOne => {
+                        for (a, &v) in acc.iter_mut().zip(run) {
+                            *a = a.minus((self.cast)(v).widen());
+                        }
+                    }
+                    Weight::Of(w) => {
+                        for (a, &v) in acc.iter_mut().zip(run) {
+                            *a = a.plus(w.times((self.cast)(v).widen()));
+                        }
+                    }
+                }
+            }
+            t += len;
         }
-        let slots = &mut buffer[g.middle.clone()];
-        let from = at + g.middle_from as isize * step;
-        if step == 1 {
-            // SAFETY: the middle slots read a run of the row, inside the input.
-            let row = unsafe { std::slice::from_raw_parts(self.input.0.offset(from), slots.len()) };
-            for (slot, &value) in slots.iter_mut().zip(row) {
-                *slot = combine(*slot, (self.cast)(value).widen());
+    }
+
+    /// [`gather`](Self::gather) over the middle slots `slots`, one at a time.
+    fn gather_slots(
+        &self,
+        buffer: &mut [A::Acc],
+        rows: &[(Source, Weight<A::Acc>)],
+        keep: bool,
+        slots: Range<usize>,
+    ) {
+        let g = self.g;
+        for t in slots {
+            let mut acc = if keep { buffer[t] } else { A::Acc::default() };
+            let i = g.middle_from + (t - g.middle.start);
+            for &(source, weight) in rows {
+                let value = match source {
+                    Source::At(at) => self.load(at, i),
+                    Source::Pad => self.pad,
+                };
+                acc = match weight {
+                    Weight::One => acc.plus(value),
+                    Weight::MinusOne => acc.minus(value),
+                    Weight::Of(w) => acc.plus(w.times(value)),
+                };
             }
-        } else {
-            for (i, slot) in slots.iter_mut().enumerate() {
-                // SAFETY: as above, one element at a time.
-                let value = unsafe { *self.input.0.offset(from + i as isize * step) };
-                *slot = combine(*slot, (self.cast)(value).widen());
-            }
+            buffer[t] = acc;
         }
     }
 
     /// The leading-axes pass from scratch: the weighted sum of every input row the output
     /// row reads.
-    fn seed(&self, index: &[usize], buffer: &mut [A::Acc]) {
+    fn seed(&self, index: &[usize], scratch: &mut Scratch<A::Acc>) {
         let g = self.g;
-        buffer.fill(A::Acc::default());
-        let mut offset = vec![0isize; N - 1];
+        let mut offset = [0isize; N];
+        let offset = &mut offset[..N - 1];
+        scratch.rows.clear();
         for (k, &w) in self.plan.lead.iter().enumerate() {
             if w == A::Acc::default() {
                 continue;
@@ -716,26 +780,27 @@ where
                 offset[d] = self.plan.footprint.lo[d] + (rest % g.lead_shape[d]) as isize;
                 rest /= g.lead_shape[d];
             }
-            let source = self.source(index, &offset);
-            if w == A::Acc::ONE {
-                self.combine(buffer, source, |s, v| s.plus(v));
+            let weight = if w == A::Acc::ONE {
+                Weight::One
             } else {
-                self.combine(buffer, source, |s, v| s.plus(w.times(v)));
-            }
+                Weight::Of(w)
+            };
+            scratch.rows.push((self.source(index, offset), weight));
         }
+        self.gather(scratch, false);
     }
 
     /// Moves a running sum over the leading axes from row `row - 1` to `row`: adds the
     /// input rows entering the window, subtracts those leaving it.
-    fn slide(&self, index: &[usize], row: usize, buffer: &mut [A::Acc]) {
+    fn slide(&self, index: &mut [usize], row: usize, scratch: &mut Scratch<A::Acc>) {
         let g = self.g;
         let fp = &self.plan.footprint;
         let row_axis = N - 2;
         let plane_shape = &g.lead_shape[..row_axis];
         let plane_size: usize = plane_shape.iter().product();
-        let mut offset = vec![0isize; N - 1];
-        let mut previous = index.to_vec();
-        previous[g.loop_axes + row_axis] = row - 1;
+        let mut offset = [0isize; N];
+        let offset = &mut offset[..N - 1];
+        scratch.rows.clear();
         for k in 0..plane_size {
             let mut rest = k;
             for d in (0..row_axis).rev() {
@@ -743,46 +808,24 @@ where
                 rest /= plane_shape[d];
             }
             offset[row_axis] = fp.hi[row_axis];
-            let entering = self.source(index, &offset);
+            scratch.rows.push((self.source(index, offset), Weight::One));
             offset[row_axis] = fp.lo[row_axis];
-            let leaving = self.source(&previous, &offset);
-            self.combine(buffer, entering, |s, v| s.plus(v));
-            self.combine(buffer, leaving, |s, v| s.minus(v));
+            index[g.loop_axes + row_axis] = row - 1;
+            scratch
+                .rows
+                .push((self.source(index, offset), Weight::MinusOne));
+            index[g.loop_axes + row_axis] = row;
         }
+        self.gather(scratch, true);
     }
 
-    /// The pass along the row: `sums[o]` from the row buffer.
-    fn along(&self, buffer: &[A::Acc], sums: &mut [A::Acc]) {
-        let taps = self.plan.last.len();
-        let n = sums.len();
-        if self.plan.evaluation == Evaluation::RunningSums && taps > RUNNING_FROM {
-            running_along(buffer, sums, taps, A::EXACT);
-            return;
-        }
-        sums.fill(A::Acc::default());
-        for (m, &w) in self.plan.last.iter().enumerate() {
-            if w == A::Acc::default() {
-                continue;
-            }
-            let taps = &buffer[m..m + n];
-            if w == A::Acc::ONE {
-                for (s, &v) in sums.iter_mut().zip(taps) {
-                    *s = s.plus(v);
-                }
-            } else {
-                for (s, &v) in sums.iter_mut().zip(taps) {
-                    *s = s.plus(w.times(v));
-                }
-            }
-        }
-    }
-
-    /// Writes `epilogue(sum)` along an output row, `cval` on a `skip` border.
+    /// The pass along the row and the epilogue: writes the output row at `at` from the row
+    /// buffer, `cval` on a `skip` border.
     ///
     /// # Safety
     ///
     /// `at` must address an output row this task alone writes.
-    unsafe fn write(&self, at: isize, sums: &[A::Acc]) {
+    unsafe fn along(&self, at: isize, scratch: &mut Scratch<A::Acc>) {
         let g = self.g;
         let plan = &g.plans[N - 1];
         let (start, end) = if plan.mode == Boundary::Skip {
@@ -797,23 +840,100 @@ where
         }
         let step = g.out_strides[g.out_strides.len() - 1];
         let scale = self.plan.scale;
-        let value = |s: A::Acc| (self.epilogue)(A::narrow(s.times(scale)));
-        if step == 1 {
-            // SAFETY: a run of the task's row.
-            let row = unsafe {
-                std::slice::from_raw_parts_mut(
-                    self.output.0.offset(at + start as isize),
-                    end - start,
-                )
+        // A copy of the epilogue's parameters on this stack frame, which the stores to
+        // the output cannot alias: the compiler keeps them in registers and the epilogue
+        // on SIMD lanes.
+        let epilogue = self.epilogue.clone();
+        let value = |s: A::Acc| epilogue(A::narrow(s.times(scale)));
+        let Scratch {
+            buffer,
+            sums,
+            block,
+            ..
+        } = scratch;
+        let taps = self.plan.last.len();
+        if self.plan.evaluation == Evaluation::RunningSums && taps > RUNNING_FROM {
+            running_along(buffer, sums, taps, A::EXACT);
+            if step == 1 {
+                // SAFETY: a run of the task's row.
+                let row = unsafe {
+                    std::slice::from_raw_parts_mut(
+                        self.output.0.offset(at + start as isize),
+                        end - start,
+                    )
+                };
+                for (out, &s) in row.iter_mut().zip(&sums[start..end]) {
+                    *out = value(s);
+                }
+            } else {
+                for (o, &s) in sums.iter().enumerate().take(end).skip(start) {
+                    // SAFETY: an element of the task's row.
+                    unsafe { *self.output.0.offset(at + o as isize * step) = value(s) };
+                }
+            }
+            return;
+        }
+        let mut o = start;
+        while o < end {
+            // The last block ends at `end` and may overlap the one before, which it writes
+            // again with the same values: every block is whole, none has a scalar tail.
+            if end - o < BLOCK && end - start >= BLOCK {
+                o = end - BLOCK;
+            }
+            let len = BLOCK.min(end - o);
+            let acc = &mut block[..len];
+            let window = &buffer[o..o + len + taps - 1];
+            let weights = &self.plan.last;
+            // A few taps as a constant count: the sum of each output stays in a register.
+            let done = match taps {
+                1 => along_taps::<_, 1>(window, weights, acc),
+                2 => along_taps::<_, 2>(window, weights, acc),
+                3 => along_taps::<_, 3>(window, weights, acc),
+                4 => along_taps::<_, 4>(window, weights, acc),
+                5 => along_taps::<_, 5>(window, weights, acc),
+                6 => along_taps::<_, 6>(window, weights, acc),
+                7 => along_taps::<_, 7>(window, weights, acc),
+                8 => along_taps::<_, 8>(window, weights, acc),
+                9 => along_taps::<_, 9>(window, weights, acc),
+                10 => along_taps::<_, 10>(window, weights, acc),
+                11 => along_taps::<_, 11>(window, weights, acc),
+                12 => along_taps::<_, 12>(window, weights, acc),
+                13 => along_taps::<_, 13>(window, weights, acc),
+                14 => along_taps::<_, 14>(window, weights, acc),
+                15 => along_taps::<_, 15>(window, weights, acc),
+                16 => along_taps::<_, 16>(window, weights, acc),
+                _ => false,
             };
-            for (o, &s) in row.iter_mut().zip(&sums[start..end]) {
-                *o = value(s);
+            if !done {
+                acc.fill(A::Acc::default());
             }
-        } else {
-            for (o, &s) in sums.iter().enumerate().take(end).skip(start) {
-                // SAFETY: an element of the task's row.
-                unsafe { *self.output.0.offset(at + o as isize * step) = value(s) };
+            for (m, &w) in self.plan.last.iter().enumerate().filter(|_| !done) {
+                let run = &buffer[o + m..o + m + len];
+                if w == A::Acc::ONE {
+                    for (a, &v) in acc.iter_mut().zip(run) {
+                        *a = a.plus(v);
+                    }
+                } else if w != A::Acc::default() {
+                    for (a, &v) in acc.iter_mut().zip(run) {
+                        *a = a.plus(w.times(v));
+                    }
+                }
             }
+            if step == 1 {
+                // SAFETY: a run of the task's row.
+                let row = unsafe {
+                    std::slice::from_raw_parts_mut(self.output.0.offset(at + o as isize), len)
+                };
+                for (out, &a) in row.iter_mut().zip(acc.iter()) {
+                    *out = value(a);
+                }
+            } else {
+                for (k, &a) in acc.iter().enumerate() {
+                    // SAFETY: an element of the task's row.
+                    unsafe { *self.output.0.offset(at + (o + k) as isize * step) = value(a) };
+                }
+            }
+            o += len;
         }
     }
 
@@ -821,7 +941,7 @@ where
     ///
     /// # Safety
     ///
-    /// As [`write`](Self::write).
+    /// As [`along`](Self::along).
     unsafe fn fill(&self, at: isize, range: Range<usize>) {
         let step = self.g.out_strides[self.g.out_strides.len() - 1];
         for o in range {
@@ -831,40 +951,110 @@ where
     }
 }
 
-/// Below this many taps along the row, a plain sum per output (on SIMD lanes) beats a
-/// sliding one (one dependent add and subtract per output).
+/// Positions per block of the pass along rows: its sums stay in L1 until the epilogue.
+const BLOCK: usize = 256;
+
+/// Positions summed at once with a few taps: a constant count, so the loop is whole SIMD
+/// vectors (`BLOCK` is a multiple).
+const CHUNK: usize = 32;
+
+/// Positions per block of the pass across rows: the partial sums of a block stay in L1
+/// while every input row of the pass is added to them.
+const GATHER_BLOCK: usize = 4096;
+
+/// `acc[i] = Σ_m weights[m] · window[i + m]` for `K` taps, unrolled over the taps so that
+/// the loop over `i` runs on SIMD lanes; `false` (and nothing done) unless there are `K`.
+#[inline(always)]
+fn along_taps<C: Accumulator, const K: usize>(window: &[C], weights: &[C], acc: &mut [C]) -> bool {
+    let Ok(weights) = <&[C; K]>::try_from(weights) else {
+        return false;
+    };
+    let n = acc.len();
+    let ones = weights.iter().all(|&w| w == C::ONE);
+    // Whole chunks of a constant length, the taps unrolled: the sums stay in registers.
+    let mut at = 0;
+    while at + CHUNK <= n {
+        let mut out = [C::default(); CHUNK];
+        for m in 0..K {
+            let taps: &[C; CHUNK] = window[at + m..at + m + CHUNK]
+                .try_into()
+                .expect("a chunk of the window");
+            if ones {
+                for j in 0..CHUNK {
+                    out[j] = out[j].plus(taps[j]);
+                }
+            } else {
+                for j in 0..CHUNK {
+                    out[j] = out[j].plus(weights[m].times(taps[j]));
+                }
+            }
+        }
+        acc[at..at + CHUNK].copy_from_slice(&out);
+        at += CHUNK;
+    }
+    for (i, a) in acc.iter_mut().enumerate().skip(at) {
+        let mut s = C::default();
+        for (m, &w) in weights.iter().enumerate() {
+            s = s.plus(w.times(window[i + m]));
+        }
+        *a = s;
+    }
+    true
+}
+
+/// How a row enters a sum.
+#[derive(Clone, Copy)]
+enum Weight<C> {
+    One,
+    MinusOne,
+    Of(C),
+}
+
+/// One task's buffers, reused from row to row.
+struct Scratch<C> {
+    /// The leading-axes sums of the row, over the input indices it reads.
+    buffer: Vec<C>,
+    /// The sums along the row, for running sums.
+    sums: Vec<C>,
+    /// The sums of one block of the row.
+    block: Vec<C>,
+    /// The input rows of the current pass, with their weights.
+    rows: Vec<(Source, Weight<C>)>,
+}
+
+/// Up to this many taps along the row, a plain sum per output on SIMD lanes beats a
+/// sliding one (a scalar add and subtract per output).
 const RUNNING_FROM: usize = 16;
 
-/// `sums[o] = Σ buffer[o..o + taps]`, sliding: each run of [`SEED`] outputs starts from a
-/// full sum (floats only drift that far), and four runs go side by side so that their
-/// chains of additions overlap.
+/// `sums[o] = Σ buffer[o..o + taps]`, sliding: each run of outputs starts from a full sum
+/// (floats only drift [`SEED`] positions), and [`CHAINS`] runs go side by side so that
+/// their chains of dependent additions overlap.
 fn running_along<C: Accumulator>(buffer: &[C], sums: &mut [C], taps: usize, exact: bool) {
     let n = sums.len();
-    let run = if exact { n.max(1) } else { SEED };
+    let run = if exact {
+        n.div_ceil(CHAINS).max(1)
+    } else {
+        n.div_ceil(CHAINS).clamp(1, SEED)
+    };
     let seed = |at: usize| {
         buffer[at..at + taps]
             .iter()
             .fold(C::default(), |s, &v| s.plus(v))
     };
     let mut start = 0;
-    // Four full runs at a time.
-    while start + 4 * run <= n {
-        let mut acc = [
-            seed(start),
-            seed(start + run),
-            seed(start + 2 * run),
-            seed(start + 3 * run),
-        ];
+    while start + CHAINS * run <= n {
+        let mut acc: [C; CHAINS] = std::array::from_fn(|c| seed(start + c * run));
         for i in 0..run {
             for (c, acc) in acc.iter_mut().enumerate() {
                 let o = start + c * run + i;
                 sums[o] = *acc;
+                // The last step's sum is never used, and would read past the buffer.
                 if i + 1 < run {
                     *acc = acc.plus(buffer[o + taps]).minus(buffer[o]);
                 }
             }
         }
-        start += 4 * run;
+        start += CHAINS * run;
     }
     while start < n {
         let end = (start + run).min(n);
@@ -878,6 +1068,9 @@ fn running_along<C: Accumulator>(buffer: &[C], sums: &mut [C], taps: usize, exac
         start = end;
     }
 }
+
+/// Running sums along a row side by side.
+const CHAINS: usize = 8;
 
 thread_local! {
     static DIRECT_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };

@@ -564,6 +564,10 @@ const SUM_TYPES: &[&str] = &[
     "i8", "i16", "i32", "i64", "isize", "u8", "u16", "u32", "u64", "usize", "f32", "f64",
 ];
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one quote! of the call and one of the metadata items"
+)]
 fn linear_pieces(
     args: &Args,
     kernel: &KernelFn<'_>,
@@ -644,10 +648,10 @@ fn linear_pieces(
     let reassociate = args.reassociate.as_ref().is_some_and(|b| b.value);
     let collect = &linear.collect;
     let epilogue = &linear.epilogue;
-    let cast = match &linear.cast {
-        Some(ty) => quote!(__kernel_tap as #ty),
-        None => quote!(__kernel_tap),
-    };
+    let cast = linear
+        .cast
+        .as_ref()
+        .map_or_else(|| quote!(__kernel_tap), |ty| quote!(__kernel_tap as #ty));
     let call = quote! {
         #[allow(
             unused_mut, unused_parens, unused_variables, unused_braces, unused_assignments,
@@ -669,9 +673,12 @@ fn linear_pieces(
                     &__kernel_plan,
                     #schedule,
                     |__kernel_tap: #elem| -> #sum_ty { #cast },
-                    |#sum_ident: #sum_ty| -> #out_ty {
+                    {
                         #(let #scalar_names = ::core::clone::Clone::clone(&#scalar_names);)*
-                        #epilogue
+                        move |#sum_ident: #sum_ty| -> #out_ty {
+                            #(let #scalar_names = ::core::clone::Clone::clone(&#scalar_names);)*
+                            #epilogue
+                        }
                     },
                 ),
             ),
