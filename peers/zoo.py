@@ -45,6 +45,8 @@ SIZES = {
     "zoo_dilate5_u8": ((2000, 2000), (500, 500)),
     "zoo_median3_u8": ((2000, 2000), (500, 500)),
     "zoo_box15_f32": ((2000, 2000), (500, 500)),
+    "zoo_box31_u8": ((2000, 2000), (500, 500)),
+    "zoo_box101_f32": ((2000, 2000), (500, 500)),
     "zoo_diffuse2_f64": ((2000, 2000), (500, 500)),
     "zoo_logistic_f32": ((10_000_000,), (1_000_000,)),
     "zoo_gauss_f64": ((10_000_000,), (1_000_000,)),
@@ -64,6 +66,8 @@ INPUTS = {
     "zoo_dilate5_u8": "x = gen_i8(shape, 26).view(u8); 5x5 maximum, mode nearest",
     "zoo_median3_u8": "x = gen_i8(shape, 39).view(u8); 3x3 median, mode nearest",
     "zoo_box15_f32": "x = gen_f64(shape, 27).astype(f32); 15x15 mean (sum of 225 in f32, / 225), mode reflect",
+    "zoo_box31_u8": "x = gen_i8(shape, 40).view(u8); 31x31 mean, floor(sum / 961), mode reflect",
+    "zoo_box101_f32": "x = gen_f64(shape, 41).astype(f32); 101x101 mean (sum / 10201), mode reflect",
     "zoo_diffuse2_f64": "u = gen_f64(shape, 28), c = 0.2 * gen_f64(shape, 29); u + 0.1 * c * (4-neighbour sum - 4u), mode nearest",
     "zoo_logistic_f32": "x = (20 * gen_f64(n, 30) - 10).astype(f32); 1 / (1 + exp(-1.5 * (x - 0.5))) in f32",
     "zoo_gauss_f64": "x = 8 * gen_f64(n, 31) - 4; 1.3 * exp(-(x - 0.25)^2 / (2 * 0.8^2))",
@@ -391,6 +395,59 @@ if numba is not None:
                         o[j] += r[j + b]
             for j in range(m):
                 o[j] *= scale
+
+    @njit(parallel=True)
+    def box_running_u8(p, k, out):
+        """Floor of the k x k mean of the padded bytes p: column sums slide down each chunk of
+        rows, row sums slide along each row (int64, exact)."""
+        n, m = out.shape
+        chunks = 4 * numba.get_num_threads()
+        div = k * k
+        for c in prange(chunks):
+            i0, i1 = c * n // chunks, (c + 1) * n // chunks
+            if i0 >= i1:
+                continue
+            col = np.zeros(m + k - 1, np.int64)
+            for a in range(k):
+                for j in range(m + k - 1):
+                    col[j] += np.int64(p[i0 + a, j])
+            for i in range(i0, i1):
+                if i > i0:
+                    for j in range(m + k - 1):
+                        col[j] += np.int64(p[i + k - 1, j]) - np.int64(p[i - 1, j])
+                s = np.int64(0)
+                for b in range(k):
+                    s += col[b]
+                out[i, 0] = s // div
+                for j in range(1, m):
+                    s += col[j + k - 1] - col[j - 1]
+                    out[i, j] = s // div
+
+    @njit(parallel=True, fastmath=True)
+    def box_running_f32(p, k, out):
+        """The k x k mean of the padded p, sums sliding as in box_running_u8, in float64."""
+        n, m = out.shape
+        chunks = 4 * numba.get_num_threads()
+        scale = 1.0 / (k * k)
+        for c in prange(chunks):
+            i0, i1 = c * n // chunks, (c + 1) * n // chunks
+            if i0 >= i1:
+                continue
+            col = np.zeros(m + k - 1, np.float64)
+            for a in range(k):
+                for j in range(m + k - 1):
+                    col[j] += p[i0 + a, j]
+            for i in range(i0, i1):
+                if i > i0:
+                    for j in range(m + k - 1):
+                        col[j] += np.float64(p[i + k - 1, j]) - np.float64(p[i - 1, j])
+                s = 0.0
+                for b in range(k):
+                    s += col[b]
+                out[i, 0] = s * scale
+                for j in range(1, m):
+                    s += col[j + k - 1] - col[j - 1]
+                    out[i, j] = s * scale
 
     @njit(parallel=True, fastmath=True)
     def sobel_prange(p, out):
@@ -795,6 +852,53 @@ def w_box15(shape, R, si):
         zrun(wl, size, thr("halide separable sums, tile+vec+par"), lambda: run(o2, x), R, ref, tol, out=o2)
 
 
+def box_sums_ref(x, r):
+    """Box sums of reach r, reflected at the border, from an int64 / float64 summed-area
+    table: exact for bytes."""
+    acc = np.int64 if x.dtype == np.uint8 else np.float64
+    p = np.pad(x.astype(acc), r, mode="symmetric")
+    t = np.zeros((p.shape[0] + 1, p.shape[1] + 1), acc)
+    t[1:, 1:] = p.cumsum(0).cumsum(1)
+    k = 2 * r + 1
+    return t[k:, k:] - t[:-k, k:] - t[k:, :-k] + t[:-k, :-k]
+
+
+def w_box_wide(wl, seed, r, dtype, shape, R, si):
+    size = P.size_str(shape)
+    k = 2 * r + 1
+    if dtype == np.uint8:
+        x = P.gen_i8(shape, seed).view(np.uint8)
+        ref = (box_sums_ref(x, r) // (k * k)).astype(np.uint8)
+        # Peers that round the mean to nearest differ by at most 1 in 255.
+        tol, run = 1.5 / 255, box_running_u8
+    else:
+        x = P.gen_f64(shape, seed).astype(F32)
+        ref = (box_sums_ref(x, r) / (k * k)).astype(F32)
+        tol, run = 1e-5, box_running_f32
+    si[wl] = dict(x=x)
+    out = np.zeros_like(x)
+    zrun(wl, size, thr("numba prange, running sums"),
+         lambda: (run(np.pad(x, r, mode="symmetric"), k, out), out)[1], R, ref, tol, note="pad timed", out=out)
+    zrun(wl, size, f"scipy.ndimage.uniform_filter({k})", lambda: P.ndi.uniform_filter(x, k, mode="reflect"),
+         R, ref, tol)
+    if P.cv2 is not None:
+        cv2 = P.cv2
+        o = np.empty_like(x)
+        zrun(wl, size, thr(f"cv2.blur({k}x{k})"),
+             lambda: cv2.blur(x, (k, k), dst=o, borderType=cv2.BORDER_REFLECT), R, ref, tol, out=o)
+        o2 = np.empty_like(x)
+        zrun(wl, size, thr(f"cv2.boxFilter({k}x{k})"),
+             lambda: cv2.boxFilter(x, -1, (k, k), dst=o2, borderType=cv2.BORDER_REFLECT), R, ref, tol, out=o2)
+
+
+def w_box31(shape, R, si):
+    w_box_wide("zoo_box31_u8", 40, 15, np.uint8, shape, R, si)
+
+
+def w_box101(shape, R, si):
+    w_box_wide("zoo_box101_f32", 41, 50, F32, shape, R, si)
+
+
 def w_diffuse(shape, R, si):
     wl, size = "zoo_diffuse2_f64", P.size_str(shape)
     u = P.gen_f64(shape, 28)
@@ -1015,6 +1119,8 @@ WORKLOADS = {
     "zoo_dilate5_u8": lambda s, R, si: w_morph("max", 5, 26, "zoo_dilate5_u8", s, R, si),
     "zoo_median3_u8": w_median3,
     "zoo_box15_f32": w_box15,
+    "zoo_box31_u8": w_box31,
+    "zoo_box101_f32": w_box101,
     "zoo_diffuse2_f64": w_diffuse,
     "zoo_logistic_f32": w_logistic,
     "zoo_gauss_f64": w_gauss,

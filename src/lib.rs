@@ -401,7 +401,8 @@ pub use kernel_macros::guvectorize;
 /// | `name(x, k, table) -> Result<Array<O, D>, KernelError>` | evaluates the rule at every position of `x`'s last `RANK` axes; leading axes are a stack; `x` is any array, view or reference, of any layout; the output has the first input's memory order |
 /// | `name_into(x, k, table, &mut out) -> Result<(), KernelError>` | the same into an existing array of the output shape |
 /// | `name_core(x, k, table) -> O` | the rule as written, generic over how `x` reads |
-/// | `mod name { RANK, NEIGHBORHOOD, MODES, SIMD }` | metadata |
+/// | `mod name { RANK, NEIGHBORHOOD, MODES, SIMD, LINEAR }` | metadata |
+/// | `name_weights(k) -> Option<Weights<S, RANK>>`, `name_evaluation(k) -> Evaluation` | for a [linear](#linear-stencils) body only: its weights for these plain-value parameters, and how it will run |
 ///
 /// A kernel reads one to six `Rel` inputs, in any order among the other parameters; they
 /// must share one shape (a `KernelError` names the two that differ, the axis and both
@@ -430,6 +431,8 @@ pub use kernel_macros::guvectorize;
 ///   w: isize)`); such a kernel's module has no `NEIGHBORHOOD` constant.
 /// - `simd = "require"`: a body that cannot run on SIMD lanes (below) is a compile error
 ///   at the expression responsible, with the reason.
+/// - `reassociate = true`: a [linear](#linear-stencils) body over floats may be summed in
+///   another order than written, within a documented bound.
 /// - `parallel = false`, `grain = n`, `crate = "path"`: as for [`vectorize`].
 ///
 /// # Execution
@@ -480,6 +483,79 @@ pub use kernel_macros::guvectorize;
 /// scalar body at each position instead. Statements that do not depend on the position run
 /// once per lane vector, not once per position.
 ///
+/// # Linear stencils
+///
+/// A body that is a weighted sum of one input's reads followed by anything on the sum
+/// (the *epilogue*) is recognised as linear (`name::LINEAR`), in either spelling:
+///
+/// ```
+/// use ndkernel::prelude::*;
+/// use ndkernel::stencil::linear::Evaluation;
+///
+/// // Written out, with widening casts (`as i16` or `i16::from`) and an epilogue.
+/// #[stencil(mode = "nearest")]
+/// fn mean5(x: Rel<u8>) -> u8 {
+///     ((x[[-2, 0]] as u16 + x[[-1, 0]] as u16 + x[[0, 0]] as u16 + x[[1, 0]] as u16
+///         + x[[2, 0]] as u16) / 5) as u8
+/// }
+///
+/// // An accumulator from zero, `+=` in loops over the neighbourhood, weights from a table,
+/// // a `const` or a parameter.
+/// const BINOMIAL: [f32; 5] = [1.0, 4.0, 6.0, 4.0, 1.0];
+///
+/// #[stencil(mode = "reflect", neighborhood = [(-2, 2), (-2, 2)], reassociate = true)]
+/// fn blur5(x: Rel<f32>) -> f32 {
+///     let mut acc = 0.0;
+///     for i in -2..=2 {
+///         for j in -2..=2 {
+///             acc += BINOMIAL[(i + 2) as usize] * BINOMIAL[(j + 2) as usize] * x[[i, j]];
+///         }
+///     }
+///     acc / 256.0
+/// }
+///
+/// #[stencil(mode = "reflect", neighborhood = [(-r, r), (-r, r)])]
+/// fn box_mean(x: Rel<u8>, r: isize) -> u8 {
+///     let mut acc = 0u32;
+///     for i in -r..=r {
+///         for j in -r..=r {
+///             acc += x[[i, j]] as u32;
+///         }
+///     }
+///     (acc / ((2 * r + 1) * (2 * r + 1)) as u32) as u8
+/// }
+///
+/// assert!(mean5::LINEAR && blur5::LINEAR && box_mean::LINEAR);
+/// assert_eq!(blur5_evaluation(), Evaluation::Separable);
+/// assert_eq!(box_mean_evaluation(15), Evaluation::RunningSums);
+/// assert_eq!(box_mean_weights(1).unwrap().array().sum(), 9);
+/// ```
+///
+/// A term is a read, maybe cast, or a read times a weight that reads nothing; terms add
+/// and subtract. The statements before the sum, and the epilogue, must read nothing (a
+/// sum and a centre read outside it, a branch, a product of reads is not linear and runs
+/// as written). The weights are collected once per call into a table over the
+/// neighbourhood, and [`Weights::plan`](stencil::linear::Weights::plan) picks:
+///
+/// - [`RunningSums`](stencil::linear::Evaluation::RunningSums) when every weight is the
+///   same (a box): sums slide along rows and columns, so the cost does not grow with the
+///   box;
+/// - [`Separable`](stencil::linear::Evaluation::Separable) when the table is an outer
+///   product (binomial, Gaussian, Sobel's factors, found exactly from the table): one pass
+///   across rows into a row buffer, one along it;
+/// - [`Direct`](stencil::linear::Evaluation::Direct) otherwise, and when the passes cost
+///   more than the taps (up to about nine taps).
+///
+/// The passes read through the boundary modes of every axis, as the direct path does, and
+/// need no copy of the input: one row buffer per thread. **Integers** are summed with
+/// wrapping arithmetic in the sum's type, which is associative, so the passes give exactly
+/// what the body gives (in release builds; a debug build's overflow check is the body's
+/// alone). **Floats** take the passes only with `reassociate = true`, and then differ from
+/// the body by at most `(k + 2·256 + 2)·u·Σ|w·x|` for `k` taps and unit roundoff `u`
+/// (finite inputs; an infinity or NaN spreads up to 256 positions along running sums);
+/// without it a float body runs exactly as written.
+/// [`direct_only`](stencil::linear::direct_only) runs kernels tap by tap, for comparisons.
+///
 /// # Errors
 ///
 /// Compile errors on the offending tokens: a non-literal offset without `neighborhood`,
@@ -504,9 +580,17 @@ pub mod dispatch {
 }
 
 /// What `#[stencil]` bodies are written against: the [`Rel`](stencil::Rel) parameter
-/// type, and the [`Footprint`](stencil::Footprint) a kernel's `NEIGHBORHOOD` is.
+/// type, the [`Footprint`](stencil::Footprint) a kernel's `NEIGHBORHOOD` is, and the
+/// [`linear`](stencil::linear) evaluation of weighted sums.
 pub mod stencil {
     pub use kernel_runtime::stencil::{Footprint, Rel};
+
+    /// Linear stencils: the weights of a recognised body and how they are evaluated.
+    pub mod linear {
+        pub use kernel_runtime::stencil::linear::{
+            Evaluation, SEED, Weights, direct_only, is_direct_only,
+        };
+    }
 }
 
 /// The lane vectors bodies are evaluated on, and the lane `exp`.

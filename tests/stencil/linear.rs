@@ -16,8 +16,8 @@
 )]
 
 use ndarray::{Array, ArrayD, IxDyn, ShapeBuilder, s};
-use ndkernel::__private::stencil::linear::{Evaluation, SEED, direct_only};
 use ndkernel::prelude::*;
+use ndkernel::stencil::linear::{Evaluation, SEED, direct_only};
 use proptest::prelude::*;
 
 /// Values that wrap around no `i32` sum of a few dozen weighted taps.
@@ -127,14 +127,14 @@ pairs!(
 
 #[test]
 fn passes_are_chosen_where_they_pay() {
-    use pairs::reflect::wrap::{boxr, sep};
+    use pairs::reflect::wrap::{boxr, boxr_evaluation, sep, sep_evaluation, sep_weights};
     assert!(boxr::LINEAR && sep::LINEAR);
     // Nine taps cost less directly than in passes; 25 and more do not.
-    assert_eq!(boxr::evaluation(1), Evaluation::Direct);
-    assert_eq!(boxr::evaluation(2), Evaluation::RunningSums);
-    assert_eq!(boxr::evaluation(20), Evaluation::RunningSums);
-    assert_eq!(sep::evaluation(), Evaluation::Separable);
-    let w = sep::weights().unwrap();
+    assert_eq!(boxr_evaluation(1), Evaluation::Direct);
+    assert_eq!(boxr_evaluation(2), Evaluation::RunningSums);
+    assert_eq!(boxr_evaluation(20), Evaluation::RunningSums);
+    assert_eq!(sep_evaluation(), Evaluation::Separable);
+    let w = sep_weights().unwrap();
     assert_eq!(w.array().shape(), [6, 6]);
     assert_eq!(w.array()[[0, 3]], A[0] * B[3]);
     assert_eq!(w.array()[[1, 2]], 0);
@@ -280,10 +280,10 @@ by_mode!(
 
 #[test]
 fn one_and_three_dimensions_give_the_direct_result() {
-    assert_eq!(line::reflect::evaluation(3), Evaluation::Direct);
-    assert_eq!(line::reflect::evaluation(20), Evaluation::RunningSums);
-    assert_eq!(volume::wrap::cube::evaluation(), Evaluation::RunningSums);
-    assert_eq!(volume::wrap::binomial::evaluation(), Evaluation::Separable);
+    assert_eq!(line::reflect_evaluation(3), Evaluation::Direct);
+    assert_eq!(line::reflect_evaluation(20), Evaluation::RunningSums);
+    assert_eq!(volume::wrap::cube_evaluation(), Evaluation::RunningSums);
+    assert_eq!(volume::wrap::binomial_evaluation(), Evaluation::Separable);
     for (m, (&line, &(cube, binomial))) in line::TABLE.iter().zip(&volume::TABLE).enumerate() {
         for shape in [&[0][..], &[1], &[4], &[37], &[3, 65]] {
             let x = ints::<i16>(shape, 2, false).mapv(|v| (v + 125) as u8);
@@ -348,17 +348,17 @@ fn sum_then_one(x: Rel<i32>) -> i32 {
 fn written_out_sums_are_recognised() {
     assert!(smooth::LINEAR && sobel_x::LINEAR && sum_then_one::LINEAR);
     // Nine taps run directly: passes cost as much.
-    assert_eq!(smooth::evaluation(), Evaluation::Direct);
-    assert_eq!(sum_then_one::evaluation(), Evaluation::RunningSums);
+    assert_eq!(smooth_evaluation(), Evaluation::Direct);
+    assert_eq!(sum_then_one_evaluation(), Evaluation::RunningSums);
     let y = ints::<i32>(&[9, 30], 11, false);
     same(|| sum_then_one(&y), "sum then one");
-    let w = sobel_x::weights().unwrap();
+    let w = sobel_x_weights().unwrap();
     assert_eq!(
         w.array().into_dimensionality::<ndarray::Ix2>().unwrap(),
         ndarray::array![[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
     );
     // Separable, but six taps cost less than passes of three and two.
-    assert_eq!(sobel_x::evaluation(), Evaluation::Direct);
+    assert_eq!(sobel_x_evaluation(), Evaluation::Direct);
     let x = ints::<i16>(&[33, 47], 8, false).mapv(|v| v as i8);
     same(|| smooth(&x), "smooth");
     let stack = ints::<i16>(&[3, 9, 300], 9, false).mapv(|v| v as i8);
@@ -497,9 +497,9 @@ fn binomial_exact(x: Rel<f64>) -> f64 {
 
 #[test]
 fn floats_reassociate_only_when_allowed_and_within_the_bound() {
-    assert_eq!(binomial_exact::evaluation(), Evaluation::Direct);
-    assert_eq!(binomial::evaluation(), Evaluation::Separable);
-    assert_eq!(box_mean::evaluation(7), Evaluation::RunningSums);
+    assert_eq!(binomial_exact_evaluation(), Evaluation::Direct);
+    assert_eq!(binomial_evaluation(), Evaluation::Separable);
+    assert_eq!(box_mean_evaluation(7), Evaluation::RunningSums);
     // Wider than four runs of `SEED` outputs, so that every branch of the row pass runs.
     let (rows, cols) = (70, 4 * SEED + 77);
     let x = Array::from_shape_fn((rows, cols), |(i, j)| {

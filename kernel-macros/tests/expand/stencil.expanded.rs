@@ -139,7 +139,7 @@ where
         clippy::pedantic,
         reason = "the user's body, as the epilogue of a linear stencil"
     )]
-    let __kernel_linear = match ::ndkernel::__private::stencil::linear::passes(smooth::weights(), false) {
+    let __kernel_linear = match ::ndkernel::__private::stencil::linear::passes(smooth_weights(), false) {
         ::core::option::Option::Some(__kernel_plan) => {
             ::core::option::Option::Some(::ndkernel::__private::stencil::linear::run::<f64, f64, f64, _, _, 2usize>(
                 x.view(),
@@ -154,7 +154,7 @@ where
                     parallel: true,
                 },
                 |__kernel_tap: f64| -> f64 { __kernel_tap },
-                |__kernel_sum: f64| -> f64 { { __kernel_sum / 9.0 } },
+                { move |__kernel_sum: f64| -> f64 { { __kernel_sum / 9.0 } } },
             ))
         }
         ::core::option::Option::None => ::core::option::Option::None,
@@ -177,6 +177,44 @@ where
         &__kernel,
     )
 }
+#[doc = r" The weight of each offset of the neighbourhood, collected from the body for these"]
+#[doc = r" parameters; `None` for a neighbourhood too wide to tabulate (it runs directly)."]
+#[allow(
+    unused_mut,
+    unused_parens,
+    unused_variables,
+    unused_braces,
+    unused_assignments,
+    clippy::all,
+    clippy::pedantic,
+    reason = "the user's sum, collecting its weights"
+)]
+#[allow(dead_code, reason = "metadata, and the `_into` form's, which may be unused too")]
+pub fn smooth_weights() -> ::core::option::Option<::ndkernel::__private::stencil::linear::Weights<f64, 2usize>> {
+    let __kernel_footprint = smooth::NEIGHBORHOOD;
+    let mut __kernel_weights = ::ndkernel::__private::stencil::linear::Weights::new(&__kernel_footprint)?;
+    {
+        __kernel_weights.add([-1, -1], (1 as f64));
+        __kernel_weights.add([-1, 0], (1 as f64));
+        __kernel_weights.add([-1, 1], (1 as f64));
+        __kernel_weights.add([0, -1], (1 as f64));
+        __kernel_weights.add([0, 0], (1 as f64));
+        __kernel_weights.add([0, 1], (1 as f64));
+        __kernel_weights.add([1, -1], (1 as f64));
+        __kernel_weights.add([1, 0], (1 as f64));
+        __kernel_weights.add([1, 1], (1 as f64));
+    }
+    ::core::option::Option::Some(__kernel_weights)
+}
+#[doc = r" How the stencil is evaluated for these parameters: directly, or in passes."]
+#[allow(unused_variables, reason = "parameters of the epilogue only")]
+#[allow(dead_code, reason = "metadata, for callers who ask")]
+pub fn smooth_evaluation() -> ::ndkernel::__private::stencil::linear::Evaluation {
+    match smooth_weights() {
+        ::core::option::Option::Some(__kernel_w) => __kernel_w.plan(false).evaluation(),
+        ::core::option::Option::None => ::ndkernel::__private::stencil::linear::Evaluation::Direct,
+    }
+}
 #[doc = "Metadata of the [`smooth`](fn@smooth) stencil."]
 #[allow(non_snake_case, reason = "named after the kernel function")]
 pub mod smooth {
@@ -198,40 +236,4 @@ pub mod smooth {
     #[doc = r" Whether the body is a weighted sum of taps with an epilogue, which runs in"]
     #[doc = r" passes where they are cheaper (see `#[stencil]`'s docs): this one is."]
     pub const LINEAR: bool = true;
-    #[doc = r" The weight of each offset of the neighbourhood, collected from the body for these"]
-    #[doc = r" parameters; `None` for a neighbourhood too wide to tabulate (it runs directly)."]
-    #[allow(
-        unused_mut,
-        unused_parens,
-        unused_variables,
-        unused_braces,
-        unused_assignments,
-        clippy::all,
-        clippy::pedantic,
-        reason = "the user's sum, collecting its weights"
-    )]
-    pub fn weights() -> ::core::option::Option<::ndkernel::__private::stencil::linear::Weights<f64, 2usize>> {
-        let __kernel_footprint = NEIGHBORHOOD;
-        let mut __kernel_weights = ::ndkernel::__private::stencil::linear::Weights::new(&__kernel_footprint)?;
-        {
-            __kernel_weights.add([-1, -1], (1 as f64));
-            __kernel_weights.add([-1, 0], (1 as f64));
-            __kernel_weights.add([-1, 1], (1 as f64));
-            __kernel_weights.add([0, -1], (1 as f64));
-            __kernel_weights.add([0, 0], (1 as f64));
-            __kernel_weights.add([0, 1], (1 as f64));
-            __kernel_weights.add([1, -1], (1 as f64));
-            __kernel_weights.add([1, 0], (1 as f64));
-            __kernel_weights.add([1, 1], (1 as f64));
-        }
-        ::core::option::Option::Some(__kernel_weights)
-    }
-    #[doc = r" How the stencil is evaluated for these parameters: directly, or in passes."]
-    #[allow(unused_variables, reason = "parameters of the epilogue only")]
-    pub fn evaluation() -> ::ndkernel::__private::stencil::linear::Evaluation {
-        match self::weights() {
-            ::core::option::Option::Some(__kernel_w) => __kernel_w.plan(false).evaluation(),
-            ::core::option::Option::None => ::ndkernel::__private::stencil::linear::Evaluation::Direct,
-        }
-    }
 }

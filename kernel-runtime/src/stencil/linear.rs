@@ -169,14 +169,15 @@ pub enum Evaluation {
 /// ```
 /// use kernel_runtime::stencil::{Footprint, linear::{Evaluation, Weights}};
 ///
-/// // 1 2 1 / 2 4 2 / 1 2 1: binomial, so separable.
-/// let mut w = Weights::<i32, 2>::new(&Footprint { lo: [-1, -1], hi: [1, 1] }).unwrap();
-/// for (i, a) in [(-1, 1), (0, 2), (1, 1)] {
-///     for (j, b) in [(-1, 1), (0, 2), (1, 1)] {
-///         w.add([i, j], a * b);
+/// // The outer product of [1, 4, 6, 4, 1]: binomial, so separable.
+/// let mut w = Weights::<i32, 2>::new(&Footprint { lo: [-2, -2], hi: [2, 2] }).unwrap();
+/// let binomial = [1, 4, 6, 4, 1];
+/// for i in -2..=2 {
+///     for j in -2..=2 {
+///         w.add([i, j], binomial[(i + 2) as usize] * binomial[(j + 2) as usize]);
 ///     }
 /// }
-/// assert_eq!(w.array()[[1, 1]], 4);
+/// assert_eq!(w.array()[[2, 2]], 36);
 /// assert_eq!(w.plan(false).evaluation(), Evaluation::Separable);
 /// ```
 #[derive(Clone, Debug)]

@@ -9,7 +9,7 @@ use ndkernel::ndarray::{Array2, Array3, Zip};
 use ndkernel::prelude::*;
 use ndkernel_seeds::inputs;
 
-use super::{Border, spellings};
+use super::{Border, near, spellings};
 use crate::{Bench, Check, equal, flat};
 
 // --- zoo_lap3d_f32 --------------------------------------------------------------------------
@@ -50,6 +50,17 @@ pub fn zoo_lap3d_f32(b: &mut Bench, shape: (usize, usize, usize)) -> Check {
     )
 }
 
+/// Bit for bit the naive loop, or for a spelling with `reassociate = true` within the
+/// documented bound, `(k + 2 SEED + 2) u Σ|w x|`, which for these means and blurs of values
+/// in [0, 1) (weights summing to 1) is below `(225 + 514) 2^-24`.
+fn exact_unless_reassociated(what: &str, got: &[f32], want: &[f32]) -> Check {
+    if what.contains("reassociate") {
+        near(what, got, want, 739.0 * f64::from(f32::EPSILON) / 2.0, 0.0)
+    } else {
+        equal(what, got, want)
+    }
+}
+
 // --- zoo_blur5_f32 --------------------------------------------------------------------------
 
 /// The 5x5 binomial: the outer product of `[1, 4, 6, 4, 1]`, over 256.
@@ -64,6 +75,18 @@ const W5: [[f32; 5]; 5] = [
 /// The 5x5 binomial blur as loops over its table.
 #[stencil(mode = "reflect", neighborhood = [(-2, 2), (-2, 2)])]
 pub fn blur5(x: Rel<f32>) -> f32 {
+    let mut acc = 0.0;
+    for di in -2..=2 {
+        for dj in -2..=2 {
+            acc += W5[(di + 2) as usize][(dj + 2) as usize] * x[[di, dj]];
+        }
+    }
+    acc
+}
+
+/// The same blur, allowed to sum in another order: separable passes.
+#[stencil(mode = "reflect", neighborhood = [(-2, 2), (-2, 2)], reassociate = true)]
+pub fn blur5_passes(x: Rel<f32>) -> f32 {
     let mut acc = 0.0;
     for di in -2..=2 {
         for dj in -2..=2 {
@@ -119,11 +142,14 @@ pub fn zoo_blur5_f32(b: &mut Bench, shape: (usize, usize)) -> Check {
         &x,
         &mut out,
         f32::NAN,
-        &|what, got| equal(what, &flat(got), &flat(&want)),
+        &|what, got| exact_unless_reassociated(what, &flat(got), &flat(&want)),
         &[
             ("(loops) blur5_into", &|x, o| blur5_into(x, o)),
             ("(taps written out) blur5_taps_into", &|x, o| {
                 blur5_taps_into(x, o)
+            }),
+            ("(loops, reassociate = true) blur5_passes_into", &|x, o| {
+                blur5_passes_into(x, o)
             }),
         ],
         ("(loops) blur5 (allocates)", &|x| blur5(x)),
@@ -267,6 +293,19 @@ pub fn box_mean(x: Rel<f32>, r: isize) -> f32 {
     acc / (side * side)
 }
 
+/// The same mean, allowed to sum in another order: running sums.
+#[stencil(mode = "reflect", neighborhood = [(-r, r), (-r, r)], reassociate = true)]
+pub fn box_mean_passes(x: Rel<f32>, r: isize) -> f32 {
+    let mut acc = 0.0;
+    for di in -r..=r {
+        for dj in -r..=r {
+            acc += x[[di, dj]];
+        }
+    }
+    let side = (2 * r + 1) as f32;
+    acc / (side * side)
+}
+
 /// The 15x15 mean with its reach written into the attribute.
 #[stencil(mode = "reflect", neighborhood = [(-7, 7), (-7, 7)])]
 pub fn box15(x: Rel<f32>) -> f32 {
@@ -318,11 +357,15 @@ pub fn zoo_box15_f32(b: &mut Bench, shape: (usize, usize)) -> Check {
         &x,
         &mut out,
         f32::NAN,
-        &|what, got| equal(what, &flat(got), &flat(&want)),
+        &|what, got| exact_unless_reassociated(what, &flat(got), &flat(&want)),
         &[
             ("(reach r = 7 a parameter) box_mean_into", &|x, o| {
                 box_mean_into(x, 7, o)
             }),
+            (
+                "(reach r = 7, reassociate = true) box_mean_passes_into",
+                &|x, o| box_mean_passes_into(x, 7, o),
+            ),
             ("(reach 7 in the attribute) box15_into", &|x, o| {
                 box15_into(x, o)
             }),
@@ -333,6 +376,96 @@ pub fn zoo_box15_f32(b: &mut Bench, shape: (usize, usize)) -> Check {
         ("(reach r = 7 a parameter) box_mean (allocates)", &|x| {
             box_mean(x, 7)
         }),
+    )
+}
+
+// --- zoo_box31_u8, zoo_box101_f32 ----------------------------------------------------------
+
+/// The box mean on bytes, floored, its reach a parameter: integer sums, so running sums
+/// give exactly the body's result without any opt-in.
+#[stencil(mode = "reflect", neighborhood = [(-r, r), (-r, r)])]
+pub fn box_mean_u8(x: Rel<u8>, r: isize) -> u8 {
+    let mut acc = 0u32;
+    for di in -r..=r {
+        for dj in -r..=r {
+            acc += u32::from(x[[di, dj]]);
+        }
+    }
+    let side = (2 * r + 1) as u32;
+    (acc / (side * side)) as u8
+}
+
+/// Box sums of reach `r` from a summed-area table in `f64`, reflected at the border: an
+/// independent reference (exact for bytes) where the naive loop would take minutes.
+fn box_sums(x: &Array2<f64>, reach: isize) -> Array2<f64> {
+    let (rows, cols) = x.dim();
+    let side = (2 * reach + 1) as usize;
+    let padded = Array2::from_shape_fn((rows + side - 1, cols + side - 1), |(i, j)| {
+        x[[
+            Border::Reflect.at(i as isize - reach, rows),
+            Border::Reflect.at(j as isize - reach, cols),
+        ]]
+    });
+    let mut table = Array2::<f64>::zeros((rows + side, cols + side));
+    for i in 0..rows + side - 1 {
+        for j in 0..cols + side - 1 {
+            table[[i + 1, j + 1]] =
+                padded[[i, j]] + table[[i, j + 1]] + table[[i + 1, j]] - table[[i, j]];
+        }
+    }
+    Array2::from_shape_fn((rows, cols), |(i, j)| {
+        table[[i + side, j + side]] - table[[i, j + side]] - table[[i + side, j]] + table[[i, j]]
+    })
+}
+
+pub fn zoo_box31_u8(b: &mut Bench, shape: (usize, usize)) -> Check {
+    let x = inputs::i8s(shape, 40).mapv(|v| v as u8);
+    let want = box_sums(&x.mapv(f64::from), 15).mapv(|s| (s as u32 / 961) as u8);
+    let mut out = alloc::output(x.raw_dim());
+    spellings(
+        b,
+        &x,
+        &mut out,
+        0xA5,
+        &|what, got| equal(what, &flat(got), &flat(&want)),
+        &[(
+            "(loops, reach r = 15 a parameter) box_mean_u8_into",
+            &|x, o| box_mean_u8_into(x, 15, o),
+        )],
+        (
+            "(loops, reach r = 15 a parameter) box_mean_u8 (allocates)",
+            &|x| box_mean_u8(x, 15),
+        ),
+    )
+}
+
+pub fn zoo_box101_f32(b: &mut Bench, shape: (usize, usize)) -> Check {
+    let x = inputs::f64s(shape, 41).mapv(|v| v as f32);
+    let want = box_sums(&x.mapv(f64::from), 50).mapv(|s| (s / 10_201.0) as f32);
+    let mut out = alloc::output(x.raw_dim());
+    spellings(
+        b,
+        &x,
+        &mut out,
+        f32::NAN,
+        // Within the documented bound, `(10201 + 514) u` of a mean of values in [0, 1).
+        &|what, got| {
+            near(
+                what,
+                &flat(got),
+                &flat(&want),
+                10_715.0 * f64::from(f32::EPSILON) / 2.0,
+                0.0,
+            )
+        },
+        &[(
+            "(loops, reach r = 50, reassociate = true) box_mean_passes_into",
+            &|x, o| box_mean_passes_into(x, 50, o),
+        )],
+        (
+            "(loops, reach r = 50, reassociate = true) box_mean_passes (allocates)",
+            &|x| box_mean_passes(x, 50),
+        ),
     )
 }
 

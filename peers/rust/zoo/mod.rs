@@ -26,7 +26,7 @@ use ndkernel::prelude::*;
 use crate::{Bench, Check};
 
 /// `zoo.py`'s `SIZES`: workload, full size, quick size. The strings must match its own.
-pub const SIZES: [(&str, &[usize], &[usize]); 16] = [
+pub const SIZES: [(&str, &[usize], &[usize]); 18] = [
     ("zoo_lap3d_f32", &[256, 256, 256], &[64, 64, 64]),
     ("zoo_blur5_f32", &[2000, 2000], &[500, 500]),
     ("zoo_blur7_f64", &[1000, 1000], &[300, 300]),
@@ -36,6 +36,8 @@ pub const SIZES: [(&str, &[usize], &[usize]); 16] = [
     ("zoo_dilate5_u8", &[2000, 2000], &[500, 500]),
     ("zoo_median3_u8", &[2000, 2000], &[500, 500]),
     ("zoo_box15_f32", &[2000, 2000], &[500, 500]),
+    ("zoo_box31_u8", &[2000, 2000], &[500, 500]),
+    ("zoo_box101_f32", &[2000, 2000], &[500, 500]),
     ("zoo_diffuse2_f64", &[2000, 2000], &[500, 500]),
     ("zoo_logistic_f32", &[10_000_000], &[1_000_000]),
     ("zoo_gauss_f64", &[10_000_000], &[1_000_000]),
@@ -54,6 +56,8 @@ pub fn run(b: &mut Bench, shape: &[usize]) -> Option<Check> {
         "zoo_blur7_f64" => linear::zoo_blur7_f64(b, image()),
         "zoo_sobel_u8_f32" => linear::zoo_sobel_u8_f32(b, image()),
         "zoo_box15_f32" => linear::zoo_box15_f32(b, image()),
+        "zoo_box31_u8" => linear::zoo_box31_u8(b, image()),
+        "zoo_box101_f32" => linear::zoo_box101_f32(b, image()),
         "zoo_diffuse2_f64" => linear::zoo_diffuse2_f64(b, image()),
         "zoo_life_u8" => logic::zoo_life_u8(b, image()),
         "zoo_erode3_u8" => logic::zoo_erode3_u8(b, image()),

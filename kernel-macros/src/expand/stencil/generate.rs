@@ -355,7 +355,7 @@ pub(super) fn expand(
             footprint: if dynamic {
                 footprint.clone()
             } else {
-                quote!(NEIGHBORHOOD)
+                quote!(#name::NEIGHBORHOOD)
             },
             out_ty,
             cval: quote!(__kernel_cval),
@@ -364,7 +364,8 @@ pub(super) fn expand(
             operand: &operands[0],
         },
     );
-    let (linear_call, linear_items) = (&linear.call, &linear.items);
+    let (linear_call, linear_items, linear_siblings) =
+        (&linear.call, &linear.items, &linear.siblings);
 
     quote! {
         #(#user_attrs)*
@@ -475,6 +476,8 @@ pub(super) fn expand(
             )
         }
 
+        #linear_siblings
+
         #[doc = #mod_doc]
         #[allow(non_snake_case, reason = "named after the kernel function")]
         #vis mod #name {
@@ -543,7 +546,7 @@ fn per_param(
 /// What the linear path of a stencil is generated from, beside the kernel itself.
 struct LinearParts<'a> {
     name: &'a syn::Ident,
-    /// The footprint as the metadata module computes it.
+    /// The footprint, as a function beside the kernel computes it.
     footprint: TokenStream,
     out_ty: &'a Type,
     cval: TokenStream,
@@ -552,11 +555,13 @@ struct LinearParts<'a> {
     operand: &'a TokenStream,
 }
 
-/// The linear path: a call in `_into` that runs the passes when they pay, and the
-/// metadata items `LINEAR`, `weights` and `evaluation`.
+/// The linear path: a call in `_into` that runs the passes when they pay, the metadata
+/// constant `LINEAR`, and the functions `name_weights` and `name_evaluation` (beside the
+/// kernel, where the body's names resolve as in the body).
 struct LinearPath {
     call: TokenStream,
     items: TokenStream,
+    siblings: TokenStream,
 }
 
 /// Element types the runtime sums in.
@@ -578,6 +583,7 @@ fn linear_pieces(
     let private = &args.krate;
     let not_linear = LinearPath {
         call: TokenStream::new(),
+        siblings: TokenStream::new(),
         items: quote! {
             /// Whether the body is a weighted sum of taps with an epilogue, which runs in
             /// passes where they are cheaper (see `#[stencil]`'s docs): not this one.
@@ -646,6 +652,9 @@ fn linear_pieces(
         operand,
     } = parts;
     let reassociate = args.reassociate.as_ref().is_some_and(|b| b.value);
+    let weights_name = format_ident!("{}_weights", name);
+    let evaluation_name = format_ident!("{}_evaluation", name);
+    let vis = &func.vis;
     let collect = &linear.collect;
     let epilogue = &linear.epilogue;
     let cast = linear
@@ -659,7 +668,7 @@ fn linear_pieces(
             reason = "the user's body, as the epilogue of a linear stencil"
         )]
         let __kernel_linear = match #private::stencil::linear::passes(
-            #name::weights(#(::core::clone::Clone::clone(&#scalar_names)),*),
+            #weights_name(#(::core::clone::Clone::clone(&#scalar_names)),*),
             #reassociate,
         ) {
             ::core::option::Option::Some(__kernel_plan) => ::core::option::Option::Some(
@@ -692,7 +701,8 @@ fn linear_pieces(
         /// Whether the body is a weighted sum of taps with an epilogue, which runs in
         /// passes where they are cheaper (see `#[stencil]`'s docs): this one is.
         pub const LINEAR: bool = true;
-
+    };
+    let siblings = quote! {
         /// The weight of each offset of the neighbourhood, collected from the body for these
         /// parameters; `None` for a neighbourhood too wide to tabulate (it runs directly).
         #[allow(
@@ -700,7 +710,8 @@ fn linear_pieces(
             clippy::all, clippy::pedantic,
             reason = "the user's sum, collecting its weights"
         )]
-        pub fn weights(#(#scalar_params),*) -> ::core::option::Option<#private::stencil::linear::Weights<#sum_ty, #rank>> {
+        #[allow(dead_code, reason = "metadata, and the `_into` form's, which may be unused too")]
+        #vis fn #weights_name(#(#scalar_params),*) -> ::core::option::Option<#private::stencil::linear::Weights<#sum_ty, #rank>> {
             let __kernel_footprint = #footprint;
             let mut #weights_ident = #private::stencil::linear::Weights::new(&__kernel_footprint)?;
             { #collect }
@@ -709,12 +720,17 @@ fn linear_pieces(
 
         /// How the stencil is evaluated for these parameters: directly, or in passes.
         #[allow(unused_variables, reason = "parameters of the epilogue only")]
-        pub fn evaluation(#(#scalar_params),*) -> #private::stencil::linear::Evaluation {
-            match self::weights(#(#scalar_names),*) {
+        #[allow(dead_code, reason = "metadata, for callers who ask")]
+        #vis fn #evaluation_name(#(#scalar_params),*) -> #private::stencil::linear::Evaluation {
+            match #weights_name(#(#scalar_names),*) {
                 ::core::option::Option::Some(__kernel_w) => __kernel_w.plan(#reassociate).evaluation(),
                 ::core::option::Option::None => #private::stencil::linear::Evaluation::Direct,
             }
         }
     };
-    LinearPath { call, items }
+    LinearPath {
+        call,
+        items,
+        siblings,
+    }
 }
