@@ -258,7 +258,9 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
             scale: A::Acc::ONE,
             footprint: self.footprint,
         };
-        if N == 0 || !(A::EXACT || reassociate) {
+        // Infinite or NaN weights make sums that no reordering keeps.
+        let finite = A::EXACT || self.values.iter().all(|w| w.approx().is_finite());
+        if N == 0 || !(A::EXACT || reassociate) || !finite {
             return direct;
         }
         let taps = self.values.iter().filter(|w| **w != A::default()).count();
