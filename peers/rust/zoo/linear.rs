@@ -395,6 +395,19 @@ pub fn box_mean_u8(x: Rel<u8>, r: isize) -> u8 {
     (acc / (side * side)) as u8
 }
 
+/// The same mean with the reach written into the attribute and the loops: the divisor is
+/// a constant, which the compiler turns into a multiplication.
+#[stencil(mode = "reflect", neighborhood = [(-15, 15), (-15, 15)])]
+pub fn box31_u8(x: Rel<u8>) -> u8 {
+    let mut acc = 0u32;
+    for di in -15..=15 {
+        for dj in -15..=15 {
+            acc += u32::from(x[[di, dj]]);
+        }
+    }
+    (acc / 961) as u8
+}
+
 /// Box sums of reach `r` from a summed-area table in `f64`, reflected at the border: an
 /// independent reference (exact for bytes) where the naive loop would take minutes.
 fn box_sums(x: &Array2<f64>, reach: isize) -> Array2<f64> {
@@ -428,10 +441,16 @@ pub fn zoo_box31_u8(b: &mut Bench, shape: (usize, usize)) -> Check {
         &mut out,
         0xA5,
         &|what, got| equal(what, &flat(got), &flat(&want)),
-        &[(
-            "(loops, reach r = 15 a parameter) box_mean_u8_into",
-            &|x, o| box_mean_u8_into(x, 15, o),
-        )],
+        &[
+            (
+                "(loops, reach r = 15 a parameter) box_mean_u8_into",
+                &|x, o| box_mean_u8_into(x, 15, o),
+            ),
+            (
+                "(loops, reach 15 and / 961 literal) box31_u8_into",
+                &|x, o| box31_u8_into(x, o),
+            ),
+        ],
         (
             "(loops, reach r = 15 a parameter) box_mean_u8 (allocates)",
             &|x| box_mean_u8(x, 15),
