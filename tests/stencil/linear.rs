@@ -609,3 +609,114 @@ fn other_bodies_are_not_taken_for_linear() {
     assert!(!accumulator_from_a_tap::LINEAR);
     assert!(!max_of_taps::LINEAR);
 }
+
+/// Found in review: a count kept beside the sum in the loops is not a weight, so the body
+/// is not taken for linear (the epilogue would see the count at zero).
+#[stencil(mode = "nearest", neighborhood = [(-2, 2), (-2, 2)])]
+fn counted_mean(x: Rel<i32>) -> i32 {
+    let mut sum = 0;
+    let mut n = 0;
+    for i in -2..=2 {
+        for j in -2..=2 {
+            sum += x[[i, j]];
+            n += 1;
+        }
+    }
+    sum / n
+}
+
+/// A local used only by the weights, whose type the weights give it.
+#[stencil(mode = "wrap", neighborhood = [(-2, 2), (-2, 2)])]
+fn big_weights(x: Rel<i64>) -> i64 {
+    let big = 3_000_000_000;
+    let mut acc = 0;
+    for i in -2..=2 {
+        for j in -2..=2 {
+            acc += big * x[[i, j]];
+        }
+    }
+    acc
+}
+
+/// A helper named like the `_into` form's output parameter, called by the epilogue.
+fn out(sum: i32) -> i32 {
+    sum / 25
+}
+
+#[stencil(mode = "reflect", neighborhood = [(-2, 2), (-2, 2)])]
+fn calls_out(x: Rel<i32>) -> i32 {
+    let mut acc = 0;
+    for i in -2..=2 {
+        for j in -2..=2 {
+            acc += x[[i, j]];
+        }
+    }
+    out(acc)
+}
+
+/// Running sums over floats with a NaN `cval` on a `skip` border: the border's slots are
+/// never summed into the interior.
+#[stencil(mode = "skip", cval = f32::NAN, neighborhood = [(-r, r), (-r, r)], reassociate = true)]
+fn skip_box(x: Rel<f32>, r: isize) -> f32 {
+    let mut acc = 0.0;
+    for i in -r..=r {
+        for j in -r..=r {
+            acc += x[[i, j]];
+        }
+    }
+    acc
+}
+
+#[test]
+fn review_cases() {
+    assert!(!counted_mean::LINEAR);
+    let x = ints::<i32>(&[20, 30], 12, false);
+    let want = ndarray::Array2::from_shape_fn((20, 30), |(i, j)| {
+        let mut sum = 0;
+        for di in -2..=2isize {
+            for dj in -2..=2isize {
+                let ii = (i as isize + di).clamp(0, 19) as usize;
+                let jj = (j as isize + dj).clamp(0, 29) as usize;
+                sum += x[[ii, jj]];
+            }
+        }
+        sum / 25
+    });
+    assert_eq!(
+        counted_mean(&x).unwrap().into_dimensionality().unwrap(),
+        want
+    );
+
+    assert!(big_weights::LINEAR && calls_out::LINEAR);
+    assert_eq!(big_weights_evaluation(), Evaluation::RunningSums);
+    let x64 = ints::<i64>(&[11, 17], 13, false);
+    same(|| big_weights(&x64), "a local typed by the weights");
+    same(|| calls_out(&x), "a helper named out");
+
+    // Floats: parallel equals serial; the skip border stays out of the interior.
+    let xf = Array::from_shape_fn((400, 1200), |(i, j)| ((i * 31 + j * 17) % 97) as f32 / 97.0);
+    for r in [3, 20] {
+        let parallel = skip_box(&xf, r).unwrap();
+        let serial = ndkernel::dispatch::serial(|| skip_box(&xf, r)).unwrap();
+        assert!(
+            parallel
+                .iter()
+                .zip(&serial)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "r={r}"
+        );
+        let direct = direct_only(|| skip_box(&xf, r)).unwrap();
+        let r = r as usize;
+        for ((i, j), &v) in parallel.indexed_iter() {
+            let interior = (r..400 - r).contains(&i) && (r..1200 - r).contains(&j);
+            assert_eq!(v.is_nan(), !interior, "at {i}, {j}");
+            if interior {
+                assert!(
+                    (v - direct[[i, j]]).abs() <= 1e-3,
+                    "at {i}, {j}: {v} vs {}",
+                    direct[[i, j]]
+                );
+            }
+        }
+    }
+}

@@ -14,8 +14,11 @@
 //! ```
 //!
 //! A term is a tap (`x[[..]]`, maybe cast `as A`), or a tap times a tap-free weight on either
-//! side. The expansion turns the sum into calls collecting each term's weight at its offset
-//! (run once per call) and the rest of the body into an epilogue of the sum.
+//! side. The expansion runs the statements before the sum once per call, turns the sum into
+//! calls collecting each term's weight at its offset, and the rest of the body into an
+//! epilogue of the sum. Statements inside the loops may only bind (`let`s without
+//! assignments or `&mut`), and the accumulator is the body's only mutable local, so what the
+//! loops do is visible in the weights alone.
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{ToTokens, quote};
@@ -27,9 +30,12 @@ use syn::{BinOp, Block, Expr, Local, Pat, Stmt, Type};
 pub struct Linear {
     /// The type the taps are cast to and summed in, if they are cast.
     pub cast: Option<Type>,
+    /// The tap-free statements before the sum: run once per call, before both of the
+    /// following, which may use what they bind.
+    pub pre: TokenStream,
     /// Statements that add every term's weight to `weights` (a `Weights` collector).
     pub collect: TokenStream,
-    /// The body as a function of `sum`, the value of the weighted sum.
+    /// The rest of the body as a function of `sum`, the value of the weighted sum.
     pub epilogue: TokenStream,
 }
 
@@ -209,6 +215,11 @@ fn accumulated(
         (init.diverge.is_none() && is_zero(&init.expr)).then_some((i, ident))
     })?;
     let acc = acc_ident.to_string();
+    // The accumulator is the body's only mutable local: what the loops do is then visible
+    // in the weights alone.
+    if mutable_locals(stmts).iter().any(|name| *name != acc) {
+        return None;
+    }
     // Nothing else before the sums may touch the accumulator.
     if stmts[..first]
         .iter()
@@ -240,15 +251,12 @@ fn accumulated(
         .map(|shape| shape.tokens(&mut terms, weights, &one))
         .collect();
     let post = &stmts[end..];
-    let before = &stmts[..decl];
-    let between = &stmts[decl + 1..first];
     Some(Linear {
         cast: sum.cast_type.clone(),
-        collect: quote!(#(#pre)* #(#collect)*),
+        pre: quote!(#(#pre)*),
+        collect: quote!(#(#collect)*),
         epilogue: quote!({
-            #(#before)*
             let mut #acc_ident = #sum_ident;
-            #(#between)*
             #(#post)*
         }),
     })
@@ -309,29 +317,32 @@ fn accumulation<'a>(
 ) -> Option<Shape<'a>> {
     let expr = match stmt {
         Stmt::Expr(expr, _) => expr,
-        Stmt::Local(local) if !mentions(local, rel) && !mentions(local, acc) => {
+        // A `let` inside the loops runs only where the weights are collected: it must change
+        // nothing the epilogue sees.
+        Stmt::Local(local) if !mentions(local, rel) && !mentions(local, acc) && pure(local) => {
             return Some(Shape::Plain(stmt));
         }
         _ => return None,
     };
     match expr {
         Expr::ForLoop(l) => {
-            if mentions(&*l.expr, rel) || mentions(&*l.expr, acc) || l.label.is_some() {
+            let plain_pattern = match &*l.pat {
+                Pat::Ident(p) => p.mutability.is_none() && p.subpat.is_none() && p.ident != acc,
+                Pat::Wild(_) => true,
+                _ => false,
+            };
+            if !plain_pattern
+                || mentions(&*l.expr, rel)
+                || mentions(&*l.expr, acc)
+                || l.label.is_some()
+            {
                 return None;
             }
             let body = l
                 .body
                 .stmts
                 .iter()
-                .map(|s| {
-                    if mentions(s, rel) {
-                        accumulation(s, acc, rel, rank, sum)
-                    } else if mentions(s, acc) {
-                        None
-                    } else {
-                        Some(Shape::Plain(s))
-                    }
-                })
+                .map(|s| accumulation(s, acc, rel, rank, sum))
                 .collect::<Option<Vec<_>>>()?;
             let (pat, range) = (&l.pat, &l.expr);
             Some(Shape::Loop {
@@ -427,8 +438,9 @@ fn written_out(
     let post = &stmts[first + 1..];
     Some(Linear {
         cast: sum.cast_type.clone(),
-        collect: quote!(#(#pre)* #collect),
-        epilogue: quote!({ #(#pre)* #stmt #(#post)* }),
+        pre: quote!(#(#pre)*),
+        collect,
+        epilogue: quote!({ #stmt #(#post)* }),
     })
 }
 
@@ -522,6 +534,73 @@ fn plain(block: &Block) -> bool {
     }
     let mut visitor = Plain(true);
     visitor.visit_block(block);
+    visitor.0
+}
+
+/// Whether a `let` changes nothing but its own binding: no assignment, no `&mut`, no
+/// binding by `mut` (a method call may take `&mut self` only of a mutable local, and
+/// [`accumulated`] takes no body with one but the accumulator).
+fn pure(local: &Local) -> bool {
+    struct Pure(bool);
+    impl<'ast> Visit<'ast> for Pure {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                Expr::Assign(_) => self.0 = false,
+                Expr::Reference(r) if r.mutability.is_some() => self.0 = false,
+                Expr::Binary(b)
+                    if !matches!(
+                        b.op,
+                        BinOp::Add(_)
+                            | BinOp::Sub(_)
+                            | BinOp::Mul(_)
+                            | BinOp::Div(_)
+                            | BinOp::Rem(_)
+                            | BinOp::And(_)
+                            | BinOp::Or(_)
+                            | BinOp::BitXor(_)
+                            | BinOp::BitAnd(_)
+                            | BinOp::BitOr(_)
+                            | BinOp::Shl(_)
+                            | BinOp::Shr(_)
+                            | BinOp::Eq(_)
+                            | BinOp::Lt(_)
+                            | BinOp::Le(_)
+                            | BinOp::Ne(_)
+                            | BinOp::Ge(_)
+                            | BinOp::Gt(_)
+                    ) =>
+                {
+                    self.0 = false;
+                }
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if p.mutability.is_some() || p.by_ref.is_some() {
+                self.0 = false;
+            }
+        }
+    }
+    let mut visitor = Pure(true);
+    visitor.visit_local(local);
+    visitor.0
+}
+
+/// The names every `let mut` and `mut` pattern in `stmts` binds.
+fn mutable_locals(stmts: &[Stmt]) -> Vec<String> {
+    struct Mutable(Vec<String>);
+    impl<'ast> Visit<'ast> for Mutable {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if p.mutability.is_some() {
+                self.0.push(p.ident.to_string());
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut visitor = Mutable(Vec::new());
+    for stmt in stmts {
+        visitor.visit_stmt(stmt);
+    }
     visitor.0
 }
 

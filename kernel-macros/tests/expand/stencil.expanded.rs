@@ -129,38 +129,23 @@ where
         &__kernel_pad0,
         ::ndkernel::__private::Operand::input(0usize).named("x"),
     ),);
-    #[allow(
-        unused_mut,
-        unused_parens,
-        unused_variables,
-        unused_braces,
-        unused_assignments,
-        clippy::all,
-        clippy::pedantic,
-        reason = "the user's body, as the epilogue of a linear stencil"
-    )]
-    let __kernel_linear = match ::ndkernel::__private::stencil::linear::passes(smooth_weights(), false) {
-        ::core::option::Option::Some(__kernel_plan) => {
-            ::core::option::Option::Some(::ndkernel::__private::stencil::linear::run::<f64, f64, f64, _, _, 2usize>(
-                x.view(),
-                &::ndkernel::__private::Operand::input(0usize).named("x"),
-                __kernel_pad0,
-                out.view_mut(),
-                smooth::MODES,
-                __kernel_cval,
-                &__kernel_plan,
-                ::ndkernel::__private::dispatch::Schedule {
-                    grain: ::ndkernel::__private::dispatch::DEFAULT_GRAIN,
-                    parallel: true,
-                },
-                |__kernel_tap: f64| -> f64 { __kernel_tap },
-                { move |__kernel_sum: f64| -> f64 { { __kernel_sum / 9.0 } } },
-            ))
-        }
-        ::core::option::Option::None => ::core::option::Option::None,
-    };
-    if let ::core::option::Option::Some(__kernel_result) = __kernel_linear {
-        return __kernel_result;
+    let (__kernel_table, __kernel_epilogue) = __smooth_linear();
+    if let ::core::option::Option::Some(__kernel_plan) = ::ndkernel::__private::stencil::linear::passes(__kernel_table, false) {
+        return ::ndkernel::__private::stencil::linear::run::<f64, f64, f64, _, _, 2usize>(
+            x.view(),
+            &::ndkernel::__private::Operand::input(0usize).named("x"),
+            __kernel_pad0,
+            out.view_mut(),
+            smooth::MODES,
+            __kernel_cval,
+            &__kernel_plan,
+            ::ndkernel::__private::dispatch::Schedule {
+                grain: ::ndkernel::__private::dispatch::DEFAULT_GRAIN,
+                parallel: true,
+            },
+            |__kernel_tap: f64| -> f64 { __kernel_tap },
+            __kernel_epilogue,
+        );
     }
     let __kernel = __Kernel {
         __kernel_marker: ::core::marker::PhantomData,
@@ -177,37 +162,53 @@ where
         &__kernel,
     )
 }
-#[doc = r" The weight of each offset of the neighbourhood, collected from the body for these"]
-#[doc = r" parameters; `None` for a neighbourhood too wide to tabulate (it runs directly)."]
+#[doc = r" The statements before the sum, run once; the weight of each offset of the"]
+#[doc = r" neighbourhood (`None` for a neighbourhood too wide to tabulate); the rest of the"]
+#[doc = r" body as a function of the sum. One function, so that what the statements bind"]
+#[doc = r" is typed by both of its uses, as in the body."]
+#[doc(hidden)]
 #[allow(
     unused_mut,
     unused_parens,
     unused_variables,
     unused_braces,
     unused_assignments,
+    dead_code,
     clippy::all,
     clippy::pedantic,
-    reason = "the user's sum, collecting its weights"
+    reason = "the user's body, taken apart into a sum and its epilogue"
 )]
-#[allow(dead_code, reason = "metadata, and the `_into` form's, which may be unused too")]
-pub fn smooth_weights() -> ::core::option::Option<::ndkernel::__private::stencil::linear::Weights<f64, 2usize>> {
+pub fn __smooth_linear() -> (
+    ::core::option::Option<::ndkernel::__private::stencil::linear::Weights<f64, 2usize>>,
+    impl Fn(f64) -> f64 + ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync,
+) {
     let __kernel_footprint = smooth::NEIGHBORHOOD;
-    let mut __kernel_weights = ::ndkernel::__private::stencil::linear::Weights::new(&__kernel_footprint)?;
-    {
-        __kernel_weights.add([-1, -1], (1 as f64));
-        __kernel_weights.add([-1, 0], (1 as f64));
-        __kernel_weights.add([-1, 1], (1 as f64));
-        __kernel_weights.add([0, -1], (1 as f64));
-        __kernel_weights.add([0, 0], (1 as f64));
-        __kernel_weights.add([0, 1], (1 as f64));
-        __kernel_weights.add([1, -1], (1 as f64));
-        __kernel_weights.add([1, 0], (1 as f64));
-        __kernel_weights.add([1, 1], (1 as f64));
-    }
-    ::core::option::Option::Some(__kernel_weights)
+    let __kernel_table = match ::ndkernel::__private::stencil::linear::Weights::new(&__kernel_footprint) {
+        ::core::option::Option::Some(mut __kernel_weights) => {
+            {
+                __kernel_weights.add([-1, -1], (1 as f64));
+                __kernel_weights.add([-1, 0], (1 as f64));
+                __kernel_weights.add([-1, 1], (1 as f64));
+                __kernel_weights.add([0, -1], (1 as f64));
+                __kernel_weights.add([0, 0], (1 as f64));
+                __kernel_weights.add([0, 1], (1 as f64));
+                __kernel_weights.add([1, -1], (1 as f64));
+                __kernel_weights.add([1, 0], (1 as f64));
+                __kernel_weights.add([1, 1], (1 as f64));
+            }
+            ::core::option::Option::Some(__kernel_weights)
+        }
+        ::core::option::Option::None => ::core::option::Option::None,
+    };
+    (__kernel_table, move |__kernel_sum: f64| -> f64 { { __kernel_sum / 9.0 } })
+}
+#[doc = r" The weight of each offset of the neighbourhood, collected from the body for these"]
+#[doc = r" parameters; `None` for a neighbourhood too wide to tabulate (it runs directly)."]
+#[allow(dead_code, reason = "metadata, for callers who ask")]
+pub fn smooth_weights() -> ::core::option::Option<::ndkernel::__private::stencil::linear::Weights<f64, 2usize>> {
+    __smooth_linear().0
 }
 #[doc = r" How the stencil is evaluated for these parameters: directly, or in passes."]
-#[allow(unused_variables, reason = "parameters of the epilogue only")]
 #[allow(dead_code, reason = "metadata, for callers who ask")]
 pub fn smooth_evaluation() -> ::ndkernel::__private::stencil::linear::Evaluation {
     match smooth_weights() {

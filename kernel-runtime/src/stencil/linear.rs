@@ -24,13 +24,18 @@
 //! Integer sums are kept in the body's own sum type with wrapping arithmetic, which is
 //! associative, so the passes give exactly the direct (release-build) result. Floating-point
 //! passes add in another order than the body; they are used only when the kernel allows it
-//! (`#[stencil(reassociate = true)]`). They accumulate in `f64` and start every running sum
-//! afresh at least every [`SEED`] positions, so for a sum of `k` taps the result differs from
-//! the body's by at most `(k + 2 SEED + 2) · u · Σ|w_t x_t|`, `u` the unit roundoff of
-//! the body's sum type (`2^-24` for `f32`, `2^-53` for `f64`), for finite inputs. A NaN or
-//! infinity in the input makes running sums NaN for up to [`SEED`] positions past it along
-//! the row and the column, where the body would give it only where the tap reaches.
-
+//! (`#[stencil(reassociate = true)]`). They add in the body's sum type, and every running
+//! sum starts afresh at least every [`SEED`] positions along a row and every [`SEED`] rows,
+//! at positions that depend on the array's shape alone (never on the number of threads:
+//! serial and parallel results are equal bit for bit). For a sum of `k` taps the result
+//! differs from the body's by at most `(k + 2 SEED + 2) · u · M`, `u` the unit roundoff of
+//! the sum type (`2^-24` for `f32`, `2^-53` for `f64`), where `M` is the largest `Σ|w_t x_t|`
+//! over the windows the sums passed through since they started: a running sum carries the
+//! rounding of values that have left its window, so a value much larger than its
+//! neighbours costs accuracy up to [`SEED`] positions after it. A NaN or infinity in the
+//! input, or as `cval` on a `constant` axis, makes running sums NaN as far, where the body
+//! gives it only where a tap reads it, and a separable pass multiplies even zero weights.
+//!
 use std::ops::Range;
 
 use ndarray::{ArrayView, ArrayViewD, ArrayViewMut, Dimension, IxDyn};
@@ -197,7 +202,7 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
             *len = usize::try_from(hi.checked_sub(lo)?.checked_add(1)?).ok()?;
             size = size.checked_mul(*len)?;
         }
-        (size <= MAX_WEIGHTS).then(|| Weights {
+        (size > 0 && size <= MAX_WEIGHTS).then(|| Weights {
             footprint: *footprint,
             shape,
             values: vec![A::default(); size],
@@ -511,8 +516,15 @@ where
     };
     let lines = out.len() / out_len;
     let planes = lines / rows;
+    // Rows per task from the shape and the plan alone: running sums start afresh at each
+    // task's first row, so results do not depend on how many threads share the work.
+    let lead_rows = if N >= 2 {
+        geometry.lead_shape[N - 2]
+    } else {
+        1
+    };
+    let per_unit = (4 * lead_rows).clamp(UNIT_ROWS, SEED).min(rows);
     let chunks = schedule.chunk_count(out.len());
-    let per_unit = lines.div_ceil(chunks).clamp(1, rows);
     let units_per_plane = rows.div_ceil(per_unit);
     let input = Shared(x.as_ptr());
     let output = Shared(out.as_mut_ptr());
@@ -856,7 +868,8 @@ where
         } = scratch;
         let taps = self.plan.last.len();
         if self.plan.evaluation == Evaluation::RunningSums && taps > RUNNING_FROM {
-            running_along(buffer, sums, taps, A::EXACT);
+            // Only the positions written: a `skip` border's slots may hold anything.
+            running_along(buffer, &mut sums[start..end], start, taps, A::EXACT);
             if step == 1 {
                 // SAFETY: a run of the task's row.
                 let row = unsafe {
@@ -954,6 +967,10 @@ where
     }
 }
 
+/// The fewest rows a task computes: enough that starting its running sums is a small part
+/// of its work.
+const UNIT_ROWS: usize = 32;
+
 /// Positions per block of the pass along rows: its sums stay in L1 until the epilogue.
 const BLOCK: usize = 256;
 
@@ -1032,8 +1049,15 @@ const RUNNING_FROM: usize = 16;
 /// `sums[o] = Σ buffer[o..o + taps]`, sliding: each run of outputs starts from a full sum
 /// (floats only drift [`SEED`] positions), and [`CHAINS`] runs go side by side so that
 /// their chains of dependent additions overlap.
-fn running_along<C: Accumulator>(buffer: &[C], sums: &mut [C], taps: usize, exact: bool) {
+fn running_along<C: Accumulator>(
+    buffer: &[C],
+    sums: &mut [C],
+    first: usize,
+    taps: usize,
+    exact: bool,
+) {
     let n = sums.len();
+    let buffer = &buffer[first..];
     let run = if exact {
         n.div_ceil(CHAINS).max(1)
     } else {

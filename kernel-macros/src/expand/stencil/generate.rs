@@ -655,46 +655,30 @@ fn linear_pieces(
     let weights_name = format_ident!("{}_weights", name);
     let evaluation_name = format_ident!("{}_evaluation", name);
     let vis = &func.vis;
-    let collect = &linear.collect;
-    let epilogue = &linear.epilogue;
+    let (pre, collect, epilogue) = (&linear.pre, &linear.collect, &linear.epilogue);
     let cast = linear
         .cast
         .as_ref()
         .map_or_else(|| quote!(__kernel_tap), |ty| quote!(__kernel_tap as #ty));
+    let parts_name = format_ident!("__{}_linear", name);
     let call = quote! {
-        #[allow(
-            unused_mut, unused_parens, unused_variables, unused_braces, unused_assignments,
-            clippy::all, clippy::pedantic,
-            reason = "the user's body, as the epilogue of a linear stencil"
-        )]
-        let __kernel_linear = match #private::stencil::linear::passes(
-            #weights_name(#(::core::clone::Clone::clone(&#scalar_names)),*),
-            #reassociate,
-        ) {
-            ::core::option::Option::Some(__kernel_plan) => ::core::option::Option::Some(
-                #private::stencil::linear::run::<#elem, #sum_ty, #out_ty, _, _, #rank>(
-                    #rel.view(),
-                    &#operand,
-                    #pad,
-                    out.view_mut(),
-                    #name::MODES,
-                    #cval,
-                    &__kernel_plan,
-                    #schedule,
-                    |__kernel_tap: #elem| -> #sum_ty { #cast },
-                    {
-                        #(let #scalar_names = ::core::clone::Clone::clone(&#scalar_names);)*
-                        move |#sum_ident: #sum_ty| -> #out_ty {
-                            #(let #scalar_names = ::core::clone::Clone::clone(&#scalar_names);)*
-                            #epilogue
-                        }
-                    },
-                ),
-            ),
-            ::core::option::Option::None => ::core::option::Option::None,
-        };
-        if let ::core::option::Option::Some(__kernel_result) = __kernel_linear {
-            return __kernel_result;
+        let (__kernel_table, __kernel_epilogue) =
+            #parts_name(#(::core::clone::Clone::clone(&#scalar_names)),*);
+        if let ::core::option::Option::Some(__kernel_plan) =
+            #private::stencil::linear::passes(__kernel_table, #reassociate)
+        {
+            return #private::stencil::linear::run::<#elem, #sum_ty, #out_ty, _, _, #rank>(
+                #rel.view(),
+                &#operand,
+                #pad,
+                out.view_mut(),
+                #name::MODES,
+                #cval,
+                &__kernel_plan,
+                #schedule,
+                |__kernel_tap: #elem| -> #sum_ty { #cast },
+                __kernel_epilogue,
+            );
         }
     };
     let items = quote! {
@@ -703,23 +687,40 @@ fn linear_pieces(
         pub const LINEAR: bool = true;
     };
     let siblings = quote! {
-        /// The weight of each offset of the neighbourhood, collected from the body for these
-        /// parameters; `None` for a neighbourhood too wide to tabulate (it runs directly).
+        /// The statements before the sum, run once; the weight of each offset of the
+        /// neighbourhood (`None` for a neighbourhood too wide to tabulate); the rest of the
+        /// body as a function of the sum. One function, so that what the statements bind
+        /// is typed by both of its uses, as in the body.
+        #[doc(hidden)]
         #[allow(
             unused_mut, unused_parens, unused_variables, unused_braces, unused_assignments,
-            clippy::all, clippy::pedantic,
-            reason = "the user's sum, collecting its weights"
+            dead_code, clippy::all, clippy::pedantic,
+            reason = "the user's body, taken apart into a sum and its epilogue"
         )]
-        #[allow(dead_code, reason = "metadata, and the `_into` form's, which may be unused too")]
-        #vis fn #weights_name(#(#scalar_params),*) -> ::core::option::Option<#private::stencil::linear::Weights<#sum_ty, #rank>> {
+        #vis fn #parts_name(#(#scalar_params),*) -> (
+            ::core::option::Option<#private::stencil::linear::Weights<#sum_ty, #rank>>,
+            impl Fn(#sum_ty) -> #out_ty + ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync,
+        ) {
             let __kernel_footprint = #footprint;
-            let mut #weights_ident = #private::stencil::linear::Weights::new(&__kernel_footprint)?;
-            { #collect }
-            ::core::option::Option::Some(#weights_ident)
+            #pre
+            let __kernel_table = match #private::stencil::linear::Weights::new(&__kernel_footprint) {
+                ::core::option::Option::Some(mut #weights_ident) => {
+                    { #collect }
+                    ::core::option::Option::Some(#weights_ident)
+                }
+                ::core::option::Option::None => ::core::option::Option::None,
+            };
+            (__kernel_table, move |#sum_ident: #sum_ty| -> #out_ty { #epilogue })
+        }
+
+        /// The weight of each offset of the neighbourhood, collected from the body for these
+        /// parameters; `None` for a neighbourhood too wide to tabulate (it runs directly).
+        #[allow(dead_code, reason = "metadata, for callers who ask")]
+        #vis fn #weights_name(#(#scalar_params),*) -> ::core::option::Option<#private::stencil::linear::Weights<#sum_ty, #rank>> {
+            #parts_name(#(#scalar_names),*).0
         }
 
         /// How the stencil is evaluated for these parameters: directly, or in passes.
-        #[allow(unused_variables, reason = "parameters of the epilogue only")]
         #[allow(dead_code, reason = "metadata, for callers who ask")]
         #vis fn #evaluation_name(#(#scalar_params),*) -> #private::stencil::linear::Evaluation {
             match #weights_name(#(#scalar_names),*) {
