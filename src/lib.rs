@@ -551,9 +551,12 @@ pub use kernel_macros::guvectorize;
 /// wrapping arithmetic in the sum's type, which is associative, so the passes give exactly
 /// what the body gives (in release builds; a debug build's overflow check is the body's
 /// alone). **Floats** take the passes only with `reassociate = true`, and then differ from
-/// the body by at most `(k + 2·256 + 2)·u·Σ|w·x|` for `k` taps and unit roundoff `u`
-/// (finite inputs; an infinity or NaN spreads up to 256 positions along running sums);
-/// without it a float body runs exactly as written.
+/// the body by at most `(k + 2·256 + 2)·u·M` for `k` taps and unit roundoff `u`, `M` the
+/// largest `Σ|w·x|` of the windows a running sum passed through since it started (at most
+/// 256 positions back along rows and columns; finite inputs and `cval`: an infinity or NaN
+/// spreads as far); without it a float body runs exactly as written. Which rows a thread
+/// starts its sums at depends on the shape alone, so results do not depend on the number
+/// of threads.
 /// [`direct_only`](stencil::linear::direct_only) runs kernels tap by tap, for comparisons.
 ///
 /// # Errors

@@ -71,7 +71,6 @@ struct Sum<'a> {
     terms: Vec<Term<'a>>,
     /// Whether a tap was seen, and its cast then: every tap must be cast alike.
     seen: bool,
-    cast: Option<String>,
     cast_type: Option<Type>,
 }
 
@@ -135,12 +134,11 @@ impl<'a> Sum<'a> {
         if mentions(&index.index, rel) {
             return false;
         }
-        let cast_name = cast.map(|ty| ty.to_token_stream().to_string());
+        let name = |ty: Option<&Type>| ty.map(|ty| ty.to_token_stream().to_string());
         if !self.seen {
             self.seen = true;
-            self.cast = cast_name;
             self.cast_type = cast.cloned();
-        } else if self.cast != cast_name {
+        } else if name(self.cast_type.as_ref()) != name(cast) {
             return false;
         }
         let offset = match strip(&index.index) {

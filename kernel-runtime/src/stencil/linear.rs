@@ -52,33 +52,13 @@ pub const SEED: usize = 256;
 /// The most entries a weight table may have; a wider neighbourhood runs directly.
 pub const MAX_WEIGHTS: usize = 1 << 20;
 
-/// A sum type of a linear stencil: what its taps are cast to and its weights have.
+/// A sum type of a linear stencil: what its taps are cast to, its weights have and its
+/// partial sums are kept in. Arithmetic wraps for integers.
 pub trait SumElem: Copy + Send + Sync + PartialEq + Default + 'static {
-    /// What partial sums are kept in: the type itself.
-    type Acc: Accumulator;
     /// Whether any order of summation gives the body's result (integers).
     const EXACT: bool;
-    /// `self` as a partial sum.
-    fn widen(self) -> Self::Acc;
-    /// A finished sum as the body's type.
-    #[must_use]
-    fn narrow(acc: Self::Acc) -> Self;
-    /// `self + other`, wrapping for integers: how the weights of a tap read twice add up.
-    #[must_use]
-    fn add_weight(self, other: Self) -> Self;
-    /// `-self`, wrapping for integers.
-    #[must_use]
-    fn neg_weight(self) -> Self;
-    /// The exact value of an integer, `None` for a float.
-    fn exact(self) -> Option<i128>;
-    /// The integer `value` as this type, if it is one and `value` fits.
-    fn from_exact(value: i128) -> Option<Self>;
-    /// The value as an `f64` (floats).
-    fn approx(self) -> f64;
-}
-
-/// Arithmetic on partial sums: wrapping for integers.
-pub trait Accumulator: Copy + Send + Sync + PartialEq + Default + 'static {
+    /// The multiplicative identity.
+    const ONE: Self;
     /// `self + other`.
     #[must_use]
     fn plus(self, other: Self) -> Self;
@@ -88,9 +68,13 @@ pub trait Accumulator: Copy + Send + Sync + PartialEq + Default + 'static {
     /// `self * other`.
     #[must_use]
     fn times(self, other: Self) -> Self;
-    /// The multiplicative identity.
-    const ONE: Self;
-    /// A float factor as a partial sum (float sums only).
+    /// The exact value of an integer, `None` for a float.
+    fn exact(self) -> Option<i128>;
+    /// The integer `value` as this type, if it is one and `value` fits.
+    fn from_exact(value: i128) -> Option<Self>;
+    /// The value as an `f64` (floats).
+    fn approx(self) -> f64;
+    /// A float factor found in `f64` (float sums only).
     #[must_use]
     fn from_f64(value: f64) -> Self;
 }
@@ -98,27 +82,18 @@ pub trait Accumulator: Copy + Send + Sync + PartialEq + Default + 'static {
 macro_rules! integer_sums {
     ($($t:ty),*) => {$(
         impl SumElem for $t {
-            type Acc = $t;
             const EXACT: bool = true;
-            #[inline(always)]
-            fn widen(self) -> $t { self }
-            #[inline(always)]
-            fn narrow(acc: $t) -> $t { acc }
-            fn add_weight(self, other: $t) -> $t { self.wrapping_add(other) }
-            fn neg_weight(self) -> $t { self.wrapping_neg() }
-            fn exact(self) -> Option<i128> { i128::try_from(self).ok() }
-            fn from_exact(value: i128) -> Option<$t> { <$t>::try_from(value).ok() }
-            #[allow(clippy::cast_precision_loss, clippy::cast_lossless, reason = "only floats are compared as f64")]
-            fn approx(self) -> f64 { self as f64 }
-        }
-        impl Accumulator for $t {
+            const ONE: $t = 1;
             #[inline(always)]
             fn plus(self, other: $t) -> $t { self.wrapping_add(other) }
             #[inline(always)]
             fn minus(self, other: $t) -> $t { self.wrapping_sub(other) }
             #[inline(always)]
             fn times(self, other: $t) -> $t { self.wrapping_mul(other) }
-            const ONE: $t = 1;
+            fn exact(self) -> Option<i128> { i128::try_from(self).ok() }
+            fn from_exact(value: i128) -> Option<$t> { <$t>::try_from(value).ok() }
+            #[allow(clippy::cast_precision_loss, clippy::cast_lossless, reason = "only floats are compared as f64")]
+            fn approx(self) -> f64 { self as f64 }
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "never called: integer weights factor exactly")]
             fn from_f64(value: f64) -> $t { value as $t }
         }
@@ -129,26 +104,17 @@ integer_sums!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 macro_rules! float_sums {
     ($($t:ty),*) => {$(
         impl SumElem for $t {
-            type Acc = $t;
             const EXACT: bool = false;
-            #[inline(always)]
-            fn widen(self) -> $t { self }
-            #[inline(always)]
-            fn narrow(acc: $t) -> $t { acc }
-            fn add_weight(self, other: $t) -> $t { self + other }
-            fn neg_weight(self) -> $t { -self }
-            fn exact(self) -> Option<i128> { None }
-            fn from_exact(_: i128) -> Option<$t> { None }
-            fn approx(self) -> f64 { f64::from(self) }
-        }
-        impl Accumulator for $t {
+            const ONE: $t = 1.0;
             #[inline(always)]
             fn plus(self, other: $t) -> $t { self + other }
             #[inline(always)]
             fn minus(self, other: $t) -> $t { self - other }
             #[inline(always)]
             fn times(self, other: $t) -> $t { self * other }
-            const ONE: $t = 1.0;
+            fn exact(self) -> Option<i128> { None }
+            fn from_exact(_: i128) -> Option<$t> { None }
+            fn approx(self) -> f64 { f64::from(self) }
             #[allow(clippy::cast_possible_truncation, reason = "a factor found in f64, rounded once")]
             fn from_f64(value: f64) -> $t { value as $t }
         }
@@ -225,7 +191,7 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
     #[track_caller]
     pub fn add(&mut self, offset: [isize; N], weight: A) {
         let at = self.slot(offset);
-        self.values[at] = self.values[at].add_weight(weight);
+        self.values[at] = self.values[at].plus(weight);
     }
 
     /// Subtracts `weight` from the weight of the tap at `offset`.
@@ -235,7 +201,7 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
     /// As [`add`](Self::add).
     #[track_caller]
     pub fn sub(&mut self, offset: [isize; N], weight: A) {
-        self.add(offset, weight.neg_weight());
+        self.add(offset, A::default().minus(weight));
     }
 
     /// The weights, indexed by offset minus the footprint's `lo`.
@@ -255,12 +221,12 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
 
     /// How to evaluate the stencil: passes only where they are cheaper, and for floats only
     /// when `reassociate` allows another order of summation.
-    pub fn plan(&self, reassociate: bool) -> Plan<A::Acc, N> {
+    pub fn plan(&self, reassociate: bool) -> Plan<A, N> {
         let direct = Plan {
             evaluation: Evaluation::Direct,
             lead: Vec::new(),
             last: Vec::new(),
-            scale: A::Acc::ONE,
+            scale: A::ONE,
             footprint: self.footprint,
         };
         // Infinite or NaN weights make sums that no reordering keeps.
@@ -268,7 +234,7 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
         if N == 0 || !(A::EXACT || reassociate) || !finite {
             return direct;
         }
-        let taps = self.values.iter().filter(|w| **w != A::default()).count();
+        let taps = count_nonzero(&self.values);
         let last_len = self.shape[N - 1];
         let lead_len = self.values.len() / last_len;
         // A box of one weight: sliding sums, about four reads per output however wide.
@@ -279,9 +245,9 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
             if cost < taps {
                 return Plan {
                     evaluation: Evaluation::RunningSums,
-                    lead: vec![A::Acc::ONE; lead_len],
-                    last: vec![A::Acc::ONE; last_len],
-                    scale: first.widen(),
+                    lead: vec![A::ONE; lead_len],
+                    last: vec![A::ONE; last_len],
+                    scale: first,
                     footprint: self.footprint,
                 };
             }
@@ -297,7 +263,7 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
             evaluation: Evaluation::Separable,
             lead,
             last,
-            scale: A::Acc::ONE,
+            scale: A::ONE,
             footprint: self.footprint,
         }
     }
@@ -309,7 +275,7 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
 /// binomial (25 taps) a little faster in passes, a 15x15 box ten times faster.
 const PASSES_OVERHEAD: usize = 10;
 
-fn count_nonzero<C: Accumulator>(values: &[C]) -> usize {
+fn count_nonzero<C: SumElem>(values: &[C]) -> usize {
     values.iter().filter(|w| **w != C::default()).count()
 }
 
@@ -318,7 +284,7 @@ type Factors<C> = (Vec<C>, Vec<C>);
 
 /// `values`, a `rows x cols` matrix, as an outer product `a ⊗ b` found exactly: in
 /// integers for integer weights, to within rounding of the products for floats.
-fn factor<A: SumElem>(values: &[A], rows: usize, cols: usize) -> Option<Factors<A::Acc>> {
+fn factor<A: SumElem>(values: &[A], rows: usize, cols: usize) -> Option<Factors<A>> {
     let at = |i: usize, j: usize| values[i * cols + j];
     if values.iter().all(|w| w.exact().is_some()) {
         let exact = |i, j| at(i, j).exact().unwrap_or_default();
@@ -347,8 +313,8 @@ fn factor<A: SumElem>(values: &[A], rows: usize, cols: usize) -> Option<Factors<
                 }
             }
         }
-        let a = a.into_iter().map(|v| A::from_exact(v).map(A::widen));
-        let b = b.into_iter().map(|v| A::from_exact(v).map(A::widen));
+        let a = a.into_iter().map(|v| A::from_exact(v));
+        let b = b.into_iter().map(|v| A::from_exact(v));
         return Some((a.collect::<Option<_>>()?, b.collect::<Option<_>>()?));
     }
     let (mut pi, mut pj, mut big) = (0, 0, 0.0f64);
@@ -374,8 +340,8 @@ fn factor<A: SumElem>(values: &[A], rows: usize, cols: usize) -> Option<Factors<
         }
     }
     Some((
-        a.into_iter().map(A::Acc::from_f64).collect(),
-        b.into_iter().map(A::Acc::from_f64).collect(),
+        a.into_iter().map(A::from_f64).collect(),
+        b.into_iter().map(A::from_f64).collect(),
     ))
 }
 
@@ -400,7 +366,7 @@ pub struct Plan<C, const N: usize> {
     footprint: Footprint<N>,
 }
 
-impl<C: Accumulator, const N: usize> Plan<C, N> {
+impl<C: SumElem, const N: usize> Plan<C, N> {
     /// The evaluation [`run`] will use.
     pub fn evaluation(&self) -> Evaluation {
         self.evaluation
@@ -455,7 +421,7 @@ pub fn run<T, A, O, D, E, const N: usize>(
     mut out: ArrayViewMut<'_, O, E>,
     modes: [Boundary; N],
     cval: O,
-    plan: &Plan<A::Acc, N>,
+    plan: &Plan<A, N>,
     schedule: Schedule,
     cast: impl Fn(T) -> A + Sync + Clone,
     epilogue: impl Fn(A) -> O + Sync + Clone,
@@ -528,8 +494,8 @@ where
     let units_per_plane = rows.div_ceil(per_unit);
     let input = Shared(x.as_ptr());
     let output = Shared(out.as_mut_ptr());
-    let pad = cast(pad).widen();
-    let unit = |u: usize, scratch: &mut Scratch<A::Acc>| {
+    let pad = cast(pad);
+    let unit = |u: usize, scratch: &mut Scratch<A>| {
         let plane = u / units_per_plane;
         let start = (u % units_per_plane) * per_unit;
         let context = Context {
@@ -548,9 +514,9 @@ where
     };
     let units = planes * units_per_plane;
     let new_scratch = || Scratch {
-        buffer: vec![A::Acc::default(); geometry.ext.len()],
-        sums: vec![A::Acc::default(); out_len],
-        block: vec![A::Acc::default(); BLOCK],
+        buffer: vec![A::default(); geometry.ext.len()],
+        sums: vec![A::default(); out_len],
+        block: vec![A::default(); BLOCK],
         rows: Vec::new(),
     };
     if chunks <= 1 {
@@ -567,10 +533,10 @@ where
 /// One call's view of everything a task needs.
 struct Context<'c, T, A: SumElem, O, Cast, Epi, const N: usize> {
     g: &'c Geometry<N>,
-    plan: &'c Plan<A::Acc, N>,
+    plan: &'c Plan<A, N>,
     input: Shared<*const T>,
     output: Shared<*mut O>,
-    pad: A::Acc,
+    pad: A,
     cval: O,
     cast: &'c Cast,
     epilogue: &'c Epi,
@@ -596,7 +562,7 @@ where
     /// # Safety
     ///
     /// No other task may write these rows during the call.
-    unsafe fn rows(&self, plane: usize, rows: Range<usize>, scratch: &mut Scratch<A::Acc>) {
+    unsafe fn rows(&self, plane: usize, rows: Range<usize>, scratch: &mut Scratch<A>) {
         let g = self.g;
         let lead_axes = g.loop_axes + N - 1;
         // The output index of every leading axis; the row axis is set per row.
@@ -661,36 +627,22 @@ where
 
     /// The element at `i` along the input row at `at`, as a partial sum.
     #[inline(always)]
-    fn load(&self, at: isize, i: usize) -> A::Acc {
+    fn load(&self, at: isize, i: usize) -> A {
         let step = self.g.in_strides[self.g.loop_axes + N - 1];
         // SAFETY: `at` addresses an input row (`source`) and `i` is an index along it
         // (`Geometry::ext`, `middle`), so the element is inside the input.
         let value = unsafe { *self.input.0.offset(at + i as isize * step) };
-        (self.cast)(value).widen()
+        (self.cast)(value)
     }
 
     /// `buffer = (keep ? buffer : 0) + Σ weight · row` over the row buffer, for the rows in
     /// `scratch.rows`, in blocks that stay in registers.
-    fn gather(&self, scratch: &mut Scratch<A::Acc>, keep: bool) {
+    fn gather(&self, scratch: &mut Scratch<A>, keep: bool) {
         let g = self.g;
         let Scratch { buffer, rows, .. } = scratch;
-        let term = |acc: A::Acc, weight: Weight<A::Acc>, value: A::Acc| match weight {
-            Weight::One => acc.plus(value),
-            Weight::MinusOne => acc.minus(value),
-            Weight::Of(w) => acc.plus(w.times(value)),
-        };
         // The slots past the row's ends, one at a time.
-        for t in (0..g.middle.start).chain(g.middle.end..buffer.len()) {
-            let mut acc = if keep { buffer[t] } else { A::Acc::default() };
-            for &(source, weight) in rows.iter() {
-                let value = match (source, g.ext[t]) {
-                    (Source::At(at), Some(i)) => self.load(at, i),
-                    _ => self.pad,
-                };
-                acc = term(acc, weight, value);
-            }
-            buffer[t] = acc;
-        }
+        self.gather_slots(buffer, rows, keep, 0..g.middle.start);
+        self.gather_slots(buffer, rows, keep, g.middle.end..g.ext.len());
         let step = g.in_strides[g.loop_axes + N - 1];
         if step != 1 {
             self.gather_slots(buffer, rows, keep, g.middle.clone());
@@ -701,7 +653,7 @@ where
             let len = GATHER_BLOCK.min(g.middle.end - t);
             let acc = &mut buffer[t..t + len];
             if !keep {
-                acc.fill(A::Acc::default());
+                acc.fill(A::default());
             }
             // Input index of slot `t`.
             let first = (g.middle_from + (t - g.middle.start)) as isize;
@@ -717,7 +669,7 @@ where
             ] = rows[..]
             {
                 for ((a, &e), &l) in acc.iter_mut().zip(run(entering)).zip(run(leaving)) {
-                    *a = a.plus((self.cast)(e).widen()).minus((self.cast)(l).widen());
+                    *a = a.plus((self.cast)(e)).minus((self.cast)(l));
                 }
                 t += len;
                 continue;
@@ -725,7 +677,7 @@ where
             for &(source, weight) in rows.iter() {
                 let Source::At(at) = source else {
                     for a in acc.iter_mut() {
-                        *a = term(*a, weight, self.pad);
+                        *a = weight.apply(*a, self.pad);
                     }
                     continue;
                 };
@@ -733,17 +685,17 @@ where
                 match weight {
                     Weight::One => {
                         for (a, &v) in acc.iter_mut().zip(run) {
-                            *a = a.plus((self.cast)(v).widen());
+                            *a = a.plus((self.cast)(v));
                         }
                     }
                     Weight::MinusOne => {
                         for (a, &v) in acc.iter_mut().zip(run) {
-                            *a = a.minus((self.cast)(v).widen());
+                            *a = a.minus((self.cast)(v));
                         }
                     }
                     Weight::Of(w) => {
                         for (a, &v) in acc.iter_mut().zip(run) {
-                            *a = a.plus(w.times((self.cast)(v).widen()));
+                            *a = a.plus(w.times((self.cast)(v)));
                         }
                     }
                 }
@@ -752,28 +704,24 @@ where
         }
     }
 
-    /// [`gather`](Self::gather) over the middle slots `slots`, one at a time.
+    /// [`gather`](Self::gather) over `slots`, one at a time: the slots past the row's ends,
+    /// and every slot of a row that is not contiguous.
     fn gather_slots(
         &self,
-        buffer: &mut [A::Acc],
-        rows: &[(Source, Weight<A::Acc>)],
+        buffer: &mut [A],
+        rows: &[(Source, Weight<A>)],
         keep: bool,
         slots: Range<usize>,
     ) {
         let g = self.g;
         for t in slots {
-            let mut acc = if keep { buffer[t] } else { A::Acc::default() };
-            let i = g.middle_from + (t - g.middle.start);
+            let mut acc = if keep { buffer[t] } else { A::default() };
             for &(source, weight) in rows {
-                let value = match source {
-                    Source::At(at) => self.load(at, i),
-                    Source::Pad => self.pad,
+                let value = match (source, g.ext[t]) {
+                    (Source::At(at), Some(i)) => self.load(at, i),
+                    _ => self.pad,
                 };
-                acc = match weight {
-                    Weight::One => acc.plus(value),
-                    Weight::MinusOne => acc.minus(value),
-                    Weight::Of(w) => acc.plus(w.times(value)),
-                };
+                acc = weight.apply(acc, value);
             }
             buffer[t] = acc;
         }
@@ -781,13 +729,13 @@ where
 
     /// The leading-axes pass from scratch: the weighted sum of every input row the output
     /// row reads.
-    fn seed(&self, index: &[usize], scratch: &mut Scratch<A::Acc>) {
+    fn seed(&self, index: &[usize], scratch: &mut Scratch<A>) {
         let g = self.g;
         let mut offset = [0isize; N];
         let offset = &mut offset[..N - 1];
         scratch.rows.clear();
         for (k, &w) in self.plan.lead.iter().enumerate() {
-            if w == A::Acc::default() {
+            if w == A::default() {
                 continue;
             }
             let mut rest = k;
@@ -795,7 +743,7 @@ where
                 offset[d] = self.plan.footprint.lo[d] + (rest % g.lead_shape[d]) as isize;
                 rest /= g.lead_shape[d];
             }
-            let weight = if w == A::Acc::ONE {
+            let weight = if w == A::ONE {
                 Weight::One
             } else {
                 Weight::Of(w)
@@ -807,7 +755,7 @@ where
 
     /// Moves a running sum over the leading axes from row `row - 1` to `row`: adds the
     /// input rows entering the window, subtracts those leaving it.
-    fn slide(&self, index: &mut [usize], row: usize, scratch: &mut Scratch<A::Acc>) {
+    fn slide(&self, index: &mut [usize], row: usize, scratch: &mut Scratch<A>) {
         let g = self.g;
         let fp = &self.plan.footprint;
         let row_axis = N - 2;
@@ -840,7 +788,7 @@ where
     /// # Safety
     ///
     /// `at` must address an output row this task alone writes.
-    unsafe fn along(&self, at: isize, scratch: &mut Scratch<A::Acc>) {
+    unsafe fn along(&self, at: isize, scratch: &mut Scratch<A>) {
         let g = self.g;
         let plan = &g.plans[N - 1];
         let (start, end) = if plan.mode == Boundary::Skip {
@@ -859,7 +807,7 @@ where
         // the output cannot alias: the compiler keeps them in registers and the epilogue
         // on SIMD lanes.
         let epilogue = self.epilogue.clone();
-        let value = |s: A::Acc| epilogue(A::narrow(s.times(scale)));
+        let value = |s: A| epilogue(s.times(scale));
         let Scratch {
             buffer,
             sums,
@@ -921,15 +869,15 @@ where
                 _ => false,
             };
             if !done {
-                acc.fill(A::Acc::default());
+                acc.fill(A::default());
             }
             for (m, &w) in self.plan.last.iter().enumerate().filter(|_| !done) {
                 let run = &buffer[o + m..o + m + len];
-                if w == A::Acc::ONE {
+                if w == A::ONE {
                     for (a, &v) in acc.iter_mut().zip(run) {
                         *a = a.plus(v);
                     }
-                } else if w != A::Acc::default() {
+                } else if w != A::default() {
                     for (a, &v) in acc.iter_mut().zip(run) {
                         *a = a.plus(w.times(v));
                     }
@@ -985,7 +933,7 @@ const GATHER_BLOCK: usize = 4096;
 /// `acc[i] = Σ_m weights[m] · window[i + m]` for `K` taps, unrolled over the taps so that
 /// the loop over `i` runs on SIMD lanes; `false` (and nothing done) unless there are `K`.
 #[inline(always)]
-fn along_taps<C: Accumulator, const K: usize>(window: &[C], weights: &[C], acc: &mut [C]) -> bool {
+fn along_taps<C: SumElem, const K: usize>(window: &[C], weights: &[C], acc: &mut [C]) -> bool {
     let Ok(weights) = <&[C; K]>::try_from(weights) else {
         return false;
     };
@@ -1030,6 +978,18 @@ enum Weight<C> {
     Of(C),
 }
 
+impl<C: SumElem> Weight<C> {
+    /// `acc` with `value` entered.
+    #[inline(always)]
+    fn apply(self, acc: C, value: C) -> C {
+        match self {
+            Weight::One => acc.plus(value),
+            Weight::MinusOne => acc.minus(value),
+            Weight::Of(w) => acc.plus(w.times(value)),
+        }
+    }
+}
+
 /// One task's buffers, reused from row to row.
 struct Scratch<C> {
     /// The leading-axes sums of the row, over the input indices it reads.
@@ -1049,13 +1009,7 @@ const RUNNING_FROM: usize = 16;
 /// `sums[o] = Σ buffer[o..o + taps]`, sliding: each run of outputs starts from a full sum
 /// (floats only drift [`SEED`] positions), and [`CHAINS`] runs go side by side so that
 /// their chains of dependent additions overlap.
-fn running_along<C: Accumulator>(
-    buffer: &[C],
-    sums: &mut [C],
-    first: usize,
-    taps: usize,
-    exact: bool,
-) {
+fn running_along<C: SumElem>(buffer: &[C], sums: &mut [C], first: usize, taps: usize, exact: bool) {
     let n = sums.len();
     let buffer = &buffer[first..];
     let run = if exact {
@@ -1135,7 +1089,7 @@ pub fn is_direct_only() -> bool {
 pub fn passes<A: SumElem, const N: usize>(
     weights: Option<Weights<A, N>>,
     reassociate: bool,
-) -> Option<Plan<A::Acc, N>> {
+) -> Option<Plan<A, N>> {
     if is_direct_only() {
         return None;
     }

@@ -51,8 +51,9 @@ pub fn zoo_lap3d_f32(b: &mut Bench, shape: (usize, usize, usize)) -> Check {
 }
 
 /// Bit for bit the naive loop, or for a spelling with `reassociate = true` within the
-/// documented bound, `(k + 2 SEED + 2) u Σ|w x|`, which for these means and blurs of values
-/// in [0, 1) (weights summing to 1) is below `(225 + 514) 2^-24`.
+/// documented bound, `(k + 2 SEED + 2) u M` (`M` the largest `Σ|w x|` a running sum passed
+/// through), which for these means and blurs of values in [0, 1) (weights summing to 1) is
+/// below `(225 + 514) 2^-24`.
 fn exact_unless_reassociated(what: &str, got: &[f32], want: &[f32]) -> Check {
     if what.contains("reassociate") {
         near(what, got, want, 739.0 * f64::from(f32::EPSILON) / 2.0, 0.0)
