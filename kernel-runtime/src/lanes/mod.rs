@@ -67,13 +67,15 @@ pub trait SimdElement: Copy + Default + Send + Sync + 'static {
     /// If `slice` is shorter than `LANES`.
     fn store(lanes: Self::Lanes, slice: &mut [Self]);
 
-    /// A lane vector of elements `get(0), …, get(n - 1)`, `n <= LANES`, and
-    /// `Self::default()` in the lanes beyond: how a row's tail and strided rows go on
-    /// lanes. Lane operations never trap, so the filler lanes are computed and dropped.
+    /// A lane vector of elements `get(0), …, get(n - 1)`, `n <= LANES`, and copies of
+    /// `get(0)` in the lanes beyond: how a row's tail and strided rows go on lanes. The
+    /// filler lanes are computed and dropped; as copies of a real element they raise no
+    /// floating-point flag the real ones do not (NumPy reads the flags after a ufunc loop
+    /// and warns, so `0/0` in a filler lane would warn about a value nobody asked for).
     #[inline(always)]
     fn gather(n: usize, get: impl Fn(usize) -> Self) -> Self::Lanes {
-        let mut buffer = [Self::default(); MAX_LANES];
-        for (k, slot) in buffer[..n].iter_mut().enumerate() {
+        let mut buffer = [if n > 0 { get(0) } else { Self::default() }; MAX_LANES];
+        for (k, slot) in buffer[..n].iter_mut().enumerate().skip(1) {
             *slot = get(k);
         }
         Self::load(&buffer)

@@ -193,16 +193,32 @@ pub(super) fn expand(
     let dynamic =
         declared.is_some_and(|b| b.iter().any(|(lo, hi)| names_param(lo) || names_param(hi)));
     let (footprint_local, neighborhood_const) = if dynamic {
-        (quote!(let __kernel_footprint = #footprint;), quote!())
+        (
+            quote!(let __kernel_footprint = #footprint;),
+            quote! {
+                /// The neighbourhood when it is the same for every call: not this one, whose
+                /// bounds name parameters (see the sibling `*_neighborhood` function).
+                pub const STATIC_NEIGHBORHOOD: ::core::option::Option<#private::stencil::Footprint<#rank>> =
+                    ::core::option::Option::None;
+            },
+        )
     } else {
         (
             quote!(let __kernel_footprint = #name::NEIGHBORHOOD;),
             quote! {
                 /// The least and greatest offset read on each axis.
                 pub const NEIGHBORHOOD: #private::stencil::Footprint<#rank> = #footprint;
+                /// The neighbourhood when it is the same for every call, as this one is.
+                pub const STATIC_NEIGHBORHOOD: ::core::option::Option<#private::stencil::Footprint<#rank>> =
+                    ::core::option::Option::Some(NEIGHBORHOOD);
             },
         )
     };
+    let neighborhood_fn = neighborhood_sibling(kernel, kinds, name, rank, private, if dynamic {
+        footprint.clone()
+    } else {
+        quote!(#name::NEIGHBORHOOD)
+    });
     // The kernel value carries a dynamic footprint; a static one is the module's constant,
     // which the row loops see as such.
     let (footprint_field, footprint_init, footprint_value, into_footprint) = if dynamic {
@@ -477,6 +493,7 @@ pub(super) fn expand(
         }
 
         #linear_siblings
+        #neighborhood_fn
 
         #[doc = #mod_doc]
         #[allow(non_snake_case, reason = "named after the kernel function")]
@@ -493,6 +510,45 @@ pub(super) fn expand(
             /// evaluated at once (see `#[stencil]`'s docs for the bodies that do).
             pub const SIMD: bool = #simd;
             #linear_items
+        }
+    }
+}
+
+/// `name_neighborhood(scalars) -> Footprint`: the neighbourhood a call with these scalar
+/// arguments reads, for tools that size halos (Dask's `map_overlap`) without calling the
+/// kernel. Omitted when a scalar's type names a generic parameter, which it could not
+/// spell without the kernel's generics.
+fn neighborhood_sibling(
+    kernel: &KernelFn<'_>,
+    kinds: &[ParamKind<'_>],
+    name: &syn::Ident,
+    rank: usize,
+    private: &crate::private::Private,
+    footprint: TokenStream,
+) -> TokenStream {
+    let generic: Vec<String> = kernel.original.sig.generics.type_params().map(|t| t.ident.to_string()).collect();
+    let scalars: Vec<(&syn::Ident, &Type)> = kernel
+        .params
+        .iter()
+        .zip(kinds)
+        .filter(|(_, k)| matches!(k, ParamKind::Scalar))
+        .map(|(p, _)| (p.ident, p.ty))
+        .collect();
+    if scalars.iter().any(|(_, ty)| mentioned(quote!(#ty)).iter().any(|i| generic.contains(&i.to_string()))) {
+        return TokenStream::new();
+    }
+    let vis = &kernel.original.vis;
+    let fn_name = format_ident!("{}_neighborhood", name);
+    let doc = format!(
+        "The least and greatest offset [`{name}`] reads on each axis, for a call with these \
+         scalar arguments."
+    );
+    let params = scalars.iter().map(|(ident, ty)| quote!(#ident: #ty));
+    quote! {
+        #[doc = #doc]
+        #[allow(unused_variables, reason = "a fixed neighbourhood reads no parameter")]
+        #vis fn #fn_name(#(#params),*) -> #private::stencil::Footprint<#rank> {
+            #footprint
         }
     }
 }

@@ -1,0 +1,246 @@
+//! `#[stencil]` kernels as Python callables: `f(x, *scalars, out=None)`, with the
+//! neighbourhood, modes and rank as attributes so other tools (Dask's `map_overlap`) can
+//! size halos from the kernel itself.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use ndarray::{Array, ArrayViewD, ArrayViewMutD, Dimension};
+use ndkernel::KernelError;
+use numpy::{Element, PyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyModule, PyString, PyTuple};
+
+/// One element-type combination of a stencil: `Ok(None)` when the arrays passed are not of
+/// its types, so the next combination is tried.
+/// Per axis, the least and greatest offset read: `((lo, hi), ...)`.
+pub type Footprint = Vec<(isize, isize)>;
+
+/// The neighbourhood a call with these scalar arguments reads.
+pub type Halo = fn(&Stencil, &Bound<'_, PyTuple>) -> PyResult<Footprint>;
+
+pub type Call = fn(&Stencil, &Bound<'_, PyTuple>, Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>>;
+
+/// A `#[stencil]` kernel exported to Python.
+#[pyclass(module = "ndkernel_python", frozen, dict)]
+#[derive(Debug)]
+pub struct Stencil {
+    name: String,
+    /// The Python names of the arguments, for messages.
+    params: Vec<&'static str>,
+    #[pyo3(get)]
+    ndim: usize,
+    neighborhood: Option<Footprint>,
+    halo: Halo,
+    modes: Vec<&'static str>,
+    calls: Vec<(String, Call)>,
+}
+
+#[pymethods]
+impl Stencil {
+    #[pyo3(signature = (*args, out = None))]
+    fn __call__(&self, args: &Bound<'_, PyTuple>, out: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        self.check_arity(args, &self.params)?;
+        for (_, call) in &self.calls {
+            if let Some(result) = call(self, args, out)? {
+                return Ok(result);
+            }
+        }
+        let given: Vec<String> = args.iter().filter_map(|a| a.getattr("dtype").ok().map(|d| d.to_string())).collect();
+        let accepted: Vec<&str> = self.calls.iter().map(|(types, _)| types.as_str()).collect();
+        Err(PyTypeError::new_err(format!(
+            "{}: no loop for arrays of dtype ({}); it accepts {}",
+            self.name,
+            given.join(", "),
+            accepted.join(" or ")
+        )))
+    }
+
+    /// Per axis, the least and greatest offset the kernel reads: `[(lo, hi), ...]`;
+    /// `None` when the bounds name scalar parameters (then see `halo`).
+    #[getter]
+    fn neighborhood(&self) -> Option<Footprint> {
+        self.neighborhood.clone()
+    }
+
+    /// The neighbourhood a call with these scalar arguments reads, `[(lo, hi), ...]`:
+    /// what a chunked caller must overlap by on each axis.
+    #[pyo3(signature = (*scalars))]
+    fn halo(&self, scalars: &Bound<'_, PyTuple>) -> PyResult<Footprint> {
+        (self.halo)(self, scalars)
+    }
+
+    /// The boundary mode of each axis, as `#[stencil(mode = ...)]` names it.
+    #[getter]
+    fn mode(&self) -> Vec<&'static str> {
+        self.modes.clone()
+    }
+
+    #[getter]
+    fn __name__(&self) -> &str {
+        &self.name
+    }
+
+    /// Pickled by reference: the module and name it was exported under.
+    fn __reduce__(&self) -> &str {
+        &self.name
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<ndkernel stencil '{}' ndim={} mode={:?}>", self.name, self.ndim, self.modes)
+    }
+}
+
+/// What `stencil!` knows about a kernel.
+#[derive(Debug)]
+pub struct Spec {
+    /// The Python name.
+    pub name: String,
+    /// The arguments' names.
+    pub params: Vec<&'static str>,
+    /// The kernel's `RANK`.
+    pub ndim: usize,
+    /// The kernel's `STATIC_NEIGHBORHOOD`, per axis.
+    pub neighborhood: Option<Footprint>,
+    /// The kernel's `name_neighborhood`, called on Python scalars.
+    pub halo: Halo,
+    /// The kernel's `MODES`, by name.
+    pub modes: Vec<&'static str>,
+    /// One call per element-type combination, with its dtypes for messages.
+    pub calls: Vec<(String, Call)>,
+}
+
+/// Adds the stencil to `module` under its name.
+///
+/// # Errors
+/// Python failing to add the attribute.
+pub fn add(module: &Bound<'_, PyModule>, spec: Spec) -> PyResult<()> {
+    let stencil = Bound::new(
+        module.py(),
+        Stencil {
+            name: spec.name.clone(),
+            params: spec.params,
+            ndim: spec.ndim,
+            neighborhood: spec.neighborhood,
+            halo: spec.halo,
+            modes: spec.modes,
+            calls: spec.calls,
+        },
+    )?;
+    // Pickle looks an object up by its `__module__` and the name `__reduce__` gives.
+    stencil.setattr("__module__", module.name()?)?;
+    stencil.setattr("__qualname__", PyString::new(module.py(), &spec.name))?;
+    module.add(spec.name.as_str(), stencil)
+}
+
+impl Stencil {
+    /// Checks that `args` has one argument per name in `params`.
+    ///
+    /// # Errors
+    /// `TypeError` naming what the call takes.
+    pub fn check_arity(&self, args: &Bound<'_, PyTuple>, params: &[&str]) -> PyResult<()> {
+        if args.len() == params.len() {
+            return Ok(());
+        }
+        Err(PyTypeError::new_err(format!(
+            "{}() takes {} arguments ({}), {} given",
+            self.name,
+            params.len(),
+            params.join(", "),
+            args.len()
+        )))
+    }
+
+    /// Argument `k` as an array of `T`, or `None` if it has another dtype.
+    ///
+    /// # Errors
+    /// `TypeError` if it is not an array (or array-like NumPy can convert).
+    pub fn array<'py, T: Element>(&self, args: &Bound<'py, PyTuple>, k: usize) -> PyResult<Option<PyReadonlyArrayDyn<'py, T>>> {
+        let py = args.py();
+        let arg = args.get_item(k)?;
+        let arg = if arg.is_instance_of::<numpy::PyUntypedArray>() {
+            arg
+        } else {
+            py.import("numpy")?.call_method1("asarray", (arg,))?
+        };
+        let array = arg.cast_into::<numpy::PyUntypedArray>().map_err(|e| {
+            PyTypeError::new_err(format!("{}: argument {} ({}) is not an array: {e}", self.name, k, self.params[k]))
+        })?;
+        if !array.dtype().is_equiv_to(&numpy::dtype::<T>(py)) {
+            return Ok(None);
+        }
+        Ok(Some(array.cast_into::<PyArrayDyn<T>>()?.readonly()))
+    }
+
+    /// Argument `k` as a scalar of `T`.
+    ///
+    /// # Errors
+    /// `TypeError` naming the argument if it does not convert.
+    pub fn scalar<'py, T: FromPyObjectOwned<'py>>(&self, args: &Bound<'py, PyTuple>, k: usize) -> PyResult<T> {
+        args.get_item(k)?.extract::<T>().map_err(Into::<PyErr>::into).map_err(|e: PyErr| {
+            PyTypeError::new_err(format!(
+                "{}: argument {} ({}) must be a {}: {}",
+                self.name,
+                k,
+                self.params[k],
+                std::any::type_name::<T>(),
+                e
+            ))
+        })
+    }
+
+    /// Runs the kernel with the GIL released: into `out` when given (its dtype must be `O`),
+    /// else into a new array laid out as the kernel's allocating form lays it out.
+    ///
+    /// # Errors
+    /// A `KernelError` as `ValueError`, a wrong `out` as `TypeError`, a panic as
+    /// `RuntimeError`; on error no array is returned.
+    pub fn finish<O, D>(
+        &self,
+        py: Python<'_>,
+        out: Option<&Bound<'_, PyAny>>,
+        run: impl FnOnce(Option<&mut ArrayViewMutD<'_, O>>) -> Result<Option<Array<O, D>>, KernelError> + Send,
+    ) -> PyResult<Option<Py<PyAny>>>
+    where
+        O: Element + Send,
+        D: Dimension,
+    {
+        match out {
+            None => {
+                let result = detached(py, &self.name, || run(None))?.expect("the allocating form returns its array");
+                Ok(Some(PyArray::from_owned_array(py, result.into_dyn()).into_any().unbind()))
+            }
+            Some(out) => {
+                let array = out.cast::<PyArrayDyn<O>>().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "{}: out must be a writeable array of dtype {}",
+                        self.name,
+                        numpy::dtype::<O>(py)
+                    ))
+                })?;
+                let mut writable = array.try_readwrite().map_err(|e| PyTypeError::new_err(format!("{}: out: {e}", self.name)))?;
+                let mut view = writable.as_array_mut();
+                detached(py, &self.name, || run(Some(&mut view)))?;
+                Ok(Some(out.clone().unbind()))
+            }
+        }
+    }
+}
+
+/// Runs `f` without the GIL, turning a `KernelError` into `ValueError` and a panic into
+/// `RuntimeError`.
+fn detached<R: Send>(py: Python<'_>, name: &str, f: impl FnOnce() -> Result<R, KernelError> + Send) -> PyResult<R> {
+    match py.detach(|| catch_unwind(AssertUnwindSafe(f))) {
+        Ok(Ok(result)) => Ok(result),
+        Ok(Err(e)) => Err(crate::errors::kernel_error(e)),
+        Err(payload) => Err(PyRuntimeError::new_err(format!(
+            "{name}: the kernel panicked: {}",
+            crate::errors::panic_message(&*payload)
+        ))),
+    }
+}
+
+/// A view of a read-only array argument that can cross into the detached closure.
+pub fn view<'a, T: Element>(array: &'a PyReadonlyArrayDyn<'_, T>) -> ArrayViewD<'a, T> {
+    array.as_array()
+}

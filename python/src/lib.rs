@@ -1,0 +1,170 @@
+//! `ndkernel_seeds`: the seeds' kernels, and a few more, as a Python extension module built
+//! by maturin (`pip install ./python`). Each `ufunc!`, `gufunc!` or `stencil!` line exports
+//! one kernel; see the `ndkernel-python` crate.
+
+use ::ndkernel_seeds::{addarr, correlate_sparse, skeleton, smooth, softmax};
+use ndkernel::prelude::*;
+use ndkernel_python::{gufunc, stencil, ufunc};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArrayDyn};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+/// Seed 000's relative difference, the README's first example; generic, exported for
+/// `float64` and `float32`.
+#[vectorize]
+pub fn rel_diff<T: num_like::Real>(x: T, y: T) -> T {
+    T::TWO * (x - y) / (x + y)
+}
+
+/// Addition with an identity, so `add.reduce` works on empty axes too.
+#[vectorize(identity = 0)]
+pub fn add_i64(a: i64, b: i64) -> i64 {
+    a.wrapping_add(b)
+}
+
+/// Integer division as Rust does it: panics when `b == 0`, which Python sees as a
+/// `RuntimeError` (the loop's other elements are not returned).
+#[vectorize]
+pub fn int_div(a: i64, b: i64) -> i64 {
+    a / b
+}
+
+/// `x` clipped into `[lo, hi]`, with a branch: three broadcast operands.
+#[vectorize]
+pub fn clip<T: PartialOrd + Copy>(x: T, lo: T, hi: T) -> T {
+    if x < lo {
+        lo
+    } else if x > hi {
+        hi
+    } else {
+        x
+    }
+}
+
+/// The sum of products over the last axis (NumPy's `inner1d` test gufunc).
+#[guvectorize("(n),(n)->()")]
+pub fn inner1d(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    a.dot(&b)
+}
+
+/// Matrix product over the last two axes, Numba's out-parameter form.
+#[guvectorize("(n,k),(k,m)->(n,m)")]
+pub fn matmul(a: ArrayView2<f64>, b: ArrayView2<f64>, mut out: ArrayViewMut2<f64>) {
+    out.assign(&a.dot(&b));
+}
+
+/// Each row's mean and standard deviation: two outputs.
+#[guvectorize("(n)->(),()")]
+pub fn mean_std(x: ArrayView1<f64>) -> (f64, f64) {
+    let n = x.len() as f64;
+    let mean = x.sum() / n;
+    let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+/// The 5-point Laplacian, one kernel per boundary mode (what the tests compare with
+/// SciPy's `correlate`).
+macro_rules! laplacians {
+    ($($name:ident = $mode:literal),* $(,)?) => {$(
+        #[stencil(mode = $mode, cval = 1.5)]
+        pub fn $name(x: Rel<f64>) -> f64 {
+            x[[-1, 0]] + x[[0, -1]] - 4.0 * x[[0, 0]] + x[[0, 1]] + x[[1, 0]]
+        }
+    )*};
+}
+laplacians!(
+    laplace_skip = "skip",
+    laplace_constant = "constant",
+    laplace_nearest = "nearest",
+    laplace_reflect = "reflect",
+    laplace_mirror = "mirror",
+    laplace_wrap = "wrap",
+    laplace_valid = "valid",
+);
+
+/// The 7-point Laplacian of a volume, reflecting at the border.
+#[stencil(mode = "reflect")]
+pub fn laplace3d(x: Rel<f32>) -> f32 {
+    x[[-1, 0, 0]] + x[[0, -1, 0]] + x[[0, 0, -1]] - 6.0 * x[[0, 0, 0]]
+        + x[[0, 0, 1]]
+        + x[[0, 1, 0]]
+        + x[[1, 0, 0]]
+}
+
+/// A scaled 1-D difference with an asymmetric reach and a scalar argument.
+#[stencil(mode = "nearest")]
+pub fn forward_diff(x: Rel<f64>, h: f64) -> f64 {
+    (x[[2]] - x[[-1]]) / h
+}
+
+/// Seed 004's pixel graph of a skeleton image (2-D or 3-D `bool`), as SciPy's CSR
+/// pieces: `(indptr, indices, data, nodes)`.
+#[pyfunction]
+fn pixel_graph<'py>(
+    py: Python<'py>,
+    skeleton: PyReadonlyArrayDyn<'py, bool>,
+) -> PyResult<(
+    Bound<'py, PyArray1<i32>>,
+    Bound<'py, PyArray1<i32>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<i64>>,
+)> {
+    let view = skeleton.as_array();
+    let graph = py
+        .detach(|| skeleton::pixel_graph(view))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok((
+        graph.indptr.into_pyarray(py),
+        graph.indices.into_pyarray(py),
+        graph.data.into_pyarray(py),
+        graph.nodes.into_pyarray(py),
+    ))
+}
+
+#[pymodule]
+fn ndkernel_seeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Elementwise: numpy.ufunc objects.
+    ufunc!(m, addarr::addarr(f64, f64) -> f64)?;
+    ufunc!(m, rel_diff(f64, f64) -> f64, (f32, f32) -> f32)?;
+    ufunc!(m, add_i64(i64, i64) -> i64; identity = 0_i64)?;
+    ufunc!(m, int_div(i64, i64) -> i64)?;
+    ufunc!(m, clip(f64, f64, f64) -> f64, (f32, f32, f32) -> f32, (i32, i32, i32) -> i32, (u8, u8, u8) -> u8)?;
+    // Generalized: gufuncs with the kernel's signature.
+    gufunc!(m, softmax::softmax_rows(f64) -> f64, (f32) -> f32)?;
+    gufunc!(m, inner1d(f64, f64) -> f64)?;
+    gufunc!(m, matmul(f64, f64) -> f64)?;
+    gufunc!(m, mean_std(f64) -> (f64, f64))?;
+    // Stencils: callables with their neighbourhood and modes.
+    stencil!(m, smooth::smooth(x: Rel<i8>) -> i8)?;
+    stencil!(m, smooth::mean_f32(x: Rel<f32>) -> f32)?;
+    stencil!(m, correlate_sparse::corner_sum(x: Rel<f64>, w: isize) -> f64)?;
+    stencil!(m, laplace_skip(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplace_constant(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplace_nearest(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplace_reflect(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplace_mirror(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplace_wrap(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplace_valid(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplace3d(x: Rel<f32>) -> f32)?;
+    stencil!(m, forward_diff(x: Rel<f64>, h: f64) -> f64)?;
+    // A plain function for what is not one kernel.
+    m.add_function(wrap_pyfunction!(pixel_graph, m)?)?;
+    Ok(())
+}
+
+/// The float types `rel_diff` is generic over.
+mod num_like {
+    use std::ops::{Add, Div, Mul, Sub};
+
+    /// `f32` and `f64`, with the constant `rel_diff` needs.
+    pub trait Real: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> {
+        /// 2.
+        const TWO: Self;
+    }
+    impl Real for f32 {
+        const TWO: Self = 2.0;
+    }
+    impl Real for f64 {
+        const TWO: Self = 2.0;
+    }
+}
