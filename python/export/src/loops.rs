@@ -190,6 +190,33 @@ fn extent(ptr: *mut c_char, shape: &[usize], byte_strides: &[Intp], size: usize)
     (lo, hi)
 }
 
+/// A C-order copy of an operand, in a buffer aligned for any NumPy element type, and its
+/// byte strides.
+fn copy_operand(ptr: *mut c_char, shape: &[usize], byte_strides: &[Intp], size: usize) -> (Vec<u128>, Vec<Intp>) {
+    let count: usize = shape.iter().product();
+    let mut copy = vec![0u128; (count * size).div_ceil(size_of::<u128>())];
+    let mut contiguous = vec![size as Intp; shape.len()];
+    for axis in (0..shape.len().saturating_sub(1)).rev() {
+        contiguous[axis] = contiguous[axis + 1] * shape[axis + 1] as Intp;
+    }
+    let dst = copy.as_mut_ptr().cast::<u8>();
+    let mut index = vec![0usize; shape.len()];
+    for n in 0..count {
+        let offset: isize = index.iter().zip(byte_strides).map(|(&i, &s)| i as isize * s).sum();
+        // SAFETY: `index` stays inside `shape`, so `offset` is inside the operand, and the
+        // copy has room for `count` elements.
+        unsafe { std::ptr::copy_nonoverlapping(ptr.offset(offset).cast::<u8>(), dst.add(n * size), size) };
+        for axis in (0..shape.len()).rev() {
+            index[axis] += 1;
+            if index[axis] < shape[axis] {
+                break;
+            }
+            index[axis] = 0;
+        }
+    }
+    (copy, contiguous)
+}
+
 fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
     a.0 < a.1 && b.0 < b.1 && a.0 < b.1 && b.0 < a.1
 }
@@ -272,8 +299,8 @@ pub unsafe fn generalized(
         )
     };
     guard(&data.name, || {
-        let mut shapes = Vec::with_capacity(operands);
-        let mut strides = Vec::with_capacity(operands);
+        let mut shapes: Vec<Vec<usize>> = Vec::with_capacity(operands);
+        let mut strides: Vec<Vec<Intp>> = Vec::with_capacity(operands);
         let mut next = operands;
         for (k, core) in data.cores.iter().enumerate() {
             let mut shape = vec![dims[0] as usize];
@@ -287,13 +314,27 @@ pub unsafe fn generalized(
             strides.push(stride);
         }
         let spans: Vec<_> = (0..operands).map(|k| extent(ptrs[k], &shapes[k], &strides[k], sizes[k])).collect();
-        if outputs_overlap_inputs(&spans, inputs) {
-            return Err(PyValueError::new_err(format!("{}: an output overlaps another operand", data.name)));
+        let (in_spans, out_spans) = spans.split_at(inputs);
+        if out_spans.iter().enumerate().any(|(j, &o)| out_spans[j + 1..].iter().any(|&p| overlaps(o, p))) {
+            return Err(PyValueError::new_err(format!("{}: two outputs overlap", data.name)));
         }
         if !(0..operands).all(|k| strides_whole(&strides[k], sizes[k])) {
             return Err(PyValueError::new_err(format!("{}: an operand is not aligned to its element type", data.name)));
         }
-        run(&Cores { ptrs, shapes, strides }).map_err(crate::errors::kernel_error)
+        // NumPy checks overlap over the loop dimensions only, so `matmul(a, a, out=a)`
+        // reaches the loop with the output on top of both inputs. Such an input is read
+        // from a copy, as NumPy's `matmul` does: the result is that of distinct operands.
+        let mut ptrs = ptrs.to_vec();
+        let mut copies = Vec::new();
+        for k in 0..inputs {
+            if out_spans.iter().any(|&o| overlaps(o, in_spans[k])) {
+                let (copy, contiguous) = copy_operand(ptrs[k], &shapes[k], &strides[k], sizes[k]);
+                ptrs[k] = copy.as_ptr().cast_mut().cast();
+                strides[k] = contiguous;
+                copies.push(copy);
+            }
+        }
+        run(&Cores { ptrs: &ptrs, shapes, strides }).map_err(crate::errors::kernel_error)
     });
 }
 
