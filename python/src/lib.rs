@@ -64,23 +64,32 @@ pub fn mean_std(x: ArrayView1<f64>) -> (f64, f64) {
 
 /// The 5-point Laplacian, one kernel per boundary mode (what the tests compare with
 /// SciPy's `correlate`).
-macro_rules! laplacians {
-    ($($name:ident = $mode:literal),* $(,)?) => {$(
-        #[stencil(mode = $mode, cval = 1.5)]
-        pub fn $name(x: Rel<f64>) -> f64 {
-            x[[-1, 0]] + x[[0, -1]] - 4.0 * x[[0, 0]] + x[[0, 1]] + x[[1, 0]]
-        }
-    )*};
+mod laplacians {
+    // Clippy misses the `# Errors` sections `#[stencil]` writes into the generated
+    // functions' docs when the kernel comes out of `macro_rules!`.
+    #![allow(clippy::missing_errors_doc, reason = "the generated docs have them")]
+
+    use ndkernel::prelude::*;
+
+    macro_rules! laplacians {
+        ($($name:ident = $mode:literal),* $(,)?) => {$(
+            #[doc = concat!("The 5-point Laplacian, mode `", $mode, "`, cval 1.5.")]
+            #[stencil(mode = $mode, cval = 1.5)]
+            pub fn $name(x: Rel<f64>) -> f64 {
+                x[[-1, 0]] + x[[0, -1]] - 4.0 * x[[0, 0]] + x[[0, 1]] + x[[1, 0]]
+            }
+        )*};
+    }
+    laplacians!(
+        laplace_skip = "skip",
+        laplace_constant = "constant",
+        laplace_nearest = "nearest",
+        laplace_reflect = "reflect",
+        laplace_mirror = "mirror",
+        laplace_wrap = "wrap",
+        laplace_valid = "valid",
+    );
 }
-laplacians!(
-    laplace_skip = "skip",
-    laplace_constant = "constant",
-    laplace_nearest = "nearest",
-    laplace_reflect = "reflect",
-    laplace_mirror = "mirror",
-    laplace_wrap = "wrap",
-    laplace_valid = "valid",
-);
 
 /// The 7-point Laplacian of a volume, reflecting at the border.
 #[stencil(mode = "reflect")]
@@ -97,18 +106,21 @@ pub fn forward_diff(x: Rel<f64>, h: f64) -> f64 {
     (x[[2]] - x[[-1]]) / h
 }
 
+/// SciPy's CSR pieces of a graph, and its nodes' raveled pixel indices.
+type Csr<'py> = (
+    Bound<'py, PyArray1<i32>>,
+    Bound<'py, PyArray1<i32>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<i64>>,
+);
+
 /// Seed 004's pixel graph of a skeleton image (2-D or 3-D `bool`), as SciPy's CSR
 /// pieces: `(indptr, indices, data, nodes)`.
 #[pyfunction]
 fn pixel_graph<'py>(
     py: Python<'py>,
     skeleton: PyReadonlyArrayDyn<'py, bool>,
-) -> PyResult<(
-    Bound<'py, PyArray1<i32>>,
-    Bound<'py, PyArray1<i32>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<i64>>,
-)> {
+) -> PyResult<Csr<'py>> {
     let view = skeleton.as_array();
     let graph = py
         .detach(|| skeleton::pixel_graph(view))
@@ -138,13 +150,13 @@ fn ndkernel_seeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     stencil!(m, smooth::smooth(x: Rel<i8>) -> i8)?;
     stencil!(m, smooth::mean_f32(x: Rel<f32>) -> f32)?;
     stencil!(m, correlate_sparse::corner_sum(x: Rel<f64>, w: isize) -> f64)?;
-    stencil!(m, laplace_skip(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplace_constant(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplace_nearest(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplace_reflect(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplace_mirror(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplace_wrap(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplace_valid(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplacians::laplace_skip(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplacians::laplace_constant(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplacians::laplace_nearest(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplacians::laplace_reflect(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplacians::laplace_mirror(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplacians::laplace_wrap(x: Rel<f64>) -> f64)?;
+    stencil!(m, laplacians::laplace_valid(x: Rel<f64>) -> f64)?;
     stencil!(m, laplace3d(x: Rel<f32>) -> f32)?;
     stencil!(m, forward_diff(x: Rel<f64>, h: f64) -> f64)?;
     // A plain function for what is not one kernel.
@@ -157,7 +169,9 @@ mod num_like {
     use std::ops::{Add, Div, Mul, Sub};
 
     /// `f32` and `f64`, with the constant `rel_diff` needs.
-    pub trait Real: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> {
+    pub trait Real:
+        Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self>
+    {
         /// 2.
         const TWO: Self;
     }

@@ -106,6 +106,7 @@ def test_attributes():
     assert s.neighborhood == [(-1, 1), (-1, 1)]
     assert s.halo() == [(-1, 1), (-1, 1)]
     assert s.mode == ["skip", "skip"]
+    assert s.cval == 0 and k.laplace_constant.cval == CVAL and k.laplace_skip.cval == CVAL
     assert k.corner_sum.neighborhood is None  # bounds from the parameter w
     assert k.corner_sum.halo(5) == [(0, 5), (0, 5)]
     assert "smooth" in repr(s)

@@ -216,6 +216,11 @@ pub fn smooth_evaluation() -> ::ndkernel::__private::stencil::linear::Evaluation
         ::core::option::Option::None => ::ndkernel::__private::stencil::linear::Evaluation::Direct,
     }
 }
+#[doc = "The least and greatest offset [`smooth`] reads on each axis, for a call with these scalar arguments."]
+#[allow(unused_variables, reason = "a fixed neighbourhood reads no parameter")]
+pub fn smooth_neighborhood() -> ::ndkernel::__private::stencil::Footprint<2usize> {
+    smooth::NEIGHBORHOOD
+}
 #[doc = "Metadata of the [`smooth`](fn@smooth) stencil."]
 #[allow(non_snake_case, reason = "named after the kernel function")]
 pub mod smooth {
@@ -226,6 +231,8 @@ pub mod smooth {
     #[doc = r" The least and greatest offset read on each axis."]
     pub const NEIGHBORHOOD: ::ndkernel::__private::stencil::Footprint<2usize> =
         ::ndkernel::__private::stencil::Footprint::<2usize>::from_offsets(&[[-1, -1], [-1, 0], [-1, 1], [0, -1], [0, 0], [0, 1], [1, -1], [1, 0], [1, 1]]);
+    #[doc = r" The neighbourhood when it is the same for every call, as this one is."]
+    pub const STATIC_NEIGHBORHOOD: ::core::option::Option<::ndkernel::__private::stencil::Footprint<2usize>> = ::core::option::Option::Some(NEIGHBORHOOD);
     #[doc = r" The boundary mode of each axis."]
     pub const MODES: [::ndkernel::__private::boundary::Boundary; 2usize] = [
         ::ndkernel::__private::boundary::Boundary::Nearest,

@@ -46,7 +46,9 @@ pub use stencil::Stencil;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::loops::{Cores, Intp, LoopData, LoopFn, Strided, elementwise, generalized};
-    pub use crate::stencil::{Call, Footprint, Spec as StencilSpec, Stencil, add as add_stencil, view};
+    pub use crate::stencil::{
+        Call, Footprint, Spec as StencilSpec, Stencil, add as add_stencil, view,
+    };
     pub use crate::ufunc::{Loop, Spec as UfuncSpec, add as add_ufunc};
     pub use ndarray;
     pub use ndkernel;

@@ -19,8 +19,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use ndarray::{ArrayView1, ArrayViewD, ArrayViewMut1, ArrayViewMutD, Axis, IxDyn, ShapeBuilder};
 use ndkernel::KernelError;
-use pyo3::{PyErr, Python};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::{PyErr, Python};
 
 /// NumPy's `npy_intp`.
 pub type Intp = isize;
@@ -54,7 +54,8 @@ impl Strided<'_> {
     pub unsafe fn input<T>(&self, k: usize) -> ArrayView1<'_, T> {
         // SAFETY: the caller's contract; `view_parts` makes the strides non-negative.
         unsafe {
-            let (ptr, strides, inverted) = view_parts::<T>(self.ptrs[k], &[self.len], &[self.steps[k]]);
+            let (ptr, strides, inverted) =
+                view_parts::<T>(self.ptrs[k], &[self.len], &[self.steps[k]]);
             let mut view = ArrayView1::from_shape_ptr(self.len.strides(strides[0]), ptr);
             if inverted[0] {
                 view.invert_axis(Axis(0));
@@ -71,8 +72,10 @@ impl Strided<'_> {
     pub unsafe fn output<T>(&self, k: usize) -> ArrayViewMut1<'_, T> {
         // SAFETY: as `input`, and nothing else reaches these elements.
         unsafe {
-            let (ptr, strides, inverted) = view_parts::<T>(self.ptrs[k], &[self.len], &[self.steps[k]]);
-            let mut view = ArrayViewMut1::from_shape_ptr(self.len.strides(strides[0]), ptr.cast_mut());
+            let (ptr, strides, inverted) =
+                view_parts::<T>(self.ptrs[k], &[self.len], &[self.steps[k]]);
+            let mut view =
+                ArrayViewMut1::from_shape_ptr(self.len.strides(strides[0]), ptr.cast_mut());
             if inverted[0] {
                 view.invert_axis(Axis(0));
             }
@@ -86,7 +89,12 @@ impl Strided<'_> {
     /// Operand `k` must hold elements of `T` and `i < len`.
     pub unsafe fn read<T: Copy>(&self, k: usize, i: usize) -> T {
         // SAFETY: the caller's contract; NumPy's buffers are aligned for the loop's types.
-        unsafe { self.ptrs[k].offset(self.steps[k] * i as isize).cast::<T>().read() }
+        unsafe {
+            self.ptrs[k]
+                .offset(self.steps[k] * i as isize)
+                .cast::<T>()
+                .read()
+        }
     }
 
     /// Writes element `i` of operand `k` through its raw pointer.
@@ -95,7 +103,12 @@ impl Strided<'_> {
     /// As [`Strided::read`].
     pub unsafe fn write<T>(&self, k: usize, i: usize, value: T) {
         // SAFETY: the caller's contract.
-        unsafe { self.ptrs[k].offset(self.steps[k] * i as isize).cast::<T>().write(value) }
+        unsafe {
+            self.ptrs[k]
+                .offset(self.steps[k] * i as isize)
+                .cast::<T>()
+                .write(value);
+        }
     }
 }
 
@@ -117,8 +130,10 @@ impl Cores<'_> {
     pub unsafe fn input<T>(&self, k: usize) -> ArrayViewD<'_, T> {
         // SAFETY: the caller's contract; `view_parts` makes the strides non-negative.
         unsafe {
-            let (ptr, strides, inverted) = view_parts::<T>(self.ptrs[k], &self.shapes[k], &self.strides[k]);
-            let mut view = ArrayViewD::from_shape_ptr(IxDyn(&self.shapes[k]).strides(IxDyn(&strides)), ptr);
+            let (ptr, strides, inverted) =
+                view_parts::<T>(self.ptrs[k], &self.shapes[k], &self.strides[k]);
+            let mut view =
+                ArrayViewD::from_shape_ptr(IxDyn(&self.shapes[k]).strides(IxDyn(&strides)), ptr);
             invert(&inverted, |axis| view.invert_axis(axis));
             view
         }
@@ -132,9 +147,12 @@ impl Cores<'_> {
     pub unsafe fn output<T>(&self, k: usize) -> ArrayViewMutD<'_, T> {
         // SAFETY: as `input`, and nothing else reaches these elements.
         unsafe {
-            let (ptr, strides, inverted) = view_parts::<T>(self.ptrs[k], &self.shapes[k], &self.strides[k]);
-            let mut view =
-                ArrayViewMutD::from_shape_ptr(IxDyn(&self.shapes[k]).strides(IxDyn(&strides)), ptr.cast_mut());
+            let (ptr, strides, inverted) =
+                view_parts::<T>(self.ptrs[k], &self.shapes[k], &self.strides[k]);
+            let mut view = ArrayViewMutD::from_shape_ptr(
+                IxDyn(&self.shapes[k]).strides(IxDyn(&strides)),
+                ptr.cast_mut(),
+            );
             invert(&inverted, |axis| view.invert_axis(axis));
             view
         }
@@ -153,7 +171,11 @@ fn invert(inverted: &[bool], mut flip: impl FnMut(Axis)) {
 ///
 /// # Safety
 /// The operand must span `shape` at `byte_strides` from `ptr` inside one allocation.
-unsafe fn view_parts<T>(ptr: *mut c_char, shape: &[usize], byte_strides: &[Intp]) -> (*const T, Vec<usize>, Vec<bool>) {
+unsafe fn view_parts<T>(
+    ptr: *mut c_char,
+    shape: &[usize],
+    byte_strides: &[Intp],
+) -> (*const T, Vec<usize>, Vec<bool>) {
     let size = size_of::<T>().max(1) as isize;
     let mut low = ptr;
     let mut strides = Vec::with_capacity(shape.len());
@@ -192,7 +214,12 @@ fn extent(ptr: *mut c_char, shape: &[usize], byte_strides: &[Intp], size: usize)
 
 /// A C-order copy of an operand, in a buffer aligned for any NumPy element type, and its
 /// byte strides.
-fn copy_operand(ptr: *mut c_char, shape: &[usize], byte_strides: &[Intp], size: usize) -> (Vec<u128>, Vec<Intp>) {
+fn copy_operand(
+    ptr: *mut c_char,
+    shape: &[usize],
+    byte_strides: &[Intp],
+    size: usize,
+) -> (Vec<u128>, Vec<Intp>) {
     let count: usize = shape.iter().product();
     let mut copy = vec![0u128; (count * size).div_ceil(size_of::<u128>())];
     let mut contiguous = vec![size as Intp; shape.len()];
@@ -202,10 +229,16 @@ fn copy_operand(ptr: *mut c_char, shape: &[usize], byte_strides: &[Intp], size: 
     let dst = copy.as_mut_ptr().cast::<u8>();
     let mut index = vec![0usize; shape.len()];
     for n in 0..count {
-        let offset: isize = index.iter().zip(byte_strides).map(|(&i, &s)| i as isize * s).sum();
+        let offset: isize = index
+            .iter()
+            .zip(byte_strides)
+            .map(|(&i, &s)| i as isize * s)
+            .sum();
         // SAFETY: `index` stays inside `shape`, so `offset` is inside the operand, and the
         // copy has room for `count` elements.
-        unsafe { std::ptr::copy_nonoverlapping(ptr.offset(offset).cast::<u8>(), dst.add(n * size), size) };
+        unsafe {
+            std::ptr::copy_nonoverlapping(ptr.offset(offset).cast::<u8>(), dst.add(n * size), size);
+        };
         for axis in (0..shape.len()).rev() {
             index[axis] += 1;
             if index[axis] < shape[axis] {
@@ -224,7 +257,11 @@ fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
 /// Whether any output's span overlaps an input's.
 fn outputs_overlap_inputs(spans: &[(usize, usize)], inputs: usize) -> bool {
     let (ins, outs) = spans.split_at(inputs);
-    outs.iter().any(|&o| ins.iter().any(|&i| overlaps(o, i))) || outs.iter().enumerate().any(|(j, &o)| outs[j + 1..].iter().any(|&p| overlaps(o, p)))
+    outs.iter().any(|&o| ins.iter().any(|&i| overlaps(o, i)))
+        || outs
+            .iter()
+            .enumerate()
+            .any(|(j, &o)| outs[j + 1..].iter().any(|&p| overlaps(o, p)))
 }
 
 fn strides_whole(steps: &[Intp], size: usize) -> bool {
@@ -238,6 +275,10 @@ fn strides_whole(steps: &[Intp], size: usize) -> bool {
 /// `args`, `dims`, `steps` and `data` are what NumPy passed to a loop registered with
 /// `sizes.len()` operands of those sizes (the first `inputs` read, the rest written) and a
 /// [`LoopData`] as its data.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "NumPy's four loop arguments, then the loop's own"
+)]
 pub unsafe fn elementwise(
     args: *mut *mut c_char,
     dims: *const Intp,
@@ -259,8 +300,17 @@ pub unsafe fn elementwise(
     };
     guard(&data.name, || {
         let operands = Strided { ptrs, steps, len };
-        let spans: Vec<_> = ptrs.iter().zip(steps).zip(sizes).map(|((&p, &s), &size)| extent(p, &[len], &[s], size)).collect();
-        let whole = ptrs.iter().zip(steps).zip(sizes).all(|((_, &s), &size)| strides_whole(&[s], size));
+        let spans: Vec<_> = ptrs
+            .iter()
+            .zip(steps)
+            .zip(sizes)
+            .map(|((&p, &s), &size)| extent(p, &[len], &[s], size))
+            .collect();
+        let whole = ptrs
+            .iter()
+            .zip(steps)
+            .zip(sizes)
+            .all(|((_, &s), &size)| strides_whole(&[s], size));
         if whole && !outputs_overlap_inputs(&spans, inputs) {
             run(&operands).map_err(crate::errors::kernel_error)
         } else {
@@ -287,7 +337,13 @@ pub unsafe fn generalized(
     // SAFETY: NumPy's loop contract: the data pointer is the loop's `LoopData`.
     let data = unsafe { &*data.cast::<LoopData>() };
     let operands = sizes.len();
-    let core_dims = data.cores.iter().flatten().map(|&d| d + 1).max().unwrap_or(0);
+    let core_dims = data
+        .cores
+        .iter()
+        .flatten()
+        .map(|&d| d + 1)
+        .max()
+        .unwrap_or(0);
     let core_strides: usize = data.cores.iter().map(Vec::len).sum();
     // SAFETY: NumPy passes one pointer and one loop step per operand, the loop length and
     // every core dimension's size, then each operand's core strides in order.
@@ -313,13 +369,25 @@ pub unsafe fn generalized(
             shapes.push(shape);
             strides.push(stride);
         }
-        let spans: Vec<_> = (0..operands).map(|k| extent(ptrs[k], &shapes[k], &strides[k], sizes[k])).collect();
+        let spans: Vec<_> = (0..operands)
+            .map(|k| extent(ptrs[k], &shapes[k], &strides[k], sizes[k]))
+            .collect();
         let (in_spans, out_spans) = spans.split_at(inputs);
-        if out_spans.iter().enumerate().any(|(j, &o)| out_spans[j + 1..].iter().any(|&p| overlaps(o, p))) {
-            return Err(PyValueError::new_err(format!("{}: two outputs overlap", data.name)));
+        if out_spans
+            .iter()
+            .enumerate()
+            .any(|(j, &o)| out_spans[j + 1..].iter().any(|&p| overlaps(o, p)))
+        {
+            return Err(PyValueError::new_err(format!(
+                "{}: two outputs overlap",
+                data.name
+            )));
         }
         if !(0..operands).all(|k| strides_whole(&strides[k], sizes[k])) {
-            return Err(PyValueError::new_err(format!("{}: an operand is not aligned to its element type", data.name)));
+            return Err(PyValueError::new_err(format!(
+                "{}: an operand is not aligned to its element type",
+                data.name
+            )));
         }
         // NumPy checks overlap over the loop dimensions only, so `matmul(a, a, out=a)`
         // reaches the loop with the output on top of both inputs. Such an input is read
@@ -334,7 +402,12 @@ pub unsafe fn generalized(
                 copies.push(copy);
             }
         }
-        run(&Cores { ptrs: &ptrs, shapes, strides }).map_err(crate::errors::kernel_error)
+        run(&Cores {
+            ptrs: &ptrs,
+            shapes,
+            strides,
+        })
+        .map_err(crate::errors::kernel_error)
     });
 }
 
@@ -344,7 +417,10 @@ fn guard(name: &str, f: impl FnOnce() -> Result<(), PyErr>) {
     let failure = match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => return,
         Ok(Err(e)) => e,
-        Err(payload) => PyRuntimeError::new_err(format!("{name}: the kernel panicked: {}", crate::errors::panic_message(&*payload))),
+        Err(payload) => PyRuntimeError::new_err(format!(
+            "{name}: the kernel panicked: {}",
+            crate::errors::panic_message(&*payload)
+        )),
     };
     Python::attach(|py| failure.restore(py));
 }

@@ -6,7 +6,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use ndarray::{Array, ArrayViewD, ArrayViewMutD, Dimension};
 use ndkernel::KernelError;
-use numpy::{Element, PyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use numpy::{
+    Element, PyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn,
+    PyUntypedArrayMethods,
+};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyModule, PyString, PyTuple};
@@ -19,7 +22,8 @@ pub type Footprint = Vec<(isize, isize)>;
 /// The neighbourhood a call with these scalar arguments reads.
 pub type Halo = fn(&Stencil, &Bound<'_, PyTuple>) -> PyResult<Footprint>;
 
-pub type Call = fn(&Stencil, &Bound<'_, PyTuple>, Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>>;
+pub type Call =
+    fn(&Stencil, &Bound<'_, PyTuple>, Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>>;
 
 /// A `#[stencil]` kernel exported to Python.
 #[pyclass(module = "ndkernel_python", frozen, dict)]
@@ -33,20 +37,30 @@ pub struct Stencil {
     neighborhood: Option<Footprint>,
     halo: Halo,
     modes: Vec<&'static str>,
+    /// What a `constant` axis pads with, or what skipped outputs hold.
+    #[pyo3(get)]
+    cval: Py<PyAny>,
     calls: Vec<(String, Call)>,
 }
 
 #[pymethods]
 impl Stencil {
     #[pyo3(signature = (*args, out = None))]
-    fn __call__(&self, args: &Bound<'_, PyTuple>, out: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn __call__(
+        &self,
+        args: &Bound<'_, PyTuple>,
+        out: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         self.check_arity(args, &self.params)?;
         for (_, call) in &self.calls {
             if let Some(result) = call(self, args, out)? {
                 return Ok(result);
             }
         }
-        let given: Vec<String> = args.iter().filter_map(|a| a.getattr("dtype").ok().map(|d| d.to_string())).collect();
+        let given: Vec<String> = args
+            .iter()
+            .filter_map(|a| a.getattr("dtype").ok().map(|d| d.to_string()))
+            .collect();
         let accepted: Vec<&str> = self.calls.iter().map(|(types, _)| types.as_str()).collect();
         Err(PyTypeError::new_err(format!(
             "{}: no loop for arrays of dtype ({}); it accepts {}",
@@ -87,7 +101,10 @@ impl Stencil {
     }
 
     fn __repr__(&self) -> String {
-        format!("<ndkernel stencil '{}' ndim={} mode={:?}>", self.name, self.ndim, self.modes)
+        format!(
+            "<ndkernel stencil '{}' ndim={} mode={:?}>",
+            self.name, self.ndim, self.modes
+        )
     }
 }
 
@@ -104,6 +121,8 @@ pub struct Spec {
     pub neighborhood: Option<Footprint>,
     /// The kernel's `name_neighborhood`, called on Python scalars.
     pub halo: Halo,
+    /// The kernel's `name_cval()`.
+    pub cval: Py<PyAny>,
     /// The kernel's `MODES`, by name.
     pub modes: Vec<&'static str>,
     /// One call per element-type combination, with its dtypes for messages.
@@ -123,6 +142,7 @@ pub fn add(module: &Bound<'_, PyModule>, spec: Spec) -> PyResult<()> {
             ndim: spec.ndim,
             neighborhood: spec.neighborhood,
             halo: spec.halo,
+            cval: spec.cval,
             modes: spec.modes,
             calls: spec.calls,
         },
@@ -155,7 +175,11 @@ impl Stencil {
     ///
     /// # Errors
     /// `TypeError` if it is not an array (or array-like NumPy can convert).
-    pub fn array<'py, T: Element>(&self, args: &Bound<'py, PyTuple>, k: usize) -> PyResult<Option<PyReadonlyArrayDyn<'py, T>>> {
+    pub fn array<'py, T: Element>(
+        &self,
+        args: &Bound<'py, PyTuple>,
+        k: usize,
+    ) -> PyResult<Option<PyReadonlyArrayDyn<'py, T>>> {
         let py = args.py();
         let arg = args.get_item(k)?;
         let arg = if arg.is_instance_of::<numpy::PyUntypedArray>() {
@@ -164,7 +188,10 @@ impl Stencil {
             py.import("numpy")?.call_method1("asarray", (arg,))?
         };
         let array = arg.cast_into::<numpy::PyUntypedArray>().map_err(|e| {
-            PyTypeError::new_err(format!("{}: argument {} ({}) is not an array: {e}", self.name, k, self.params[k]))
+            PyTypeError::new_err(format!(
+                "{}: argument {} ({}) is not an array: {e}",
+                self.name, k, self.params[k]
+            ))
         })?;
         if !array.dtype().is_equiv_to(&numpy::dtype::<T>(py)) {
             return Ok(None);
@@ -172,21 +199,32 @@ impl Stencil {
         Ok(Some(array.cast_into::<PyArrayDyn<T>>()?.readonly()))
     }
 
-    /// Argument `k` as a scalar of `T`.
+    /// Argument `k`, named `param`, as a scalar of `T`.
     ///
     /// # Errors
     /// `TypeError` naming the argument if it does not convert.
-    pub fn scalar<'py, T: FromPyObjectOwned<'py>>(&self, args: &Bound<'py, PyTuple>, k: usize) -> PyResult<T> {
-        args.get_item(k)?.extract::<T>().map_err(Into::<PyErr>::into).map_err(|e: PyErr| {
-            PyTypeError::new_err(format!(
-                "{}: argument {} ({}) must be a {}: {}",
-                self.name,
-                k,
-                self.params[k],
-                std::any::type_name::<T>(),
-                e
-            ))
-        })
+    pub fn scalar<'py, T: FromPyObjectOwned<'py>>(
+        &self,
+        args: &Bound<'py, PyTuple>,
+        k: usize,
+        param: &str,
+    ) -> PyResult<T> {
+        args.get_item(k)?
+            .extract::<T>()
+            .map_err(Into::<PyErr>::into)
+            .map_err(|e: PyErr| {
+                let rust = std::any::type_name::<T>();
+                let python = match rust {
+                    "f32" | "f64" => "float",
+                    "bool" => "bool",
+                    _ if rust.starts_with('i') || rust.starts_with('u') => "int",
+                    _ => rust,
+                };
+                PyTypeError::new_err(format!(
+                    "{}: argument {k} ({param}) must be {python} ({rust}): {e}",
+                    self.name
+                ))
+            })
     }
 
     /// Runs the kernel with the GIL released: into `out` when given (its dtype must be `O`),
@@ -199,7 +237,8 @@ impl Stencil {
         &self,
         py: Python<'_>,
         out: Option<&Bound<'_, PyAny>>,
-        run: impl FnOnce(Option<&mut ArrayViewMutD<'_, O>>) -> Result<Option<Array<O, D>>, KernelError> + Send,
+        run: impl FnOnce(Option<&mut ArrayViewMutD<'_, O>>) -> Result<Option<Array<O, D>>, KernelError>
+        + Send,
     ) -> PyResult<Option<Py<PyAny>>>
     where
         O: Element + Send,
@@ -207,8 +246,14 @@ impl Stencil {
     {
         match out {
             None => {
-                let result = detached(py, &self.name, || run(None))?.expect("the allocating form returns its array");
-                Ok(Some(PyArray::from_owned_array(py, result.into_dyn()).into_any().unbind()))
+                let result = detached(py, &self.name, || run(None))?.ok_or_else(|| {
+                    PyRuntimeError::new_err("the allocating form returned no array")
+                })?;
+                Ok(Some(
+                    PyArray::from_owned_array(py, result.into_dyn())
+                        .into_any()
+                        .unbind(),
+                ))
             }
             Some(out) => {
                 let array = out.cast::<PyArrayDyn<O>>().map_err(|_| {
@@ -218,7 +263,9 @@ impl Stencil {
                         numpy::dtype::<O>(py)
                     ))
                 })?;
-                let mut writable = array.try_readwrite().map_err(|e| PyTypeError::new_err(format!("{}: out: {e}", self.name)))?;
+                let mut writable = array
+                    .try_readwrite()
+                    .map_err(|e| PyTypeError::new_err(format!("{}: out: {e}", self.name)))?;
                 let mut view = writable.as_array_mut();
                 detached(py, &self.name, || run(Some(&mut view)))?;
                 Ok(Some(out.clone().unbind()))
@@ -229,7 +276,11 @@ impl Stencil {
 
 /// Runs `f` without the GIL, turning a `KernelError` into `ValueError` and a panic into
 /// `RuntimeError`.
-fn detached<R: Send>(py: Python<'_>, name: &str, f: impl FnOnce() -> Result<R, KernelError> + Send) -> PyResult<R> {
+fn detached<R: Send>(
+    py: Python<'_>,
+    name: &str,
+    f: impl FnOnce() -> Result<R, KernelError> + Send,
+) -> PyResult<R> {
     match py.detach(|| catch_unwind(AssertUnwindSafe(f))) {
         Ok(Ok(result)) => Ok(result),
         Ok(Err(e)) => Err(crate::errors::kernel_error(e)),

@@ -76,12 +76,23 @@ pub fn add(module: &Bound<'_, PyModule>, spec: Spec<'_>) -> PyResult<()> {
     };
     // NumPy keeps these pointers for the ufunc's lifetime, and an extension module's ufuncs
     // live until the interpreter exits: they are leaked on purpose, once per export.
-    let data: &'static LoopData = Box::leak(Box::new(LoopData { name: spec.name.clone(), cores }));
+    let data: &'static LoopData = Box::leak(Box::new(LoopData {
+        name: spec.name.clone(),
+        cores,
+    }));
     let funcs: &'static mut [LoopFn] = Box::leak(spec.loops.iter().map(|l| l.func).collect());
-    let datas: &'static mut [*mut c_void] =
-        Box::leak(spec.loops.iter().map(|_| std::ptr::from_ref(data).cast_mut().cast()).collect());
-    let types: &'static mut [c_char] =
-        Box::leak(spec.loops.iter().flat_map(|l| l.types.iter().map(|&t| t as c_char)).collect());
+    let datas: &'static mut [*mut c_void] = Box::leak(
+        spec.loops
+            .iter()
+            .map(|_| std::ptr::from_ref(data).cast_mut().cast())
+            .collect(),
+    );
+    let types: &'static mut [c_char] = Box::leak(
+        spec.loops
+            .iter()
+            .flat_map(|l| l.types.iter().map(|&t| t as c_char))
+            .collect(),
+    );
     let name = leak_cstring(&spec.name)?;
     let doc = leak_cstring(&spec.doc)?;
     let signature = spec.signature.map(leak_cstring).transpose()?;
@@ -119,7 +130,8 @@ pub fn add(module: &Bound<'_, PyModule>, spec: Spec<'_>) -> PyResult<()> {
 /// For each operand, the index of each of its core dimensions in NumPy's numbering: by
 /// first appearance in the signature, names and fixed sizes alike.
 fn numpy_cores(name: &str, text: &str) -> PyResult<Vec<Vec<usize>>> {
-    let signature = Signature::parse(text).map_err(|e| PyValueError::new_err(format!("{name}: {e}")))?;
+    let signature =
+        Signature::parse(text).map_err(|e| PyValueError::new_err(format!("{name}: {e}")))?;
     let mut numbering: HashMap<String, usize> = HashMap::new();
     let mut cores = Vec::new();
     for shape in signature.inputs().iter().chain(signature.outputs()) {
@@ -144,17 +156,21 @@ fn numpy_cores(name: &str, text: &str) -> PyResult<Vec<Vec<usize>>> {
 }
 
 fn leak_cstring(text: &str) -> PyResult<*const c_char> {
-    let owned = CString::new(text).map_err(|_| PyValueError::new_err(format!("{text:?} contains a NUL byte")))?;
+    let owned = CString::new(text)
+        .map_err(|_| PyValueError::new_err(format!("{text:?} contains a NUL byte")))?;
     Ok(Box::leak(owned.into_boxed_c_str()).as_ptr())
 }
 
 /// Entry `slot` of NumPy's ufunc C API table.
 fn ufunc_api(py: Python<'_>, slot: usize) -> PyResult<*const c_void> {
-    let capsule = py.import("numpy._core._multiarray_umath")?.getattr("_UFUNC_API")?;
+    let capsule = py
+        .import("numpy._core._multiarray_umath")?
+        .getattr("_UFUNC_API")?;
     // SAFETY: `_UFUNC_API` is a capsule holding NumPy's table of function pointers, which
     // lives as long as NumPy is loaded (for the rest of the process).
     unsafe {
-        let table = pyo3::ffi::PyCapsule_GetPointer(capsule.as_ptr(), std::ptr::null()).cast::<*const c_void>();
+        let table = pyo3::ffi::PyCapsule_GetPointer(capsule.as_ptr(), std::ptr::null())
+            .cast::<*const c_void>();
         if table.is_null() {
             return Err(PyErr::fetch(py));
         }

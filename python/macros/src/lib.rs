@@ -23,7 +23,9 @@ use syn::{Expr, Ident, Path, Token, Type, parenthesized, parse_macro_input, toke
 #[proc_macro]
 pub fn ufunc(input: TokenStream) -> TokenStream {
     let export = parse_macro_input!(input as Export);
-    expand(&export, Kind::Ufunc).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand(&export, Kind::Ufunc)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 /// Exports a `#[guvectorize]` kernel as a NumPy generalized ufunc with the kernel's
@@ -31,7 +33,9 @@ pub fn ufunc(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn gufunc(input: TokenStream) -> TokenStream {
     let export = parse_macro_input!(input as Export);
-    expand(&export, Kind::Gufunc).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand(&export, Kind::Gufunc)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 /// Exports a `#[stencil]` kernel as a callable `f(x, *scalars, out=None)`:
@@ -41,7 +45,9 @@ pub fn gufunc(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn stencil(input: TokenStream) -> TokenStream {
     let export = parse_macro_input!(input as Export);
-    expand(&export, Kind::Stencil).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand(&export, Kind::Stencil)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -77,7 +83,10 @@ impl Parse for Param {
         } else {
             None
         };
-        Ok(Param { name, ty: input.parse()? })
+        Ok(Param {
+            name,
+            ty: input.parse()?,
+        })
     }
 }
 
@@ -85,12 +94,16 @@ impl Parse for Loop {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let content;
         parenthesized!(content in input);
-        let params = Punctuated::<Param, Token![,]>::parse_terminated(&content)?.into_iter().collect();
+        let params = Punctuated::<Param, Token![,]>::parse_terminated(&content)?
+            .into_iter()
+            .collect();
         input.parse::<Token![->]>()?;
         let outputs = if input.peek(token::Paren) {
             let content;
             parenthesized!(content in input);
-            Punctuated::<Type, Token![,]>::parse_terminated(&content)?.into_iter().collect()
+            Punctuated::<Type, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect()
         } else {
             vec![input.parse()?]
         };
@@ -120,36 +133,40 @@ impl Parse for Export {
         if !input.is_empty() {
             return Err(input.error("expected `, (types) -> outputs` or `; key = value`"));
         }
-        Ok(Export { module, kernel, loops, keys })
+        Ok(Export {
+            module,
+            kernel,
+            loops,
+            keys,
+        })
     }
 }
 
 /// `path::to::name` with the last segment renamed `name{suffix}`.
 fn sibling(path: &Path, suffix: &str) -> Path {
     let mut path = path.clone();
-    let last = path.segments.last_mut().expect("a parsed path has a segment");
+    let last = path
+        .segments
+        .last_mut()
+        .expect("a parsed path has a segment");
     last.ident = format_ident!("{}{}", last.ident, suffix);
     path
 }
 
 fn expand(export: &Export, kind: Kind) -> syn::Result<TokenStream2> {
-    let allowed: &[&str] = match kind {
-        Kind::Ufunc => &["identity", "name", "doc"],
-        Kind::Gufunc => &["name", "doc"],
-        Kind::Stencil => &["name"],
-    };
-    for (key, _) in &export.keys {
-        if !allowed.contains(&key.to_string().as_str()) {
-            return Err(syn::Error::new(key.span(), format!("unknown key `{key}`; expected one of: {}", allowed.join(", "))));
-        }
-    }
+    check_keys(export, kind)?;
     let key = |name: &str| export.keys.iter().find(|(k, _)| k == name).map(|(_, v)| v);
     let kernel = &export.kernel;
-    let kernel_name = kernel.segments.last().expect("a parsed path has a segment").ident.to_string();
-    let name = match key("name") {
-        Some(expr) => quote!(::std::string::ToString::to_string(#expr)),
-        None => quote!(::std::string::ToString::to_string(#kernel_name)),
-    };
+    let kernel_name = kernel
+        .segments
+        .last()
+        .expect("a parsed path has a segment")
+        .ident
+        .to_string();
+    let name = key("name").map_or_else(
+        || quote!(::std::string::ToString::to_string(#kernel_name)),
+        |expr| quote!(::std::string::ToString::to_string(#expr)),
+    );
     let first = &export.loops[0];
     for l in &export.loops[1..] {
         if l.params.len() != first.params.len() || l.outputs.len() != first.outputs.len() {
@@ -162,7 +179,12 @@ fn expand(export: &Export, kind: Kind) -> syn::Result<TokenStream2> {
     if kind == Kind::Stencil {
         return Ok(expand_stencil(export, &name));
     }
-    if let Some(param) = export.loops.iter().flat_map(|l| &l.params).find(|p| p.name.is_some()) {
+    if let Some(param) = export
+        .loops
+        .iter()
+        .flat_map(|l| &l.params)
+        .find(|p| p.name.is_some())
+    {
         return Err(syn::Error::new_spanned(
             param.name.as_ref(),
             "a ufunc's operands are element types only: `(f64, f64) -> f64`",
@@ -170,87 +192,35 @@ fn expand(export: &Export, kind: Kind) -> syn::Result<TokenStream2> {
     }
     let private = quote!(::ndkernel_python::__private);
     let module = &export.module;
-    let nin = first.params.len();
-    let nout = first.outputs.len();
-    let into = sibling(kernel, "_into");
-    let scalar = sibling(kernel, "_scalar");
-    let mut loop_fns = Vec::new();
-    let mut loop_specs = Vec::new();
-    for (i, l) in export.loops.iter().enumerate() {
-        let func = format_ident!("__ndkernel_loop_{}", i);
-        let ins: Vec<&Type> = l.params.iter().map(|p| &p.ty).collect();
-        let outs = &l.outputs;
-        let in_k = 0..nin;
-        let out_k: Vec<usize> = (nin..nin + nout).collect();
-        let sizes = quote!(&[#(::core::mem::size_of::<#ins>(),)* #(::core::mem::size_of::<#outs>(),)*]);
-        let body = match kind {
-            Kind::Ufunc => {
-                let in_k2 = 0..nin;
-                let writes = if nout == 1 {
-                    let o = &outs[0];
-                    let k = out_k[0];
-                    quote!(__operands.write::<#o>(#k, __i, __result);)
-                } else {
-                    let fields = (0..nout).map(syn::Index::from);
-                    quote!(#(__operands.write::<#outs>(#out_k, __i, __result.#fields);)*)
-                };
-                quote! {
-                    #private::elementwise(
-                        __args, __dims, __steps, __data, #sizes, #nin,
-                        |__operands| #into(#(__operands.input::<#ins>(#in_k),)* #(&mut __operands.output::<#outs>(#out_k),)*),
-                        |__operands, __i| {
-                            let __result = #scalar(#(__operands.read::<#ins>(#in_k2, __i),)*);
-                            #writes
-                        },
-                    )
-                }
-            }
-            Kind::Gufunc => quote! {
-                #private::generalized(
-                    __args, __dims, __steps, __data, #sizes, #nin,
-                    |__operands| #into(#(__operands.input::<#ins>(#in_k),)* #(&mut __operands.output::<#outs>(#out_k),)*),
-                )
-            },
-            Kind::Stencil => unreachable!("stencils are expanded by expand_stencil"),
-        };
-        loop_fns.push(quote! {
-            unsafe extern "C" fn #func(
-                __args: *mut *mut ::core::ffi::c_char,
-                __dims: *const #private::Intp,
-                __steps: *const #private::Intp,
-                __data: *mut ::core::ffi::c_void,
-            ) {
-                // SAFETY: NumPy calls a loop with the pointers, lengths and strides of operands
-                // of the types it was registered with (this combination's), and the
-                // `LoopData` it was registered with.
-                unsafe { #body }
-            }
-        });
-        loop_specs.push(quote! {
-            #private::Loop {
-                func: #func,
-                types: ::std::vec![#(#private::type_num::<#ins>(__py),)* #(#private::type_num::<#outs>(__py),)*],
-            }
-        });
-    }
-    let identity = match key("identity") {
-        Some(expr) => quote!(::core::option::Option::Some(#private::pyo3::IntoPyObjectExt::into_bound_py_any(#expr, __py)?)),
-        None => quote!(::core::option::Option::None),
-    };
-    let what = match kind {
-        Kind::Ufunc => "#[vectorize]",
-        _ => "#[guvectorize]",
+    let (nin, nout) = (first.params.len(), first.outputs.len());
+    let (loop_fns, loop_specs): (Vec<_>, Vec<_>) = export
+        .loops
+        .iter()
+        .enumerate()
+        .map(|(i, l)| inner_loop(kernel, kind, i, l))
+        .unzip();
+    let identity = key("identity").map_or_else(
+        || quote!(::core::option::Option::None),
+        |expr| quote!(::core::option::Option::Some(#private::pyo3::IntoPyObjectExt::into_bound_py_any(#expr, __py)?)),
+    );
+    let what = if kind == Kind::Ufunc {
+        "#[vectorize]"
+    } else {
+        "#[guvectorize]"
     };
     let kernel_text = quote!(#kernel).to_string().replace(' ', "");
-    let doc = match key("doc") {
-        Some(expr) => quote!(::std::string::ToString::to_string(#expr)),
-        None => quote!(::std::format!("The ndkernel {} kernel `{}`, compiled ahead of time.", #what, #kernel_text)),
+    let doc = key("doc").map_or_else(
+        || quote!(::std::format!("The ndkernel {} kernel `{}`, compiled ahead of time.", #what, #kernel_text)),
+        |expr| quote!(::std::string::ToString::to_string(#expr)),
+    );
+    let signature = if kind == Kind::Gufunc {
+        quote!(::core::option::Option::Some(#kernel::SIGNATURE))
+    } else {
+        quote!(::core::option::Option::None)
     };
-    let signature = match kind {
-        Kind::Gufunc => quote!(::core::option::Option::Some(#kernel::SIGNATURE)),
-        _ => quote!(::core::option::Option::None),
-    };
-    let count_check = format!("{kernel_text}: the export lists {nin} inputs and {nout} outputs, not the kernel's");
+    let count_check = format!(
+        "{kernel_text}: the export lists {nin} inputs and {nout} outputs, not the kernel's"
+    );
     Ok(quote! {
         (|| -> #private::pyo3::PyResult<()> {
             const _: () = ::core::assert!(#kernel::INPUTS == #nin && #kernel::OUTPUTS == #nout, #count_check);
@@ -270,6 +240,140 @@ fn expand(export: &Export, kind: Kind) -> syn::Result<TokenStream2> {
     })
 }
 
+fn check_keys(export: &Export, kind: Kind) -> syn::Result<()> {
+    let allowed: &[&str] = match kind {
+        Kind::Ufunc => &["identity", "name", "doc"],
+        Kind::Gufunc => &["name", "doc"],
+        Kind::Stencil => &["name"],
+    };
+    match export
+        .keys
+        .iter()
+        .find(|(key, _)| !allowed.contains(&key.to_string().as_str()))
+    {
+        Some((key, _)) => Err(syn::Error::new(
+            key.span(),
+            format!(
+                "unknown key `{key}`; expected one of: {}",
+                allowed.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// NumPy's inner loop for one `(types) -> outputs` combination, and the `Loop` that
+/// registers it: the kernel's `_into` on views when no output overlaps an input, and for a
+/// ufunc its `_scalar` element by element otherwise.
+fn inner_loop(kernel: &Path, kind: Kind, i: usize, l: &Loop) -> (TokenStream2, TokenStream2) {
+    let private = quote!(::ndkernel_python::__private);
+    let into = sibling(kernel, "_into");
+    let scalar = sibling(kernel, "_scalar");
+    let (nin, nout) = (l.params.len(), l.outputs.len());
+    let func = format_ident!("__ndkernel_loop_{}", i);
+    let ins: Vec<&Type> = l.params.iter().map(|p| &p.ty).collect();
+    let outs = &l.outputs;
+    let in_k: Vec<usize> = (0..nin).collect();
+    let out_k: Vec<usize> = (nin..nin + nout).collect();
+    let sizes = quote!(&[#(::core::mem::size_of::<#ins>(),)* #(::core::mem::size_of::<#outs>(),)*]);
+    let on_views = quote! {
+        |__operands| #into(#(__operands.input::<#ins>(#in_k),)* #(&mut __operands.output::<#outs>(#out_k),)*)
+    };
+    let body = if kind == Kind::Ufunc {
+        let writes = if nout == 1 {
+            let (o, k) = (&outs[0], out_k[0]);
+            quote!(__operands.write::<#o>(#k, __i, __result);)
+        } else {
+            let fields = (0..nout).map(syn::Index::from);
+            quote!(#(__operands.write::<#outs>(#out_k, __i, __result.#fields);)*)
+        };
+        quote! {
+            #private::elementwise(
+                __args, __dims, __steps, __data, #sizes, #nin,
+                #on_views,
+                |__operands, __i| {
+                    let __result = #scalar(#(__operands.read::<#ins>(#in_k, __i),)*);
+                    #writes
+                },
+            )
+        }
+    } else {
+        quote!(#private::generalized(__args, __dims, __steps, __data, #sizes, #nin, #on_views))
+    };
+    let func_item = quote! {
+        unsafe extern "C" fn #func(
+            __args: *mut *mut ::core::ffi::c_char,
+            __dims: *const #private::Intp,
+            __steps: *const #private::Intp,
+            __data: *mut ::core::ffi::c_void,
+        ) {
+            // SAFETY: NumPy calls a loop with the pointers, lengths and strides of operands
+            // of the types it was registered with (this combination's), and the
+            // `LoopData` it was registered with.
+            unsafe { #body }
+        }
+    };
+    let spec = quote! {
+        #private::Loop {
+            func: #func,
+            types: ::std::vec![#(#private::type_num::<#ins>(__py),)* #(#private::type_num::<#outs>(__py),)*],
+        }
+    };
+    (func_item, spec)
+}
+
+/// One element-type combination of a stencil: a function that binds the Python arguments
+/// (`Ok(None)` when the arrays have other dtypes) and runs the kernel, and its entry.
+fn stencil_call(kernel: &Path, i: usize, l: &Loop) -> (TokenStream2, TokenStream2) {
+    let private = quote!(::ndkernel_python::__private);
+    let into = sibling(kernel, "_into");
+    let func = format_ident!("__ndkernel_call_{}", i);
+    let out = &l.outputs[0];
+    let mut binds = Vec::new();
+    let mut args = Vec::new();
+    let mut dtypes = Vec::new();
+    for (k, p) in l.params.iter().enumerate() {
+        let local = format_ident!("__arg{}", k);
+        if let Some(elem) = relative(&p.ty) {
+            let held = format_ident!("__held{}", k);
+            binds.push(quote! {
+                let ::core::option::Option::Some(#held) = __stencil.array::<#elem>(__args, #k)? else {
+                    return ::core::result::Result::Ok(::core::option::Option::None);
+                };
+                let #local = #private::view(&#held);
+            });
+            args.push(quote!(&#local));
+            dtypes.push(quote!(#private::numpy::dtype::<#elem>(__py).to_string()));
+        } else {
+            let ty = &p.ty;
+            let param = p
+                .name
+                .as_ref()
+                .map_or_else(|| format!("arg{k}"), ToString::to_string);
+            binds.push(quote!(let #local: #ty = __stencil.scalar::<#ty>(__args, #k, #param)?;));
+            args.push(quote!(#local));
+        }
+    }
+    let call = quote! {
+        fn #func(
+            __stencil: &#private::Stencil,
+            __args: &#private::pyo3::Bound<'_, #private::pyo3::types::PyTuple>,
+            __out: ::core::option::Option<&#private::pyo3::Bound<'_, #private::pyo3::PyAny>>,
+        ) -> #private::pyo3::PyResult<::core::option::Option<#private::pyo3::Py<#private::pyo3::PyAny>>> {
+            let __py = __args.py();
+            #(#binds)*
+            __stencil.finish::<#out, _>(__py, __out, move |__into| match __into {
+                ::core::option::Option::None => #kernel(#(#args),*).map(::core::option::Option::Some),
+                ::core::option::Option::Some(__o) => #into(#(#args,)* __o).map(|()| ::core::option::Option::None),
+            })
+        }
+    };
+    let spec = quote! {
+        (::std::format!("({})", [#(#dtypes),*].join(", ")), #func as #private::Call)
+    };
+    (call, spec)
+}
+
 /// `Rel<T>`'s `T`, for a parameter read by relative index.
 fn relative(ty: &Type) -> Option<&Type> {
     let Type::Path(path) = ty else { return None };
@@ -277,7 +381,9 @@ fn relative(ty: &Type) -> Option<&Type> {
     if last.ident != "Rel" {
         return None;
     }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     match args.args.first()? {
         syn::GenericArgument::Type(t) if args.args.len() == 1 => Some(t),
         _ => None,
@@ -288,60 +394,31 @@ fn expand_stencil(export: &Export, name: &TokenStream2) -> TokenStream2 {
     let private = quote!(::ndkernel_python::__private);
     let module = &export.module;
     let kernel = &export.kernel;
-    let into = sibling(kernel, "_into");
     let first = &export.loops[0];
     let params: Vec<String> = first
         .params
         .iter()
         .enumerate()
-        .map(|(k, p)| p.name.as_ref().map_or_else(|| format!("arg{k}"), ToString::to_string))
+        .map(|(k, p)| {
+            p.name
+                .as_ref()
+                .map_or_else(|| format!("arg{k}"), ToString::to_string)
+        })
         .collect();
-    let mut call_fns = Vec::new();
-    let mut call_specs = Vec::new();
-    for (i, l) in export.loops.iter().enumerate() {
-        let func = format_ident!("__ndkernel_call_{}", i);
-        let out = &l.outputs[0];
-        let mut binds = Vec::new();
-        let mut args = Vec::new();
-        let mut dtypes = Vec::new();
-        for (k, p) in l.params.iter().enumerate() {
-            let local = format_ident!("__arg{}", k);
-            if let Some(elem) = relative(&p.ty) {
-                let held = format_ident!("__held{}", k);
-                binds.push(quote! {
-                    let ::core::option::Option::Some(#held) = __stencil.array::<#elem>(__args, #k)? else {
-                        return ::core::result::Result::Ok(::core::option::Option::None);
-                    };
-                    let #local = #private::view(&#held);
-                });
-                args.push(quote!(&#local));
-                dtypes.push(quote!(#private::numpy::dtype::<#elem>(__py).to_string()));
-            } else {
-                let ty = &p.ty;
-                binds.push(quote!(let #local: #ty = __stencil.scalar::<#ty>(__args, #k)?;));
-                args.push(quote!(#local));
-            }
-        }
-        call_fns.push(quote! {
-            fn #func(
-                __stencil: &#private::Stencil,
-                __args: &#private::pyo3::Bound<'_, #private::pyo3::types::PyTuple>,
-                __out: ::core::option::Option<&#private::pyo3::Bound<'_, #private::pyo3::PyAny>>,
-            ) -> #private::pyo3::PyResult<::core::option::Option<#private::pyo3::Py<#private::pyo3::PyAny>>> {
-                let __py = __args.py();
-                #(#binds)*
-                __stencil.finish::<#out, _>(__py, __out, move |__into| match __into {
-                    ::core::option::Option::None => #kernel(#(#args),*).map(::core::option::Option::Some),
-                    ::core::option::Option::Some(__o) => #into(#(#args,)* __o).map(|()| ::core::option::Option::None),
-                })
-            }
-        });
-        call_specs.push(quote! {
-            (::std::format!("({})", [#(#dtypes),*].join(", ")), #func as #private::Call)
-        });
-    }
+    let (call_fns, call_specs): (Vec<_>, Vec<_>) = export
+        .loops
+        .iter()
+        .enumerate()
+        .map(|(i, l)| stencil_call(kernel, i, l))
+        .unzip();
     let neighborhood_fn = sibling(kernel, "_neighborhood");
-    let scalar_types: Vec<&Type> = first.params.iter().filter(|p| relative(&p.ty).is_none()).map(|p| &p.ty).collect();
+    let cval_fn = sibling(kernel, "_cval");
+    let scalar_types: Vec<&Type> = first
+        .params
+        .iter()
+        .filter(|p| relative(&p.ty).is_none())
+        .map(|p| &p.ty)
+        .collect();
     let scalar_k = 0..scalar_types.len();
     let scalar_names: Vec<String> = first
         .params
@@ -358,7 +435,7 @@ fn expand_stencil(export: &Export, name: &TokenStream2) -> TokenStream2 {
                 __args: &#private::pyo3::Bound<'_, #private::pyo3::types::PyTuple>,
             ) -> #private::pyo3::PyResult<#private::Footprint> {
                 __stencil.check_arity(__args, &[#(#scalar_names),*])?;
-                let __footprint = #neighborhood_fn(#(__stencil.scalar::<#scalar_types>(__args, #scalar_k)?),*);
+                let __footprint = #neighborhood_fn(#(__stencil.scalar::<#scalar_types>(__args, #scalar_k, #scalar_names)?),*);
                 ::core::result::Result::Ok(__footprint.lo.iter().copied().zip(__footprint.hi.iter().copied()).collect())
             }
             let __module: &#private::pyo3::Bound<'_, #private::pyo3::types::PyModule> = #module;
@@ -370,6 +447,7 @@ fn expand_stencil(export: &Export, name: &TokenStream2) -> TokenStream2 {
                 neighborhood: #kernel::STATIC_NEIGHBORHOOD
                     .map(|__f| __f.lo.iter().copied().zip(__f.hi.iter().copied()).collect()),
                 halo: __ndkernel_halo,
+                cval: #private::pyo3::IntoPyObjectExt::into_py_any(#cval_fn(), __py)?,
                 modes: #kernel::MODES.iter().map(|m| m.name()).collect(),
                 calls: ::std::vec![#(#call_specs),*],
             })

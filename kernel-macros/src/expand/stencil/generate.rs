@@ -214,11 +214,18 @@ pub(super) fn expand(
             },
         )
     };
-    let neighborhood_fn = neighborhood_sibling(kernel, kinds, name, rank, private, if dynamic {
-        footprint.clone()
-    } else {
-        quote!(#name::NEIGHBORHOOD)
-    });
+    let neighborhood_fn = neighborhood_sibling(
+        kernel,
+        kinds,
+        name,
+        rank,
+        private,
+        if dynamic {
+            footprint.clone()
+        } else {
+            quote!(#name::NEIGHBORHOOD)
+        },
+    );
     // The kernel value carries a dynamic footprint; a static one is the module's constant,
     // which the row loops see as such.
     let (footprint_field, footprint_init, footprint_value, into_footprint) = if dynamic {
@@ -248,6 +255,7 @@ pub(super) fn expand(
             _ => quote!(<#elem as ::core::default::Default>::default()),
         })
         .collect();
+    let cval_fn = cval_sibling(kernel, name, args, constant, rel_elems[0], out_ty);
     let schedule = crate::expand::schedule(args);
     let element_bounds = crate::expand::element_bounds(rel_elems.iter().copied().chain([out_ty]));
     // Inputs pad with their default value unless a `cval` of theirs is given; the allocating
@@ -494,6 +502,7 @@ pub(super) fn expand(
 
         #linear_siblings
         #neighborhood_fn
+        #cval_fn
 
         #[doc = #mod_doc]
         #[allow(non_snake_case, reason = "named after the kernel function")]
@@ -526,7 +535,13 @@ fn neighborhood_sibling(
     private: &crate::private::Private,
     footprint: TokenStream,
 ) -> TokenStream {
-    let generic: Vec<String> = kernel.original.sig.generics.type_params().map(|t| t.ident.to_string()).collect();
+    let generic: Vec<String> = kernel
+        .original
+        .sig
+        .generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect();
     let scalars: Vec<(&syn::Ident, &Type)> = kernel
         .params
         .iter()
@@ -534,7 +549,11 @@ fn neighborhood_sibling(
         .filter(|(_, k)| matches!(k, ParamKind::Scalar))
         .map(|(p, _)| (p.ident, p.ty))
         .collect();
-    if scalars.iter().any(|(_, ty)| mentioned(quote!(#ty)).iter().any(|i| generic.contains(&i.to_string()))) {
+    if scalars.iter().any(|(_, ty)| {
+        mentioned(quote!(#ty))
+            .iter()
+            .any(|i| generic.contains(&i.to_string()))
+    }) {
         return TokenStream::new();
     }
     let vis = &kernel.original.vis;
@@ -549,6 +568,49 @@ fn neighborhood_sibling(
         #[allow(unused_variables, reason = "a fixed neighbourhood reads no parameter")]
         #vis fn #fn_name(#(#params),*) -> #private::stencil::Footprint<#rank> {
             #footprint
+        }
+    }
+}
+
+/// `name_cval()`: the value a `constant` axis pads with (typed as the first input's
+/// element) or, without one, the value skipped outputs take (typed as the output); what
+/// tools outside Rust read as the kernel's `cval`. Omitted when that type is generic.
+fn cval_sibling(
+    kernel: &KernelFn<'_>,
+    name: &syn::Ident,
+    args: &Args,
+    constant: bool,
+    first_elem: &Type,
+    out_ty: &Type,
+) -> TokenStream {
+    let ty = if constant { first_elem } else { out_ty };
+    let generic: Vec<String> = kernel
+        .original
+        .sig
+        .generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect();
+    if mentioned(quote!(#ty))
+        .iter()
+        .any(|i| generic.contains(&i.to_string()))
+    {
+        return TokenStream::new();
+    }
+    let value = args.cval.as_ref().map_or_else(
+        || quote!(<#ty as ::core::default::Default>::default()),
+        |(_, e)| quote_spanned!(e.span()=> #e),
+    );
+    let vis = &kernel.original.vis;
+    let fn_name = format_ident!("{}_cval", name);
+    let doc = format!(
+        "The `cval` of [`{name}`]: what a `constant` axis pads with, or what skipped outputs \
+         hold."
+    );
+    quote! {
+        #[doc = #doc]
+        #vis fn #fn_name() -> #ty {
+            #value
         }
     }
 }
