@@ -6,7 +6,7 @@ use ::ndkernel_seeds::{addarr, correlate_sparse, skeleton, smooth, softmax};
 use ndkernel::prelude::*;
 use ndkernel_python::{gufunc, stencil, ufunc};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArrayDyn};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 /// Seed 000's relative difference, the README's first example; generic, exported for
@@ -117,13 +117,24 @@ type Csr<'py> = (
 /// Seed 004's pixel graph of a skeleton image (2-D or 3-D `bool`), as SciPy's CSR
 /// pieces: `(indptr, indices, data, nodes)`.
 #[pyfunction]
-fn pixel_graph<'py>(
-    py: Python<'py>,
-    skeleton: PyReadonlyArrayDyn<'py, bool>,
-) -> PyResult<Csr<'py>> {
-    let view = skeleton.as_array();
+fn pixel_graph<'py>(py: Python<'py>, skeleton: &Bound<'py, PyAny>) -> PyResult<Csr<'py>> {
+    // A NumPy bool may hold any byte (`uint8_array.view(bool)`), a Rust `bool` only 0 or 1:
+    // the pixels are read as bytes and checked before they are read as `bool`s.
+    let bytes = skeleton.call_method1("view", ("uint8",))?;
+    let bytes: PyReadonlyArrayDyn<'py, u8> = bytes
+        .extract()
+        .map_err(|_| PyTypeError::new_err("pixel_graph: the skeleton must be a bool array"))?;
+    let view = bytes.as_array();
+    if view.iter().any(|&b| b > 1) {
+        return Err(PyValueError::new_err(
+            "pixel_graph: the skeleton holds bool bytes other than 0 and 1",
+        ));
+    }
+    // SAFETY: every byte is 0 or 1, a valid `bool`, and `bool` has `u8`'s size and alignment.
+    let pixels = unsafe { view.raw_view().cast::<bool>().deref_into_view() };
     let graph = py
-        .detach(|| skeleton::pixel_graph(view))
+        .detach(|| std::panic::catch_unwind(|| skeleton::pixel_graph(pixels)))
+        .map_err(|_| PyRuntimeError::new_err("pixel_graph: the kernel panicked"))?
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok((
         graph.indptr.into_pyarray(py),

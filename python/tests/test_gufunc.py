@@ -19,7 +19,7 @@ def test_signatures():
     assert k.matmul.signature == "(n,k),(k,m)->(n,m)"
     assert k.mean_std.signature == "(n)->(),()"
     assert (k.mean_std.nin, k.mean_std.nout) == (1, 2)
-    assert k.softmax_rows.types == ["d->d", "f->f"]
+    assert k.softmax_rows.types == ["f->f", "d->d"]
 
 
 def test_inner1d_broadcasting(rng):
@@ -87,3 +87,16 @@ def test_out_on_top_of_the_inputs(rng):
     k.matmul(s, s, out=s)
     np.testing.assert_allclose(s, want, rtol=1e-13)
 
+
+
+def test_outputs_that_share_an_array(rng):
+    x = rng.random((5, 9))
+    o = np.empty((5, 2))
+    k.mean_std(x, out=(o[:, 0], o[:, 1]))  # interleaved columns of one array
+    np.testing.assert_allclose(o[:, 0], x.mean(axis=-1), rtol=1e-13)
+    np.testing.assert_allclose(o[:, 1], x.std(axis=-1), rtol=1e-12)
+    # A broadcast output (stride 0 on the loop axis) keeps the last row's value, as NumPy's
+    # own loops leave it.
+    z = np.zeros(1)
+    k.inner1d(x, x, out=np.lib.stride_tricks.as_strided(z, (5,), (0,)))
+    assert z[0] == k.inner1d(x[-1], x[-1])

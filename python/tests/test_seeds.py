@@ -65,3 +65,10 @@ def test_pixel_graph_equals_skan(name):
     indptr, indices, data, nodes = k.pixel_graph(skeleton)
     for part, got in [("indptr", indptr), ("indices", indices), ("data", data), ("nodes", nodes)]:
         np.testing.assert_array_equal(got, np.load(DATA / "skeletons" / f"{name}.graph.{part}.npy"), err_msg=part)
+
+
+def test_pixel_graph_refuses_bool_bytes_other_than_0_and_1():
+    raw = np.zeros((4, 4), dtype=np.uint8)
+    raw[1, 1] = 2
+    with pytest.raises(ValueError, match="0 and 1"):
+        k.pixel_graph(raw.view(bool))

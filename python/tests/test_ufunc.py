@@ -18,8 +18,9 @@ def test_they_are_real_ufuncs():
     for f in (k.addarr, k.rel_diff, k.add_i64, k.clip):
         assert isinstance(f, np.ufunc)
     assert (k.addarr.nin, k.addarr.nout, k.addarr.types) == (2, 1, ["dd->d"])
-    assert k.rel_diff.types == ["dd->d", "ff->f"]
-    assert k.clip.types == ["ddd->d", "fff->f", "iii->i", "BBB->B"]
+    # Smallest types first, as NumPy orders its own loops: it takes the first safe one.
+    assert k.rel_diff.types == ["ff->f", "dd->d"]
+    assert k.clip.types == ["BBB->B", "iii->i", "fff->f", "ddd->d"]
     assert k.addarr.signature is None
     assert k.add_i64.identity == 0 and k.addarr.identity is None
     assert k.addarr.__name__ == "addarr" and "addarr" in k.addarr.__doc__
@@ -85,6 +86,34 @@ def test_in_place_and_overlapping_out(rng):
     f = e.copy()
     k.rel_diff(e[::2], e[1::2], out=e[::2])
     np.testing.assert_array_equal(e[::2], rel_diff_ref(f[::2], f[1::2]))
+
+
+def test_loop_choice_follows_numpy(rng):
+    assert k.clip(np.arange(10, dtype=np.uint8), 0, 5).dtype == np.uint8
+    assert k.clip(np.arange(10, dtype=np.int16), np.int16(1), np.int16(5)).dtype == np.int32
+    assert k.rel_diff(np.ones(3, np.float32), np.ones(3, np.float16)).dtype == np.float32
+
+
+def test_in_place_over_many_blocks(rng):
+    # Exact aliasing runs the kernel in blocks, each aliased input read from a copy.
+    for n in (70_001, 200_000):
+        a, b = rng.random(n), rng.random(n)
+        want = rel_diff_ref(a, b)
+        k.rel_diff(a, b, out=a)
+        np.testing.assert_array_equal(a, want)
+        c = rng.random(n)
+        want = rel_diff_ref(c[::-1], b)
+        k.rel_diff(c[::-1], b, out=c[::-1])  # negative steps, same pointer
+        np.testing.assert_array_equal(c[::-1], want)
+
+
+def test_broadcast_output_keeps_the_last_write(rng):
+    # NumPy passes an output of stride 0 as is; its loops leave the last element's value.
+    n = 100_000
+    a = np.arange(n, dtype=float)
+    z = np.zeros(1)
+    k.addarr(a, 1.0, out=np.lib.stride_tricks.as_strided(z, (n,), (0,)))
+    assert z[0] == a[-1] + 1.0
 
 
 def test_reduce_accumulate_reduceat(rng):

@@ -217,9 +217,15 @@ pub fn smooth_evaluation() -> ::ndkernel::__private::stencil::linear::Evaluation
     }
 }
 #[doc = "The least and greatest offset [`smooth`] reads on each axis, for a call with these scalar arguments."]
+#[doc(hidden)]
 #[allow(unused_variables, reason = "a fixed neighbourhood reads no parameter")]
-pub fn smooth_neighborhood() -> ::ndkernel::__private::stencil::Footprint<2usize> {
+pub fn __smooth_neighborhood() -> ::ndkernel::__private::stencil::Footprint<2usize> {
     smooth::NEIGHBORHOOD
+}
+#[doc = "The `cval` of [`smooth`]: what a `constant` axis pads with, or what skipped outputs hold."]
+#[doc(hidden)]
+pub fn __smooth_cval() -> f64 {
+    <f64 as ::core::default::Default>::default()
 }
 #[doc = "Metadata of the [`smooth`](fn@smooth) stencil."]
 #[allow(non_snake_case, reason = "named after the kernel function")]

@@ -212,33 +212,45 @@ fn extent(ptr: *mut c_char, shape: &[usize], byte_strides: &[Intp], size: usize)
     (lo, hi)
 }
 
-/// A C-order copy of an operand, in a buffer aligned for any NumPy element type, and its
-/// byte strides.
-fn copy_operand(
-    ptr: *mut c_char,
-    shape: &[usize],
-    byte_strides: &[Intp],
-    size: usize,
-) -> (Vec<u128>, Vec<Intp>) {
+/// Each gufunc operand's shape and byte strides: the loop axis, then its core axes, from
+/// NumPy's `dims` (the loop length, then each core dimension's size) and `steps` (each
+/// operand's loop step, then each operand's core strides in order).
+fn core_layout(
+    cores: &[Vec<usize>],
+    dims: &[Intp],
+    steps: &[Intp],
+) -> (Vec<Vec<usize>>, Vec<Vec<Intp>>) {
+    let mut next = cores.len();
+    cores
+        .iter()
+        .enumerate()
+        .map(|(k, core)| {
+            let mut shape = vec![dims[0] as usize];
+            let mut stride = vec![steps[k]];
+            for &d in core {
+                shape.push(dims[1 + d] as usize);
+                stride.push(steps[next]);
+                next += 1;
+            }
+            (shape, stride)
+        })
+        .unzip()
+}
+
+/// Calls `f(n, byte_offset)` for the `n`-th element, in C order, of an operand of this
+/// shape and byte strides.
+fn each_element(shape: &[usize], byte_strides: &[Intp], mut f: impl FnMut(usize, isize)) {
     let count: usize = shape.iter().product();
-    let mut copy = vec![0u128; (count * size).div_ceil(size_of::<u128>())];
-    let mut contiguous = vec![size as Intp; shape.len()];
-    for axis in (0..shape.len().saturating_sub(1)).rev() {
-        contiguous[axis] = contiguous[axis + 1] * shape[axis + 1] as Intp;
-    }
-    let dst = copy.as_mut_ptr().cast::<u8>();
     let mut index = vec![0usize; shape.len()];
     for n in 0..count {
-        let offset: isize = index
-            .iter()
-            .zip(byte_strides)
-            .map(|(&i, &s)| i as isize * s)
-            .sum();
-        // SAFETY: `index` stays inside `shape`, so `offset` is inside the operand, and the
-        // copy has room for `count` elements.
-        unsafe {
-            std::ptr::copy_nonoverlapping(ptr.offset(offset).cast::<u8>(), dst.add(n * size), size);
-        };
+        f(
+            n,
+            index
+                .iter()
+                .zip(byte_strides)
+                .map(|(&i, &s)| i as isize * s)
+                .sum(),
+        );
         for axis in (0..shape.len()).rev() {
             index[axis] += 1;
             if index[axis] < shape[axis] {
@@ -247,7 +259,38 @@ fn copy_operand(
             index[axis] = 0;
         }
     }
-    (copy, contiguous)
+}
+
+/// A zeroed C-order buffer for an operand of this shape, aligned for any NumPy element
+/// type, and its byte strides.
+fn scratch(shape: &[usize], size: usize) -> (Vec<u128>, Vec<Intp>) {
+    let count: usize = shape.iter().product();
+    let mut strides = vec![size as Intp; shape.len()];
+    for axis in (0..shape.len().saturating_sub(1)).rev() {
+        strides[axis] = strides[axis + 1] * shape[axis + 1] as Intp;
+    }
+    (
+        vec![0u128; (count * size).div_ceil(size_of::<u128>())],
+        strides,
+    )
+}
+
+/// A C-order copy of an operand, and its byte strides.
+fn copy_operand(
+    ptr: *mut c_char,
+    shape: &[usize],
+    byte_strides: &[Intp],
+    size: usize,
+) -> (Vec<u128>, Vec<Intp>) {
+    let (mut copy, strides) = scratch(shape, size);
+    let dst = copy.as_mut_ptr().cast::<u8>();
+    each_element(shape, byte_strides, |n, offset| {
+        // SAFETY: `offset` is inside the operand, and the copy has room for every element.
+        unsafe {
+            std::ptr::copy_nonoverlapping(ptr.offset(offset).cast::<u8>(), dst.add(n * size), size);
+        };
+    });
+    (copy, strides)
 }
 
 fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
@@ -255,6 +298,7 @@ fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
 }
 
 /// Whether any output's span overlaps an input's.
+/// Whether any output's span overlaps an input's or another output's.
 fn outputs_overlap_inputs(spans: &[(usize, usize)], inputs: usize) -> bool {
     let (ins, outs) = spans.split_at(inputs);
     outs.iter().any(|&o| ins.iter().any(|&i| overlaps(o, i)))
@@ -262,6 +306,30 @@ fn outputs_overlap_inputs(spans: &[(usize, usize)], inputs: usize) -> bool {
             .iter()
             .enumerate()
             .any(|(j, &o)| outs[j + 1..].iter().any(|&p| overlaps(o, p)))
+}
+
+/// Whether two elements of one operand share memory: a broadcast (stride 0) output, or a
+/// window NumPy's `as_strided` made. Sufficient, not exact: axes sorted by stride must each
+/// step past everything the smaller ones span.
+fn overlaps_itself(shape: &[usize], byte_strides: &[Intp], size: usize) -> bool {
+    if shape.contains(&0) {
+        return false;
+    }
+    let mut axes: Vec<(usize, usize)> = shape
+        .iter()
+        .zip(byte_strides)
+        .filter(|(len, _)| **len > 1)
+        .map(|(&len, &stride)| (stride.unsigned_abs(), len))
+        .collect();
+    axes.sort_unstable();
+    let mut span = size;
+    for (stride, len) in axes {
+        if stride < span {
+            return true;
+        }
+        span += stride * (len - 1);
+    }
+    false
 }
 
 fn strides_whole(steps: &[Intp], size: usize) -> bool {
@@ -286,7 +354,7 @@ pub unsafe fn elementwise(
     data: *mut c_void,
     sizes: &[usize],
     inputs: usize,
-    run: impl FnOnce(&Strided<'_>) -> Result<(), KernelError>,
+    run: impl Fn(&Strided<'_>) -> Result<(), KernelError>,
     each: impl Fn(&Strided<'_>, usize),
 ) {
     // SAFETY: NumPy's loop contract, as the caller states it.
@@ -300,24 +368,109 @@ pub unsafe fn elementwise(
     };
     guard(&data.name, || {
         let operands = Strided { ptrs, steps, len };
-        let spans: Vec<_> = ptrs
-            .iter()
-            .zip(steps)
-            .zip(sizes)
-            .map(|((&p, &s), &size)| extent(p, &[len], &[s], size))
+        let spans: Vec<_> = (0..sizes.len())
+            .map(|k| extent(ptrs[k], &[len], &[steps[k]], sizes[k]))
             .collect();
-        let whole = ptrs
-            .iter()
-            .zip(steps)
-            .zip(sizes)
-            .all(|((_, &s), &size)| strides_whole(&[s], size));
-        if whole && !outputs_overlap_inputs(&spans, inputs) {
-            run(&operands).map_err(crate::errors::kernel_error)
-        } else {
+        let alone = (inputs..sizes.len()).all(|k| !overlaps_itself(&[len], &[steps[k]], sizes[k]));
+        let whole = (0..sizes.len()).all(|k| strides_whole(&[steps[k]], sizes[k]));
+        if !(whole && alone) {
             (0..len).for_each(|i| each(&operands, i));
-            Ok(())
+            return Ok(());
         }
+        if !outputs_overlap_inputs(&spans, inputs) {
+            return run(&operands).map_err(crate::errors::kernel_error);
+        }
+        if let Some(aliased) = in_place_inputs(ptrs, steps, &spans, inputs) {
+            return in_blocks(&operands, sizes, &aliased, &run)
+                .map_err(crate::errors::kernel_error);
+        }
+        (0..len).for_each(|i| each(&operands, i));
+        Ok(())
     });
+}
+
+/// The inputs that are exactly an output (`np.add(a, b, out=a)`: same pointer, same
+/// nonzero step), when that is the only overlap; `None` for any other overlap.
+fn in_place_inputs(
+    ptrs: &[*mut c_char],
+    steps: &[Intp],
+    spans: &[(usize, usize)],
+    inputs: usize,
+) -> Option<Vec<usize>> {
+    let outputs = inputs..ptrs.len();
+    if outputs.clone().any(|j| {
+        outputs
+            .clone()
+            .any(|o| o != j && overlaps(spans[j], spans[o]))
+    }) {
+        return None;
+    }
+    let mut aliased = Vec::new();
+    for k in 0..inputs {
+        let mut hits = outputs.clone().filter(|&o| overlaps(spans[k], spans[o]));
+        match (hits.next(), hits.next()) {
+            (None, _) => {}
+            (Some(o), None) if ptrs[o] == ptrs[k] && steps[o] == steps[k] && steps[k] != 0 => {
+                aliased.push(k);
+            }
+            _ => return None,
+        }
+    }
+    Some(aliased)
+}
+
+/// Elements per block of an in-place call: the aliased inputs' copies stay in L2 while
+/// each block still splits over the pool.
+const IN_PLACE_BLOCK: usize = 1 << 15;
+
+/// Runs `run` on consecutive blocks, each aliased input read from a copy of its block
+/// made before the block is written: elementwise, every output element depends only on
+/// the input elements at its own index, so this equals NumPy's in-place semantics.
+fn in_blocks(
+    operands: &Strided<'_>,
+    sizes: &[usize],
+    aliased: &[usize],
+    run: &impl Fn(&Strided<'_>) -> Result<(), KernelError>,
+) -> Result<(), KernelError> {
+    let widest = aliased.iter().map(|&k| sizes[k]).max().unwrap_or(0);
+    let mut buffers: Vec<Vec<u128>> = aliased
+        .iter()
+        .map(|_| vec![0u128; (IN_PLACE_BLOCK * widest).div_ceil(size_of::<u128>())])
+        .collect();
+    let mut ptrs = operands.ptrs.to_vec();
+    let mut steps = operands.steps.to_vec();
+    let mut start = 0;
+    while start < operands.len {
+        let len = IN_PLACE_BLOCK.min(operands.len - start);
+        for k in 0..ptrs.len() {
+            // SAFETY: `start < len` of the operand, so the offset is inside it.
+            ptrs[k] = unsafe { operands.ptrs[k].offset(operands.steps[k] * start as isize) };
+            steps[k] = operands.steps[k];
+        }
+        for (buffer, &k) in buffers.iter_mut().zip(aliased) {
+            let copy = buffer.as_mut_ptr().cast::<u8>();
+            for i in 0..len {
+                // SAFETY: element `i` of this block is inside the operand; the buffer holds
+                // `IN_PLACE_BLOCK` elements of the widest aliased type.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        ptrs[k].offset(steps[k] * i as isize).cast::<u8>(),
+                        copy.add(i * sizes[k]),
+                        sizes[k],
+                    );
+                }
+            }
+            ptrs[k] = copy.cast();
+            steps[k] = sizes[k] as Intp;
+        }
+        run(&Strided {
+            ptrs: &ptrs,
+            steps: &steps,
+            len,
+        })?;
+        start += len;
+    }
+    Ok(())
 }
 
 /// Runs a gufunc loop: `run` on views of each operand (loop axis, then core axes).
@@ -355,59 +508,63 @@ pub unsafe fn generalized(
         )
     };
     guard(&data.name, || {
-        let mut shapes: Vec<Vec<usize>> = Vec::with_capacity(operands);
-        let mut strides: Vec<Vec<Intp>> = Vec::with_capacity(operands);
-        let mut next = operands;
-        for (k, core) in data.cores.iter().enumerate() {
-            let mut shape = vec![dims[0] as usize];
-            let mut stride = vec![steps[k]];
-            for &d in core {
-                shape.push(dims[1 + d] as usize);
-                stride.push(steps[next]);
-                next += 1;
-            }
-            shapes.push(shape);
-            strides.push(stride);
-        }
-        let spans: Vec<_> = (0..operands)
-            .map(|k| extent(ptrs[k], &shapes[k], &strides[k], sizes[k]))
-            .collect();
-        let (in_spans, out_spans) = spans.split_at(inputs);
-        if out_spans
-            .iter()
-            .enumerate()
-            .any(|(j, &o)| out_spans[j + 1..].iter().any(|&p| overlaps(o, p)))
-        {
-            return Err(PyValueError::new_err(format!(
-                "{}: two outputs overlap",
-                data.name
-            )));
-        }
+        let (shapes, mut strides) = core_layout(&data.cores, dims, steps);
         if !(0..operands).all(|k| strides_whole(&strides[k], sizes[k])) {
             return Err(PyValueError::new_err(format!(
                 "{}: an operand is not aligned to its element type",
                 data.name
             )));
         }
+        let spans: Vec<_> = (0..operands)
+            .map(|k| extent(ptrs[k], &shapes[k], &strides[k], sizes[k]))
+            .collect();
+        let mut moved = ptrs.to_vec();
+        // Outputs that overlap each other (or themselves: a broadcast `out`) are written to
+        // a temporary each and copied back afterwards in C order, the order NumPy's own
+        // loops write in, so the last write wins as it would there.
+        let mut temporaries = Vec::new();
+        for k in inputs..operands {
+            let shared = (inputs..operands).any(|o| o != k && overlaps(spans[k], spans[o]));
+            if shared || overlaps_itself(&shapes[k], &strides[k], sizes[k]) {
+                let (mut buffer, contiguous) = scratch(&shapes[k], sizes[k]);
+                moved[k] = buffer.as_mut_ptr().cast();
+                temporaries.push((k, std::mem::replace(&mut strides[k], contiguous), buffer));
+            }
+        }
         // NumPy checks overlap over the loop dimensions only, so `matmul(a, a, out=a)`
         // reaches the loop with the output on top of both inputs. Such an input is read
         // from a copy, as NumPy's `matmul` does: the result is that of distinct operands.
-        let mut ptrs = ptrs.to_vec();
         let mut copies = Vec::new();
         for k in 0..inputs {
-            if out_spans.iter().any(|&o| overlaps(o, in_spans[k])) {
-                let (copy, contiguous) = copy_operand(ptrs[k], &shapes[k], &strides[k], sizes[k]);
-                ptrs[k] = copy.as_ptr().cast_mut().cast();
+            let written_in_place = |o: usize| !temporaries.iter().any(|t| t.0 == o);
+            if (inputs..operands).any(|o| written_in_place(o) && overlaps(spans[o], spans[k])) {
+                let (mut copy, contiguous) =
+                    copy_operand(ptrs[k], &shapes[k], &strides[k], sizes[k]);
+                moved[k] = copy.as_mut_ptr().cast();
                 strides[k] = contiguous;
                 copies.push(copy);
             }
         }
-        run(&Cores {
-            ptrs: &ptrs,
+        let cores = Cores {
+            ptrs: &moved,
             shapes,
             strides,
-        })
-        .map_err(crate::errors::kernel_error)
+        };
+        run(&cores).map_err(crate::errors::kernel_error)?;
+        for (k, original_strides, buffer) in &temporaries {
+            let (source, target, size) = (buffer.as_ptr().cast::<u8>(), ptrs[*k], sizes[*k]);
+            each_element(&cores.shapes[*k], original_strides, |n, offset| {
+                // SAFETY: `offset` is inside the output NumPy passed, `n` inside the buffer.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        source.add(n * size),
+                        target.offset(offset).cast::<u8>(),
+                        size,
+                    );
+                };
+            });
+        }
+        Ok(())
     });
 }
 

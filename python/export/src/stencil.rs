@@ -7,10 +7,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use ndarray::{Array, ArrayViewD, ArrayViewMutD, Dimension};
 use ndkernel::KernelError;
 use numpy::{
-    Element, PyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn,
-    PyUntypedArrayMethods,
+    Element, PyArray, PyArrayDescr, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods,
+    PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
 };
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyModule, PyString, PyTuple};
 
@@ -119,9 +119,9 @@ pub struct Spec {
     pub ndim: usize,
     /// The kernel's `STATIC_NEIGHBORHOOD`, per axis.
     pub neighborhood: Option<Footprint>,
-    /// The kernel's `name_neighborhood`, called on Python scalars.
+    /// The kernel's `__name_neighborhood`, called on Python scalars.
     pub halo: Halo,
-    /// The kernel's `name_cval()`.
+    /// The kernel's `__name_cval()`.
     pub cval: Py<PyAny>,
     /// The kernel's `MODES`, by name.
     pub modes: Vec<&'static str>,
@@ -193,10 +193,32 @@ impl Stencil {
                 self.name, k, self.params[k]
             ))
         })?;
-        if !array.dtype().is_equiv_to(&numpy::dtype::<T>(py)) {
-            return Ok(None);
+        let wanted = numpy::dtype::<T>(py);
+        let mut array = array;
+        if !array.dtype().is_equiv_to(&wanted) {
+            // The same type in the other byte order is converted, as a ufunc's loop would be.
+            let native = array.dtype().call_method1("newbyteorder", ("=",))?;
+            if !native.cast::<PyArrayDescr>()?.is_equiv_to(&wanted) {
+                return Ok(None);
+            }
+            array = array.call_method1("astype", (native,))?.cast_into()?;
         }
-        Ok(Some(array.cast_into::<PyArrayDyn<T>>()?.readonly()))
+        // A view needs aligned elements at whole-element strides (a field of a structured
+        // array has neither): such an input is read from a contiguous copy.
+        if !direct(&array)? {
+            array = py
+                .import("numpy")?
+                .call_method1("ascontiguousarray", (array,))?
+                .cast_into()?;
+        }
+        let typed = array.cast_into::<PyArrayDyn<T>>()?;
+        let readonly = typed.try_readonly().map_err(|e| {
+            PyValueError::new_err(format!(
+                "{}: argument {k} ({}) is being written by another call: {e}",
+                self.name, self.params[k]
+            ))
+        })?;
+        Ok(Some(readonly))
     }
 
     /// Argument `k`, named `param`, as a scalar of `T`.
@@ -237,6 +259,7 @@ impl Stencil {
         &self,
         py: Python<'_>,
         out: Option<&Bound<'_, PyAny>>,
+        inputs: &[&Bound<'_, PyAny>],
         run: impl FnOnce(Option<&mut ArrayViewMutD<'_, O>>) -> Result<Option<Array<O, D>>, KernelError>
         + Send,
     ) -> PyResult<Option<Py<PyAny>>>
@@ -244,34 +267,56 @@ impl Stencil {
         O: Element + Send,
         D: Dimension,
     {
-        match out {
-            None => {
-                let result = detached(py, &self.name, || run(None))?.ok_or_else(|| {
-                    PyRuntimeError::new_err("the allocating form returned no array")
-                })?;
-                Ok(Some(
-                    PyArray::from_owned_array(py, result.into_dyn())
-                        .into_any()
-                        .unbind(),
-                ))
-            }
-            Some(out) => {
-                let array = out.cast::<PyArrayDyn<O>>().map_err(|_| {
-                    PyTypeError::new_err(format!(
-                        "{}: out must be a writeable array of dtype {}",
-                        self.name,
-                        numpy::dtype::<O>(py)
-                    ))
-                })?;
-                let mut writable = array
-                    .try_readwrite()
-                    .map_err(|e| PyTypeError::new_err(format!("{}: out: {e}", self.name)))?;
+        let Some(out) = out else {
+            let result = detached(py, &self.name, || run(None))?
+                .ok_or_else(|| PyRuntimeError::new_err("the allocating form returned no array"))?;
+            return Ok(Some(
+                PyArray::from_owned_array(py, result.into_dyn())
+                    .into_any()
+                    .unbind(),
+            ));
+        };
+        let array = out.cast::<PyArrayDyn<O>>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "{}: out must be a writeable array of dtype {}",
+                self.name,
+                numpy::dtype::<O>(py)
+            ))
+        })?;
+        let numpy = py.import("numpy")?;
+        let mut shares = false;
+        for input in inputs {
+            shares |= numpy
+                .call_method1("may_share_memory", (*input, out))?
+                .is_truthy()?;
+        }
+        if shares || !direct(array.as_untyped())? {
+            // Written through a view, `out` would alias an input the kernel reads (rust-numpy's
+            // borrow tracking cannot see through `memoryview` or `as_strided` bases), or be
+            // misaligned: the kernel writes a fresh array, copied into `out` afterwards.
+            let fresh = PyArrayDyn::<O>::zeros(py, array.shape(), false);
+            {
+                let mut writable = fresh.readwrite();
                 let mut view = writable.as_array_mut();
                 detached(py, &self.name, || run(Some(&mut view)))?;
-                Ok(Some(out.clone().unbind()))
             }
+            numpy.call_method1("copyto", (out, fresh))?;
+        } else {
+            let mut writable = array
+                .try_readwrite()
+                .map_err(|e| PyTypeError::new_err(format!("{}: out: {e}", self.name)))?;
+            let mut view = writable.as_array_mut();
+            detached(py, &self.name, || run(Some(&mut view)))?;
         }
+        Ok(Some(out.clone().unbind()))
     }
+}
+
+/// Whether `array` can be viewed in place: aligned, at whole-element strides.
+fn direct(array: &Bound<'_, PyUntypedArray>) -> PyResult<bool> {
+    let size = array.dtype().itemsize() as isize;
+    let aligned: bool = array.getattr("flags")?.getattr("aligned")?.extract()?;
+    Ok(aligned && array.strides().iter().all(|&s| size == 0 || s % size == 0))
 }
 
 /// Runs `f` without the GIL, turning a `KernelError` into `ValueError` and a panic into

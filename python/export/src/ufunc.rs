@@ -70,6 +70,12 @@ type FromFuncAndDataAndSignatureAndIdentity = unsafe extern "C" fn(
 /// A signature NumPy cannot express, or NumPy refusing the ufunc.
 pub fn add(module: &Bound<'_, PyModule>, spec: Spec<'_>) -> PyResult<()> {
     let py = module.py();
+    let mut spec = spec;
+    // NumPy takes the first loop its inputs cast to safely: listed from the smallest type
+    // up (NumPy's type numbers: bool, integers by size, then floats), `int16` inputs pick
+    // an `int32` loop before a `float64` one, as NumPy's own ufuncs order theirs.
+    spec.loops
+        .sort_by(|a, b| a.types[..spec.nin].cmp(&b.types[..spec.nin]));
     let cores = match spec.signature {
         Some(text) => numpy_cores(&spec.name, text)?,
         None => vec![Vec::new(); spec.nin + spec.nout],

@@ -153,6 +153,17 @@ fn sibling(path: &Path, suffix: &str) -> Path {
     path
 }
 
+/// `path::to::__name{suffix}`: the hidden items `#[stencil]` generates for tools.
+fn hidden_sibling(path: &Path, suffix: &str) -> Path {
+    let mut path = sibling(path, suffix);
+    let last = path
+        .segments
+        .last_mut()
+        .expect("a parsed path has a segment");
+    last.ident = format_ident!("__{}", last.ident);
+    path
+}
+
 fn expand(export: &Export, kind: Kind) -> syn::Result<TokenStream2> {
     check_keys(export, kind)?;
     let key = |name: &str| export.keys.iter().find(|(k, _)| k == name).map(|(_, v)| v);
@@ -332,6 +343,7 @@ fn stencil_call(kernel: &Path, i: usize, l: &Loop) -> (TokenStream2, TokenStream
     let mut binds = Vec::new();
     let mut args = Vec::new();
     let mut dtypes = Vec::new();
+    let mut held_arrays = Vec::new();
     for (k, p) in l.params.iter().enumerate() {
         let local = format_ident!("__arg{}", k);
         if let Some(elem) = relative(&p.ty) {
@@ -343,6 +355,7 @@ fn stencil_call(kernel: &Path, i: usize, l: &Loop) -> (TokenStream2, TokenStream
                 let #local = #private::view(&#held);
             });
             args.push(quote!(&#local));
+            held_arrays.push(quote!(#held.as_any()));
             dtypes.push(quote!(#private::numpy::dtype::<#elem>(__py).to_string()));
         } else {
             let ty = &p.ty;
@@ -362,7 +375,7 @@ fn stencil_call(kernel: &Path, i: usize, l: &Loop) -> (TokenStream2, TokenStream
         ) -> #private::pyo3::PyResult<::core::option::Option<#private::pyo3::Py<#private::pyo3::PyAny>>> {
             let __py = __args.py();
             #(#binds)*
-            __stencil.finish::<#out, _>(__py, __out, move |__into| match __into {
+            __stencil.finish::<#out, _>(__py, __out, &[#(#held_arrays),*], move |__into| match __into {
                 ::core::option::Option::None => #kernel(#(#args),*).map(::core::option::Option::Some),
                 ::core::option::Option::Some(__o) => #into(#(#args,)* __o).map(|()| ::core::option::Option::None),
             })
@@ -411,8 +424,8 @@ fn expand_stencil(export: &Export, name: &TokenStream2) -> TokenStream2 {
         .enumerate()
         .map(|(i, l)| stencil_call(kernel, i, l))
         .unzip();
-    let neighborhood_fn = sibling(kernel, "_neighborhood");
-    let cval_fn = sibling(kernel, "_cval");
+    let neighborhood_fn = hidden_sibling(kernel, "_neighborhood");
+    let cval_fn = hidden_sibling(kernel, "_cval");
     let scalar_types: Vec<&Type> = first
         .params
         .iter()

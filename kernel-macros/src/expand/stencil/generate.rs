@@ -197,7 +197,7 @@ pub(super) fn expand(
             quote!(let __kernel_footprint = #footprint;),
             quote! {
                 /// The neighbourhood when it is the same for every call: not this one, whose
-                /// bounds name parameters (see the sibling `*_neighborhood` function).
+                /// bounds name parameters and so depend on the call.
                 pub const STATIC_NEIGHBORHOOD: ::core::option::Option<#private::stencil::Footprint<#rank>> =
                     ::core::option::Option::None;
             },
@@ -243,19 +243,26 @@ pub(super) fn expand(
     let constant = modes.contains(&"Constant");
     // `cval` fills skipped outputs (output type) and pads constant axes (input type): each
     // use only where a mode needs it, so kernels whose types differ can still use it.
+    // `__name_cval()` holds the expression where its type is not generic; the code below
+    // calls it for that type, so that a `cval` of the wrong type is one error, not two.
+    let (cval_fn, cval_call) = cval_sibling(kernel, name, args, constant, rel_elems[0], out_ty);
     let cval = match &args.cval {
+        Some(_) if modes.contains(&"Skip") && !constant && cval_call.is_some() => {
+            quote!(#cval_call)
+        }
         Some((_, e)) if modes.contains(&"Skip") => quote_spanned!(e.span()=> #e),
         _ => quote!(<#out_ty as ::core::default::Default>::default()),
     };
     // Each input pads a `constant` axis with `cval` typed as that input's element.
     let pad_values: Vec<TokenStream> = rel_elems
         .iter()
-        .map(|elem| match &args.cval {
+        .enumerate()
+        .map(|(k, elem)| match &args.cval {
+            Some(_) if constant && k == 0 && cval_call.is_some() => quote!(#cval_call),
             Some((_, e)) if constant => quote_spanned!(e.span()=> #e),
             _ => quote!(<#elem as ::core::default::Default>::default()),
         })
         .collect();
-    let cval_fn = cval_sibling(kernel, name, args, constant, rel_elems[0], out_ty);
     let schedule = crate::expand::schedule(args);
     let element_bounds = crate::expand::element_bounds(rel_elems.iter().copied().chain([out_ty]));
     // Inputs pad with their default value unless a `cval` of theirs is given; the allocating
@@ -523,10 +530,11 @@ pub(super) fn expand(
     }
 }
 
-/// `name_neighborhood(scalars) -> Footprint`: the neighbourhood a call with these scalar
+/// `__name_neighborhood(scalars) -> Footprint`: the neighbourhood a call with these scalar
 /// arguments reads, for tools that size halos (Dask's `map_overlap`) without calling the
-/// kernel. Omitted when a scalar's type names a generic parameter, which it could not
-/// spell without the kernel's generics.
+/// kernel (`ndkernel-python`'s `stencil!`). Hidden and named so that no kernel of the
+/// user's collides with it (`mean` beside `mean_neighborhood`). Omitted when a scalar's
+/// type names a generic parameter, which it could not spell without the kernel's generics.
 fn neighborhood_sibling(
     kernel: &KernelFn<'_>,
     kinds: &[ParamKind<'_>],
@@ -557,7 +565,7 @@ fn neighborhood_sibling(
         return TokenStream::new();
     }
     let vis = &kernel.original.vis;
-    let fn_name = format_ident!("{}_neighborhood", name);
+    let fn_name = format_ident!("__{}_neighborhood", name);
     let doc = format!(
         "The least and greatest offset [`{name}`] reads on each axis, for a call with these \
          scalar arguments."
@@ -565,6 +573,7 @@ fn neighborhood_sibling(
     let params = scalars.iter().map(|(ident, ty)| quote!(#ident: #ty));
     quote! {
         #[doc = #doc]
+        #[doc(hidden)]
         #[allow(unused_variables, reason = "a fixed neighbourhood reads no parameter")]
         #vis fn #fn_name(#(#params),*) -> #private::stencil::Footprint<#rank> {
             #footprint
@@ -572,7 +581,7 @@ fn neighborhood_sibling(
     }
 }
 
-/// `name_cval()`: the value a `constant` axis pads with (typed as the first input's
+/// `__name_cval()`, hidden as `__name_neighborhood` is: the value a `constant` axis pads with (typed as the first input's
 /// element) or, without one, the value skipped outputs take (typed as the output); what
 /// tools outside Rust read as the kernel's `cval`. Omitted when that type is generic.
 fn cval_sibling(
@@ -582,7 +591,7 @@ fn cval_sibling(
     constant: bool,
     first_elem: &Type,
     out_ty: &Type,
-) -> TokenStream {
+) -> (TokenStream, Option<TokenStream>) {
     let ty = if constant { first_elem } else { out_ty };
     let generic: Vec<String> = kernel
         .original
@@ -595,24 +604,26 @@ fn cval_sibling(
         .iter()
         .any(|i| generic.contains(&i.to_string()))
     {
-        return TokenStream::new();
+        return (TokenStream::new(), None);
     }
     let value = args.cval.as_ref().map_or_else(
         || quote!(<#ty as ::core::default::Default>::default()),
         |(_, e)| quote_spanned!(e.span()=> #e),
     );
     let vis = &kernel.original.vis;
-    let fn_name = format_ident!("{}_cval", name);
+    let fn_name = format_ident!("__{}_cval", name);
     let doc = format!(
         "The `cval` of [`{name}`]: what a `constant` axis pads with, or what skipped outputs \
          hold."
     );
-    quote! {
+    let item = quote! {
         #[doc = #doc]
+        #[doc(hidden)]
         #vis fn #fn_name() -> #ty {
             #value
         }
-    }
+    };
+    (item, Some(quote!(#fn_name())))
 }
 
 /// Positions per lane evaluation: four AVX2 registers of the widest element type read or
