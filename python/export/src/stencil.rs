@@ -205,7 +205,7 @@ impl Stencil {
         }
         // A view needs aligned elements at whole-element strides (a field of a structured
         // array has neither): such an input is read from a contiguous copy.
-        if !direct(&array)? {
+        if !direct(&array) {
             array = py
                 .import("numpy")?
                 .call_method1("ascontiguousarray", (array,))?
@@ -283,14 +283,15 @@ impl Stencil {
                 numpy::dtype::<O>(py)
             ))
         })?;
-        let numpy = py.import("numpy")?;
-        let mut shares = false;
-        for input in inputs {
-            shares |= numpy
-                .call_method1("may_share_memory", (*input, out))?
-                .is_truthy()?;
-        }
-        if shares || !direct(array.as_untyped())? {
+        let span = byte_span(array.as_untyped());
+        let shares = inputs
+            .iter()
+            .filter_map(|input| input.cast::<PyUntypedArray>().ok())
+            .any(|input| {
+                let other = byte_span(input);
+                span.0 < span.1 && other.0 < other.1 && span.0 < other.1 && other.0 < span.1
+            });
+        if shares || !direct(array.as_untyped()) {
             // Written through a view, `out` would alias an input the kernel reads (rust-numpy's
             // borrow tracking cannot see through `memoryview` or `as_strided` bases), or be
             // misaligned: the kernel writes a fresh array, copied into `out` afterwards.
@@ -300,7 +301,7 @@ impl Stencil {
                 let mut view = writable.as_array_mut();
                 detached(py, &self.name, || run(Some(&mut view)))?;
             }
-            numpy.call_method1("copyto", (out, fresh))?;
+            py.import("numpy")?.call_method1("copyto", (out, fresh))?;
         } else {
             let mut writable = array
                 .try_readwrite()
@@ -313,10 +314,29 @@ impl Stencil {
 }
 
 /// Whether `array` can be viewed in place: aligned, at whole-element strides.
-fn direct(array: &Bound<'_, PyUntypedArray>) -> PyResult<bool> {
+fn direct(array: &Bound<'_, PyUntypedArray>) -> bool {
     let size = array.dtype().itemsize() as isize;
-    let aligned: bool = array.getattr("flags")?.getattr("aligned")?.extract()?;
-    Ok(aligned && array.strides().iter().all(|&s| size == 0 || s % size == 0))
+    array.is_aligned() && array.strides().iter().all(|&s| size == 0 || s % size == 0)
+}
+
+/// The bytes `[lo, hi)` an array's elements lie in (NumPy's `may_share_memory` bounds):
+/// empty for an array without elements.
+fn byte_span(array: &Bound<'_, PyUntypedArray>) -> (usize, usize) {
+    // SAFETY: reads the data pointer of a live array object.
+    let data = unsafe { (*array.as_array_ptr()).fields.data } as usize;
+    if array.shape().contains(&0) {
+        return (data, data);
+    }
+    let (mut lo, mut hi) = (data, data + array.dtype().itemsize());
+    for (&len, &stride) in array.shape().iter().zip(array.strides()) {
+        let reach = stride.unsigned_abs() * (len - 1);
+        if stride < 0 {
+            lo -= reach;
+        } else {
+            hi += reach;
+        }
+    }
+    (lo, hi)
 }
 
 /// Runs `f` without the GIL, turning a `KernelError` into `ValueError` and a panic into
