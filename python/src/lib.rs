@@ -62,33 +62,47 @@ pub fn mean_std(x: ArrayView1<f64>) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// The 5-point Laplacian, one kernel per boundary mode (what the tests compare with
-/// SciPy's `correlate`).
-mod laplacians {
+/// One kernel per boundary mode and rank (what the tests compare with SciPy's `correlate`
+/// and Dask's chunked calls with in-memory ones): `line_<mode>` reads an asymmetric 1-D
+/// window, `laplace_<mode>` is the 5-point Laplacian, `cube_<mode>` an asymmetric 3-D
+/// stencil; all with `cval = 1.5`.
+pub mod modes {
     // Clippy misses the `# Errors` sections `#[stencil]` writes into the generated
     // functions' docs when the kernel comes out of `macro_rules!`.
     #![allow(clippy::missing_errors_doc, reason = "the generated docs have them")]
 
     use ndkernel::prelude::*;
 
-    macro_rules! laplacians {
-        ($($name:ident = $mode:literal),* $(,)?) => {$(
-            #[doc = concat!("The 5-point Laplacian, mode `", $mode, "`, cval 1.5.")]
+    macro_rules! per_mode {
+        ($($line:ident, $laplace:ident, $cube:ident = $mode:literal;)*) => {$(
+            #[doc = concat!("An asymmetric 1-D window, mode `", $mode, "`.")]
             #[stencil(mode = $mode, cval = 1.5)]
-            pub fn $name(x: Rel<f64>) -> f64 {
+            pub fn $line(x: Rel<f64>) -> f64 {
+                x[[-2]] + 2.0 * x[[0]] - x[[1]]
+            }
+
+            #[doc = concat!("The 5-point Laplacian, mode `", $mode, "`.")]
+            #[stencil(mode = $mode, cval = 1.5)]
+            pub fn $laplace(x: Rel<f64>) -> f64 {
                 x[[-1, 0]] + x[[0, -1]] - 4.0 * x[[0, 0]] + x[[0, 1]] + x[[1, 0]]
+            }
+
+            #[doc = concat!("An asymmetric 3-D stencil, mode `", $mode, "`.")]
+            #[stencil(mode = $mode, cval = 1.5)]
+            pub fn $cube(x: Rel<f64>) -> f64 {
+                x[[-1, 0, 0]] + x[[0, 0, 2]] - x[[0, -1, 0]] + 0.5 * x[[0, 0, 0]]
             }
         )*};
     }
-    laplacians!(
-        laplace_skip = "skip",
-        laplace_constant = "constant",
-        laplace_nearest = "nearest",
-        laplace_reflect = "reflect",
-        laplace_mirror = "mirror",
-        laplace_wrap = "wrap",
-        laplace_valid = "valid",
-    );
+    per_mode! {
+        line_skip, laplace_skip, cube_skip = "skip";
+        line_constant, laplace_constant, cube_constant = "constant";
+        line_nearest, laplace_nearest, cube_nearest = "nearest";
+        line_reflect, laplace_reflect, cube_reflect = "reflect";
+        line_mirror, laplace_mirror, cube_mirror = "mirror";
+        line_wrap, laplace_wrap, cube_wrap = "wrap";
+        line_valid, laplace_valid, cube_valid = "valid";
+    }
 }
 
 /// The 7-point Laplacian of a volume, reflecting at the border.
@@ -161,13 +175,36 @@ fn ndkernel_seeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     stencil!(m, smooth::smooth(x: Rel<i8>) -> i8)?;
     stencil!(m, smooth::mean_f32(x: Rel<f32>) -> f32)?;
     stencil!(m, correlate_sparse::corner_sum(x: Rel<f64>, w: isize) -> f64)?;
-    stencil!(m, laplacians::laplace_skip(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplacians::laplace_constant(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplacians::laplace_nearest(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplacians::laplace_reflect(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplacians::laplace_mirror(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplacians::laplace_wrap(x: Rel<f64>) -> f64)?;
-    stencil!(m, laplacians::laplace_valid(x: Rel<f64>) -> f64)?;
+    macro_rules! per_mode {
+        ($($kernel:ident),*) => {$(stencil!(m, modes::$kernel(x: Rel<f64>) -> f64)?;)*};
+    }
+    per_mode!(
+        line_skip,
+        line_constant,
+        line_nearest,
+        line_reflect,
+        line_mirror,
+        line_wrap,
+        line_valid
+    );
+    per_mode!(
+        laplace_skip,
+        laplace_constant,
+        laplace_nearest,
+        laplace_reflect,
+        laplace_mirror,
+        laplace_wrap,
+        laplace_valid
+    );
+    per_mode!(
+        cube_skip,
+        cube_constant,
+        cube_nearest,
+        cube_reflect,
+        cube_mirror,
+        cube_wrap,
+        cube_valid
+    );
     stencil!(m, laplace3d(x: Rel<f32>) -> f32)?;
     stencil!(m, forward_diff(x: Rel<f64>, h: f64) -> f64)?;
     // A plain function for what is not one kernel.

@@ -2,6 +2,7 @@
 //! neighbourhood, modes and rank as attributes so other tools (Dask's `map_overlap`) can
 //! size halos from the kernel itself.
 
+use std::ffi::CString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use ndarray::{Array, ArrayViewD, ArrayViewMutD, Dimension};
@@ -95,6 +96,24 @@ impl Stencil {
         &self.name
     }
 
+    /// `kernel(x, *scalars)` over a chunked Dask array, lazily, equal to the in-memory call
+    /// bit for bit in every mode and for any chunking (see `<module>.dask.map_stencil`).
+    #[pyo3(signature = (x, *scalars))]
+    fn dask<'py>(
+        slf: &Bound<'py, Self>,
+        x: &Bound<'py, PyAny>,
+        scalars: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let module: String = slf.getattr("__module__")?.extract()?;
+        let mut args = vec![slf.as_any().clone(), x.clone()];
+        args.extend(scalars.iter());
+        let args = PyTuple::new(py, args)?;
+        py.import(format!("{module}.dask"))?
+            .getattr("map_stencil")?
+            .call1(args)
+    }
+
     /// Pickled by reference: the module and name it was exported under.
     fn __reduce__(&self) -> &str {
         &self.name
@@ -147,10 +166,27 @@ pub fn add(module: &Bound<'_, PyModule>, spec: Spec) -> PyResult<()> {
             calls: spec.calls,
         },
     )?;
+    dask_helpers(module)?;
     // Pickle looks an object up by its `__module__` and the name `__reduce__` gives.
     stencil.setattr("__module__", module.name()?)?;
     stencil.setattr("__qualname__", PyString::new(module.py(), &spec.name))?;
     module.add(spec.name.as_str(), stencil)
+}
+
+/// The submodule `<module>.dask` (`dask.py`, compiled in): created with the first stencil
+/// and registered in `sys.modules`, so a worker that imports the module has it, and tasks
+/// that name its functions unpickle there.
+fn dask_helpers<'py>(module: &Bound<'py, PyModule>) -> PyResult<Bound<'py, PyModule>> {
+    if let Ok(existing) = module.getattr("dask") {
+        return Ok(existing.cast_into()?);
+    }
+    let py = module.py();
+    let to_c = |text: String| CString::new(text).map_err(|e| PyValueError::new_err(e.to_string()));
+    let name = to_c(format!("{}.dask", module.name()?))?;
+    let code = to_c(include_str!("dask.py").to_owned())?;
+    let helpers = PyModule::from_code(py, &code, c"ndkernel_python/dask.py", &name)?;
+    module.add("dask", &helpers)?;
+    Ok(helpers)
 }
 
 impl Stencil {

@@ -1,0 +1,91 @@
+"""Stencils over chunked Dask arrays equal the in-memory call bit for bit, in every mode,
+rank and chunking; ufuncs and gufuncs on Dask arrays and xarray DataArrays."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import ndkernel_seeds as k
+
+da = pytest.importorskip("dask.array")
+dask = pytest.importorskip("dask")
+
+MODES = ["skip", "constant", "nearest", "reflect", "mirror", "wrap", "valid"]
+# Per rank: the family of kernels, and shapes with chunkings (uneven, size 1, smaller than
+# the reach, one chunk).
+CASES = {
+    1: ("line", [((13,), (1,)), ((13,), (2,)), ((13,), ((5, 1, 7),)), ((13,), (13,)), ((2,), (1,))]),
+    2: ("laplace", [((9, 11), (1, 3)), ((9, 11), ((4, 5), (2, 2, 7))), ((9, 11), (9, 11)), ((1, 5), (1, 2))]),
+    3: ("cube", [((5, 6, 7), (2, 3, 1)), ((5, 6, 7), ((1, 4), (6,), (3, 4))), ((4, 3, 5), (4, 3, 5))]),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_every_mode_rank_and_chunking(mode, rank, rng):
+    family, shapes = CASES[rank]
+    kernel = getattr(k, f"{family}_{mode}")
+    for shape, chunks in shapes:
+        x = rng.standard_normal(shape)
+        want = kernel(x)
+        got = kernel.dask(da.from_array(x, chunks=chunks)).compute(scheduler="sync")
+        assert got.shape == want.shape, (shape, chunks)
+        np.testing.assert_array_equal(got, want, err_msg=f"{shape} {chunks}")
+
+
+@pytest.mark.parametrize("mode", ["nearest", "wrap", "valid"])
+def test_stacks_keep_their_leading_axes(mode, rng):
+    x = rng.standard_normal((3, 2, 8, 9))
+    kernel = getattr(k, f"laplace_{mode}")
+    for chunks in [(1, 1, 3, 4), (2, 2, 8, 2), (3, 1, 1, 9)]:
+        got = kernel.dask(da.from_array(x, chunks=chunks)).compute(scheduler="sync")
+        np.testing.assert_array_equal(got, kernel(x))
+
+
+def test_scalars_set_the_halo(rng):
+    image = rng.standard_normal((40, 37))
+    for w, chunks in itertools.product([1, 3, 7], [(5, 6), (13, 40)]):
+        got = k.corner_sum.dask(da.from_array(image, chunks=chunks), w).compute(scheduler="sync")
+        np.testing.assert_array_equal(got, k.corner_sum(image, w))
+    assert k.dask.map_stencil(k.forward_diff, da.arange(20.0, chunks=3), 0.5).compute().tolist() == k.forward_diff(np.arange(20.0), 0.5).tolist()
+
+
+def test_seed_002_smooth_on_a_chunked_stack(rng):
+    stack = rng.integers(-128, 128, size=(6, 64, 70), dtype=np.int8)
+    got = k.smooth.dask(da.from_array(stack, chunks=(1, 20, 33))).compute()
+    np.testing.assert_array_equal(got, k.smooth(stack))
+
+
+def test_errors_come_early(rng):
+    with pytest.raises(TypeError, match="int8"):
+        k.smooth.dask(da.zeros((4, 4), chunks=2))  # float64 into an int8 stencil
+    with pytest.raises(ValueError, match="axes"):
+        k.smooth.dask(da.zeros(4, dtype=np.int8, chunks=2))
+
+
+def test_ufuncs_and_gufuncs_on_dask_arrays(rng):
+    a = rng.random((20, 30))
+    b = rng.random(30)
+    x, y = da.from_array(a, chunks=(7, 30)), da.from_array(b, chunks=30)
+    z = k.rel_diff(x, y)  # __array_ufunc__: a lazy dask array, no wrapper
+    assert isinstance(z, da.Array)
+    np.testing.assert_array_equal(z.compute(), k.rel_diff(a, b))
+    rows = k.softmax_rows(x)
+    assert isinstance(rows, da.Array)
+    np.testing.assert_array_equal(rows.compute(), k.softmax_rows(a))
+    np.testing.assert_array_equal(k.inner1d(x, y).compute(), k.inner1d(a, b))
+
+
+def test_xarray_apply_ufunc(rng):
+    xr = pytest.importorskip("xarray")
+    a = xr.DataArray(rng.random((4, 6)), dims=("time", "x"))
+    b = xr.DataArray(rng.random(6), dims=("x",))
+    got = k.rel_diff(a, b)  # DataArray.__array_ufunc__
+    assert isinstance(got, xr.DataArray) and got.dims == ("time", "x")
+    np.testing.assert_array_equal(got.values, k.rel_diff(a.values, b.values))
+    norms = xr.apply_ufunc(k.inner1d, a, a, input_core_dims=[["x"], ["x"]], dask="parallelized",
+                           output_dtypes=[float])
+    np.testing.assert_array_equal(norms.values, k.inner1d(a.values, a.values))
+    chunked = xr.apply_ufunc(k.smooth.dask, a.astype(np.int8).chunk({"time": 2}), dask="allowed")
+    np.testing.assert_array_equal(chunked.values, k.smooth(a.values.astype(np.int8)))
