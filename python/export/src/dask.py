@@ -94,3 +94,28 @@ def _axis_plan(sizes, n, d, halo, mode):
             plan.append((left, size))
         start += size
     return plan
+
+
+def save_planes(x, pattern, *, compute=True):
+    """Writes each plane of ``x`` (its last two axes; any leading axes are flattened in C
+    order) to its own image file, ``pattern.format(index)``, from the worker that holds
+    the plane: parallel, and nothing is gathered to the client. The format follows the
+    file name (imageio). Returns the number of planes written (a Dask scalar when
+    ``compute`` is false)."""
+    import dask.array as da
+
+    x = da.asarray(x)
+    if x.ndim < 2:
+        raise ValueError(f"save_planes: an image stack has at least 2 axes, this has {x.ndim}")
+    planes = x.reshape((-1,) + x.shape[-2:]).rechunk({0: 1, 1: -1, 2: -1})
+
+    def write(block, block_info=None):
+        import imageio.v3 as iio
+
+        index = block_info[0]["chunk-location"][0]
+        iio.imwrite(pattern.format(index), block[0])
+        return np.ones((1, 1, 1), dtype=np.int64)
+
+    written = planes.map_blocks(write, chunks=((1,) * planes.shape[0], (1,), (1,)), dtype=np.int64,
+                                meta=np.empty((0, 0, 0), dtype=np.int64)).sum()
+    return written.compute() if compute else written
