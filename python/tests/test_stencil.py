@@ -149,3 +149,24 @@ def test_errors(rng):
         k.corner_sum(np.zeros((3, 3)))
     # A list is converted as NumPy would; its dtype still selects the loop.
     np.testing.assert_array_equal(k.laplace_nearest([[1.0, 2.0], [3.0, 4.0]]), k.laplace_nearest(np.array([[1.0, 2.0], [3.0, 4.0]])))
+
+
+def test_many_threads_at_once(rng):
+    import threading
+
+    x = rng.standard_normal((300, 301))
+    want = {name: getattr(k, name)(x) for name in ("laplace_nearest", "laplace_wrap", "laplace_reflect")}
+    errors = []
+
+    def work(name):
+        for _ in range(20):
+            out = np.empty_like(x)
+            if not (np.array_equal(getattr(k, name)(x), want[name]) and np.array_equal(getattr(k, name)(x, out=out), want[name])):
+                errors.append(name)
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in want for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
