@@ -114,3 +114,25 @@ def test_save_planes_writes_one_file_per_plane(tmp_path, rng):
     assert count == 6
     for i, plane in enumerate(stack.reshape(6, 8, 9)):
         np.testing.assert_array_equal(iio.imread(tmp_path / f"p{i:02d}.png"), plane)
+
+
+def _random_chunks(n, rng):
+    """A random partition of `n` into chunks (sizes 1 to n)."""
+    sizes = []
+    while sum(sizes) < n:
+        sizes.append(int(rng.integers(1, n - sum(sizes) + 1)))
+    return tuple(sizes)
+
+
+def test_random_chunkings(rng):
+    # Found a lost chunk when the last of several small chunks was merged.
+    for _ in range(200):
+        rank = int(rng.integers(1, 4))
+        mode = MODES[int(rng.integers(len(MODES)))]
+        family = CASES[rank][0]
+        kernel = getattr(k, f"{family}_{mode}")
+        shape = tuple(int(n) for n in rng.integers(1, 12, size=rank))
+        chunks = tuple(_random_chunks(n, rng) for n in shape)
+        x = rng.standard_normal(shape)
+        got = kernel.dask(da.from_array(x, chunks=chunks)).compute(scheduler="sync")
+        np.testing.assert_array_equal(got, kernel(x), err_msg=f"{family}_{mode} {shape} {chunks}")

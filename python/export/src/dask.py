@@ -71,7 +71,8 @@ def _at_least(chunks, depth, shape):
             else:
                 merged.append(size)
         if len(merged) > 1 and merged[-1] < d:
-            merged[-2] += merged.pop()
+            last = merged.pop()
+            merged[-1] += last
         result.append(tuple(merged))
     return tuple(result)
 
