@@ -3,7 +3,7 @@ seed's Numba kernel, in one run.
 
 For each system, a fresh ``LocalCluster`` of 2 worker processes (1 thread each) smooths
 an int8 stack chunked one plane per task (64 planes of 1000x1000; ``--quick``: 8 of
-500x500), already held by the workers, and sums each plane (so no plane travels back).
+500x500), made and held by the workers, and sums each plane (so no plane travels back).
 Reported: the wall time, the first task's latency (a fresh Numba worker compiles its
 kernel first; an ndkernel worker imports the wheel), and the time per plane against the
 single-process in-memory call on the same machine (what the cluster costs). Each
@@ -47,17 +47,23 @@ def numba_smooth(block):
     return module.smooth(block)
 
 
-def on_cluster(stack, smooth):
-    """Wall time, first-task latency and per-plane sums of `smooth` over `stack` on a fresh
-    LocalCluster."""
+def stack_of(shape):
+    """The int8 stack, one plane per chunk, made by the workers (the same for any run)."""
     import dask.array as da
+
+    return da.random.default_rng(0).integers(-128, 128, size=shape, dtype=np.int8, chunks=(1,) + shape[1:])
+
+
+def on_cluster(shape, smooth):
+    """Wall time, first-task latency and per-plane sums of `smooth` over the stack on a
+    fresh LocalCluster."""
     from distributed import Client, LocalCluster, as_completed, wait
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster, Client(cluster) as client:
-        x = da.from_array(stack, chunks=(1,) + stack.shape[1:]).persist()
+        x = stack_of(shape).persist()
         wait(x)
         x.sum().compute()  # every worker has run a task: the cluster's own start is not timed
-        sums = [smooth(x[i : i + 1]).sum(dtype=np.int64) for i in range(stack.shape[0])]
+        sums = [smooth(x[i : i + 1]).sum(dtype=np.int64) for i in range(shape[0])]
         start = time.perf_counter()
         futures = client.compute(sums)
         first = None
@@ -78,13 +84,12 @@ def main():
     import ndkernel_seeds as k
 
     shape = (8, 500, 500) if args.quick else (64, 1000, 1000)
-    stack = np.random.default_rng(0).integers(-128, 128, size=shape, dtype=np.int8)
     results = {
-        "ndkernel": on_cluster(stack, lambda x: k.smooth.dask(x)),
-        "numba": on_cluster(stack, lambda x: x.map_blocks(numba_smooth, dtype=np.int8)),
+        "ndkernel": on_cluster(shape, lambda x: k.smooth.dask(x)),
+        "numba": on_cluster(shape, lambda x: x.map_blocks(numba_smooth, dtype=np.int8)),
     }
     assert np.array_equal(results["ndkernel"][2], results["numba"][2]), "the two systems disagree"
-    plane = stack[0]
+    plane = stack_of(shape)[0].compute(scheduler="sync")
     k.smooth(plane)
     single = min(_timed(lambda: k.smooth(plane)) for _ in range(20))
     planes = shape[0]

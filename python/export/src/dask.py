@@ -36,7 +36,10 @@ def map_stencil(kernel, x, *scalars):
     # An axis in one chunk has no neighbours: the kernel's own mode covers both its ends.
     depth = [d if len(x.chunks[axis]) > 1 else 0 for axis, d in enumerate(depth)]
     boundary = {axis: ("periodic" if modes[axis] == "wrap" and depth[axis] else "none") for axis in range(x.ndim)}
-    padded = da.overlap.overlap(x, depth={axis: d for axis, d in enumerate(depth)}, boundary=boundary)
+    if any(depth):
+        padded = da.overlap.overlap(x, depth={axis: d for axis, d in enumerate(depth)}, boundary=boundary)
+    else:
+        padded = x  # every chunk holds whole planes: no halo to exchange
 
     plans = [_axis_plan(x.chunks[axis], x.shape[axis], depth[axis], halo[axis], modes[axis]) for axis in range(x.ndim)]
     out_chunks = tuple(tuple(count for _, count in plan) for plan in plans)
