@@ -163,7 +163,7 @@ fn ndkernel_seeds(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Elementwise: numpy.ufunc objects.
     ufunc!(m, addarr::addarr(f64, f64) -> f64)?;
     ufunc!(m, rel_diff(f64, f64) -> f64, (f32, f32) -> f32)?;
-    ufunc!(m, add_i64(i64, i64) -> i64; identity = 0_i64)?;
+    ufunc!(m, add_i64(i64, i64) -> i64)?; // reduce starts from the kernel's identity
     ufunc!(m, int_div(i64, i64) -> i64)?;
     ufunc!(m, clip(f64, f64, f64) -> f64, (f32, f32, f32) -> f32, (i32, i32, i32) -> i32, (u8, u8, u8) -> u8)?;
     // Generalized: gufuncs with the kernel's signature.

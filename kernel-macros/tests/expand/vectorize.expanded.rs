@@ -151,3 +151,8 @@ pub mod rel_diff {
     #[doc = r" Whether the kernel runs its contiguous rows on SIMD lanes."]
     pub const SIMD: bool = true;
 }
+#[doc(hidden)]
+#[allow(clippy::unnecessary_wraps, reason = "None for kernels without an identity")]
+pub fn __rel_diff_identity(_: ::core::marker::PhantomData<(f64, f64)>) -> ::core::option::Option<f64> where {
+    ::core::option::Option::None
+}

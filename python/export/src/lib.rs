@@ -21,7 +21,7 @@
 //! #[pymodule]
 //! fn my_kernels(m: &Bound<'_, PyModule>) -> PyResult<()> {
 //!     ufunc!(m, rel_diff(f64, f64) -> f64)?;
-//!     ufunc!(m, add(f64, f64) -> f64, (f32, f32) -> f32; identity = 0.0)?;
+//!     ufunc!(m, add(f64, f64) -> f64, (f32, f32) -> f32)?;  // its identity: the kernel's
 //!     gufunc!(m, softmax_rows(f64) -> f64, (f32) -> f32)?;
 //!     stencil!(m, smooth(Rel<i8>) -> i8)?;
 //!     stencil!(m, corner_sum(x: Rel<f64>, w: isize) -> f64)?;
@@ -54,6 +54,19 @@ pub mod __private {
     pub use ndkernel;
     pub use numpy;
     pub use pyo3;
+
+    /// A kernel's identity as the Python object NumPy's `reduce` starts from.
+    ///
+    /// # Errors
+    /// The value does not convert.
+    pub fn identity_object<'py, T: pyo3::IntoPyObject<'py>>(
+        py: pyo3::Python<'py>,
+        identity: Option<T>,
+    ) -> pyo3::PyResult<Option<pyo3::Bound<'py, pyo3::PyAny>>> {
+        identity
+            .map(|value| pyo3::IntoPyObjectExt::into_bound_py_any(value, py))
+            .transpose()
+    }
 
     /// NumPy's type number for `T`.
     pub fn type_num<T: numpy::Element>(py: pyo3::Python<'_>) -> std::ffi::c_int {

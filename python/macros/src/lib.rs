@@ -16,10 +16,12 @@ use syn::{Expr, Ident, Path, Token, Type, parenthesized, parse_macro_input, toke
 
 /// Exports a `#[vectorize]` kernel as a `numpy.ufunc`.
 ///
-/// `ufunc!(m, add(f64, f64) -> f64, (f32, f32) -> f32; identity = 0.0)`: one NumPy loop
-/// per `(inputs) -> outputs` combination (several outputs as `-> (f64, f64)`). Keys:
-/// `identity = <expr>` (the value `reduce` starts from, converted to a Python object),
-/// `name = "..."` (the Python name; the kernel's by default), `doc = "..."`.
+/// `ufunc!(m, add(f64, f64) -> f64, (f32, f32) -> f32)`: one NumPy loop per
+/// `(inputs) -> outputs` combination (several outputs as `-> (f64, f64)`). The ufunc's
+/// identity is the kernel's `#[vectorize(identity = ..)]`, of the first combination.
+/// Keys: `identity = <expr>` (another value for `reduce` to start from, converted to a
+/// Python object), `name = "..."` (the Python name; the kernel's by default),
+/// `doc = "..."`.
 #[proc_macro]
 pub fn ufunc(input: TokenStream) -> TokenStream {
     let export = parse_macro_input!(input as Export);
@@ -210,10 +212,19 @@ fn expand(export: &Export, kind: Kind) -> syn::Result<TokenStream2> {
         .enumerate()
         .map(|(i, l)| inner_loop(kernel, kind, i, l))
         .unzip();
-    let identity = key("identity").map_or_else(
-        || quote!(::core::option::Option::None),
-        |expr| quote!(::core::option::Option::Some(#private::pyo3::IntoPyObjectExt::into_bound_py_any(#expr, __py)?)),
-    );
+    let first_ins: Vec<&Type> = first.params.iter().map(|p| &p.ty).collect();
+    let identity_fn = hidden_sibling(kernel, "_identity");
+    // The kernel's own `#[vectorize(identity = ..)]` unless the export names another; a
+    // gufunc has none.
+    let identity = match (kind, key("identity")) {
+        (_, Some(expr)) => {
+            quote!(::core::option::Option::Some(#private::pyo3::IntoPyObjectExt::into_bound_py_any(#expr, __py)?))
+        }
+        (Kind::Ufunc, None) => quote! {
+            #private::identity_object(__py, #identity_fn(::core::marker::PhantomData::<(#(#first_ins,)*)>))?
+        },
+        _ => quote!(::core::option::Option::None),
+    };
     let what = if kind == Kind::Ufunc {
         "#[vectorize]"
     } else {

@@ -194,10 +194,11 @@ pub(super) fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> To
          # Errors\n\n`KernelError::Broadcast` if the inputs do not broadcast together."
     );
     let mod_doc = format!("Metadata of the [`{name}`](fn@{name}) kernel.");
+    let identity_fn = identity_fn(args, kernel);
     let reduce = args
         .identity
         .as_ref()
-        .map(|(_, identity)| reduce_fns(args, kernel, identity, simd.as_ref().map(|s| s.0)));
+        .map(|_| reduce_fns(args, kernel, simd.as_ref().map(|s| s.0)));
 
     // The output is laid out as the first input of the full shape (NumPy's order='K').
     let operand_layouts = quote! { [#((#param_names.shape(), #param_names.strides()),)*] };
@@ -287,16 +288,49 @@ pub(super) fn expand(args: &Args, kernel: &KernelFn<'_>, forms: LaneForms) -> To
         }
 
         #reduce
+        #identity_fn
     }
 }
 
 /// `name_reduce` (over one axis) and `name_reduce_all`, for kernels with an identity.
-fn reduce_fns(
-    args: &Args,
-    kernel: &KernelFn<'_>,
-    identity: &syn::Expr,
-    simd: Option<&String>,
-) -> TokenStream {
+/// `__name_identity(PhantomData::<(param types)>) -> Option<output>`: the kernel's
+/// `identity`, for the reductions here and for tools outside Rust (`ndkernel-python`'s
+/// `ufunc!` gives it to NumPy), which name the element types through the argument. Hidden,
+/// and named so that no kernel of the user's collides with it. The one place the identity
+/// expression is typed, so a wrong one is one error.
+fn identity_fn(args: &Args, kernel: &KernelFn<'_>) -> TokenStream {
+    let func = kernel.original;
+    let vis = &func.vis;
+    let fn_name = format_ident!("__{}_identity", func.sig.ident);
+    let elem = kernel.outputs[0];
+    let user = UserGenerics::of(&func.sig.generics);
+    let (user_params, user_predicates) = (&user.params, &user.predicates);
+    let param_types = kernel.params.iter().map(|p| p.ty);
+    let value = match &args.identity {
+        Some((_, identity)) if kernel.outputs.len() == 1 => {
+            let span = identity.span();
+            quote::quote_spanned!(span=> ::core::option::Option::Some({
+                let __kernel_identity: #elem = #identity;
+                __kernel_identity
+            }))
+        }
+        _ => quote!(::core::option::Option::None),
+    };
+    quote! {
+        #[doc(hidden)]
+        #[allow(clippy::unnecessary_wraps, reason = "None for kernels without an identity")]
+        #vis fn #fn_name<#(#user_params,)*>(
+            _: ::core::marker::PhantomData<(#(#param_types,)*)>,
+        ) -> ::core::option::Option<#elem>
+        where
+            #(#user_predicates,)*
+        {
+            #value
+        }
+    }
+}
+
+fn reduce_fns(args: &Args, kernel: &KernelFn<'_>, simd: Option<&String>) -> TokenStream {
     let private = &args.krate;
     let func = kernel.original;
     let vis = &func.vis;
@@ -310,8 +344,11 @@ fn reduce_fns(
     let scalar_turbofish = user.call_args(0);
     let schedule = schedule(args);
     let lints = allow_lints();
-    let identity_span = identity.span();
-    let identity = quote::quote_spanned!(identity_span=> { let __kernel_identity: #elem = #identity; __kernel_identity });
+    let identity_name = format_ident!("__{}_identity", name);
+    let identity = quote! {
+        #identity_name #scalar_turbofish (::core::marker::PhantomData)
+            .expect("a kernel with reductions has an identity")
+    };
     let combine = if let Some(elem_name) = simd {
         let elem_ident = format_ident!("{elem_name}");
         let lanes = lanes::rewrite(
