@@ -246,6 +246,16 @@ pub enum KernelError {
         len: usize,
     },
 
+    /// A stencil's neighbourhood on one axis, set at this call from the kernel's
+    /// parameters, has its low bound above its high one (`(0, w)` with a negative `w`).
+    NeighborhoodInverted {
+        /// The stencil axis (0 is the first of the stencil's axes).
+        axis: usize,
+        /// The low bound at this call.
+        lo: isize,
+        /// The high bound at this call.
+        hi: isize,
+    },
     /// An array has a number of axes the function does not handle, such as a 4-D skeleton
     /// given to a graph builder for 1 to 3 axes. Built with [`KernelError::unsupported_rank`]
     /// by functions outside this crate.
@@ -473,6 +483,11 @@ impl fmt::Display for KernelError {
                 f,
                 "the stencil's neighborhood ({lo}, {hi}) on axis {axis} is too wide to plan \
                  over an axis of length {len}: index arithmetic would overflow"
+            ),
+            KernelError::NeighborhoodInverted { axis, lo, hi } => write!(
+                f,
+                "the stencil's neighborhood on axis {axis} is ({lo}, {hi}) at this call: its \
+                 low bound is above its high one"
             ),
             KernelError::UnsupportedRank {
                 operand,

@@ -147,6 +147,11 @@ def test_errors(rng):
         k.corner_sum(np.zeros((3, 3)), "a")
     with pytest.raises(TypeError, match="takes 2 arguments"):
         k.corner_sum(np.zeros((3, 3)))
+    # A parameter that inverts the declared neighbourhood is the caller's mistake.
+    with pytest.raises(ValueError, match="low bound is above"):
+        k.corner_sum(np.zeros((3, 3)), -1)
+    with pytest.raises(ValueError, match="low bound is above"):
+        k.corner_sum.halo(-1)
     # A list is converted as NumPy would; its dtype still selects the loop.
     np.testing.assert_array_equal(k.laplace_nearest([[1.0, 2.0], [3.0, 4.0]]), k.laplace_nearest(np.array([[1.0, 2.0], [3.0, 4.0]])))
 

@@ -177,6 +177,40 @@ fn a_reach_that_index_arithmetic_cannot_hold_is_an_error() {
     }
 }
 
+#[test]
+fn an_inverted_neighborhood_is_an_error_not_a_panic() {
+    // `(-r, r)` with a negative `r`: the reads `x[[r, -r]]` would leave the neighbourhood
+    // the border was planned for, which the readers refuse by panicking.
+    let x = image(3, 3);
+    let error = far_corners(&x, -2).unwrap_err();
+    assert_eq!(
+        error,
+        KernelError::NeighborhoodInverted {
+            axis: 0,
+            lo: 2,
+            hi: -2
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "the stencil's neighborhood on axis 0 is (2, -2) at this call: its low bound is above \
+         its high one"
+    );
+    let mut out = Array2::zeros((3, 3));
+    assert!(far_corners_into(&x, -1, &mut out).is_err());
+    assert_eq!(
+        __far_corners_neighborhood(-1).unwrap_err(),
+        KernelError::NeighborhoodInverted {
+            axis: 0,
+            lo: 1,
+            hi: -1
+        }
+    );
+    let halo = __far_corners_neighborhood(4).unwrap();
+    assert_eq!((halo.lo, halo.hi), ([-4, -4], [4, 4]));
+    assert!(far_corners::STATIC_NEIGHBORHOOD.is_none());
+}
+
 const REACH: isize = 2;
 
 /// A reach from a `const` item is known to the compiler, as `const` offsets are.

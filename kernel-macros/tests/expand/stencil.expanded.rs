@@ -219,8 +219,8 @@ pub fn smooth_evaluation() -> ::ndkernel::__private::stencil::linear::Evaluation
 #[doc = "The least and greatest offset [`smooth`] reads on each axis, for a call with these scalar arguments."]
 #[doc(hidden)]
 #[allow(unused_variables, reason = "a fixed neighbourhood reads no parameter")]
-pub fn __smooth_neighborhood() -> ::ndkernel::__private::stencil::Footprint<2usize> {
-    smooth::NEIGHBORHOOD
+pub fn __smooth_neighborhood() -> ::core::result::Result<::ndkernel::__private::stencil::Footprint<2usize>, ::ndkernel::__private::KernelError> {
+    ::core::result::Result::Ok(smooth::NEIGHBORHOOD)
 }
 #[doc = "The `cval` of [`smooth`]: what a `constant` axis pads with, or what skipped outputs hold."]
 #[doc(hidden)]

@@ -52,6 +52,24 @@ impl<const N: usize> Footprint<N> {
         Footprint { lo, hi }
     }
 
+    /// [`Footprint::declared`] for bounds set at run time, from a kernel's parameters.
+    ///
+    /// # Errors
+    ///
+    /// [`KernelError::NeighborhoodInverted`] for an axis whose low bound is above its high
+    /// one, such as `(0, w)` called with a negative `w`: the kernel's reads there would
+    /// leave the neighbourhood the border was planned for.
+    pub fn declared_checked(bounds: [(isize, isize); N]) -> Result<Self, KernelError> {
+        match bounds.iter().position(|(lo, hi)| lo > hi) {
+            Some(axis) => Err(KernelError::NeighborhoodInverted {
+                axis,
+                lo: bounds[axis].0,
+                hi: bounds[axis].1,
+            }),
+            None => Ok(Self::declared(bounds)),
+        }
+    }
+
     /// Panics unless `offset` lies in the footprint: a computed offset must never read
     /// outside the neighbourhood the border was planned for.
     #[inline(always)]

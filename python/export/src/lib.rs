@@ -45,6 +45,7 @@ pub use stencil::Stencil;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::errors::kernel_error;
     pub use crate::loops::{Cores, Intp, LoopData, LoopFn, Strided, elementwise, generalized};
     pub use crate::stencil::{
         Call, Footprint, Spec as StencilSpec, Stencil, add as add_stencil, view,

@@ -459,7 +459,8 @@ fn expand_stencil(export: &Export, name: &TokenStream2) -> TokenStream2 {
                 __args: &#private::pyo3::Bound<'_, #private::pyo3::types::PyTuple>,
             ) -> #private::pyo3::PyResult<#private::Footprint> {
                 __stencil.check_arity(__args, &[#(#scalar_names),*])?;
-                let __footprint = #neighborhood_fn(#(__stencil.scalar::<#scalar_types>(__args, #scalar_k, #scalar_names)?),*);
+                let __footprint = #neighborhood_fn(#(__stencil.scalar::<#scalar_types>(__args, #scalar_k, #scalar_names)?),*)
+                    .map_err(#private::kernel_error)?;
                 ::core::result::Result::Ok(__footprint.lo.iter().copied().zip(__footprint.hi.iter().copied()).collect())
             }
             let __module: &#private::pyo3::Bound<'_, #private::pyo3::types::PyModule> = #module;

@@ -170,15 +170,23 @@ pub(super) fn expand(
             quote!([#(#exprs),*])
         })
         .collect();
-    let footprint = if let Some(bounds) = declared {
-        let pairs = bounds.iter().map(|(lo, hi)| {
+    let pairs: Vec<TokenStream> = declared
+        .into_iter()
+        .flatten()
+        .map(|(lo, hi)| {
             let (lo, hi) = (lo.tokens(), hi.tokens());
             quote!((#lo, #hi))
-        });
+        })
+        .collect();
+    let footprint = if declared.is_some() {
         quote!(#private::stencil::Footprint::<#rank>::declared([#(#pairs),*]))
     } else {
         quote!(#private::stencil::Footprint::<#rank>::from_offsets(&[#(#offsets),*]))
     };
+    // Bounds from parameters are checked at each call: an inverted pair is the caller's
+    // mistake, returned as an error rather than found by a read outside the neighbourhood.
+    let footprint_checked =
+        quote!(#private::stencil::Footprint::<#rank>::declared_checked([#(#pairs),*]));
     // A neighbourhood with bounds from parameters is made at each call; a static one is a
     // constant of the kernel's module.
     // Bounds that name a parameter are set per call; literals and `const` items are known
@@ -194,7 +202,7 @@ pub(super) fn expand(
         declared.is_some_and(|b| b.iter().any(|(lo, hi)| names_param(lo) || names_param(hi)));
     let (footprint_local, neighborhood_const) = if dynamic {
         (
-            quote!(let __kernel_footprint = #footprint;),
+            quote!(let __kernel_footprint = #footprint_checked?;),
             quote! {
                 /// The neighbourhood when it is the same for every call: not this one, whose
                 /// bounds name parameters and so depend on the call.
@@ -221,9 +229,9 @@ pub(super) fn expand(
         rank,
         private,
         if dynamic {
-            footprint.clone()
+            footprint_checked.clone()
         } else {
-            quote!(#name::NEIGHBORHOOD)
+            quote!(::core::result::Result::Ok(#name::NEIGHBORHOOD))
         },
     );
     // The kernel value carries a dynamic footprint; a static one is the module's constant,
@@ -530,7 +538,7 @@ pub(super) fn expand(
     }
 }
 
-/// `__name_neighborhood(scalars) -> Footprint`: the neighbourhood a call with these scalar
+/// `__name_neighborhood(scalars) -> Result<Footprint, KernelError>`: the neighbourhood a call with these scalar
 /// arguments reads, for tools that size halos (Dask's `map_overlap`) without calling the
 /// kernel (`ndkernel-python`'s `stencil!`). Hidden and named so that no kernel of the
 /// user's collides with it (`mean` beside `mean_neighborhood`). Omitted when a scalar's
@@ -575,7 +583,7 @@ fn neighborhood_sibling(
         #[doc = #doc]
         #[doc(hidden)]
         #[allow(unused_variables, reason = "a fixed neighbourhood reads no parameter")]
-        #vis fn #fn_name(#(#params),*) -> #private::stencil::Footprint<#rank> {
+        #vis fn #fn_name(#(#params),*) -> ::core::result::Result<#private::stencil::Footprint<#rank>, #private::KernelError> {
             #footprint
         }
     }
