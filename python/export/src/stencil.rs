@@ -11,9 +11,9 @@ use numpy::{
     Element, PyArray, PyArrayDescr, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods,
     PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
 };
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyModule, PyString, PyTuple};
+use pyo3::types::{PyCFunction, PyModule, PyString, PyTuple};
 
 /// One element-type combination of a stencil: `Ok(None)` when the arrays passed are not of
 /// its types, so the next combination is tried.
@@ -175,16 +175,43 @@ pub fn add(module: &Bound<'_, PyModule>, spec: Spec) -> PyResult<()> {
 
 /// The submodule `<module>.dask` (`dask.py`, compiled in): created with the first stencil
 /// and registered in `sys.modules`, so a worker that imports the module has it, and tasks
-/// that name its functions unpickle there.
+/// that name its functions unpickle there. Its source is compiled on the first attribute
+/// read (a module `__getattr__`, PEP 562): compiling it costs 3 ms, more than the rest of
+/// the import, and only Dask users need it.
 fn dask_helpers<'py>(module: &Bound<'py, PyModule>) -> PyResult<Bound<'py, PyModule>> {
     if let Ok(existing) = module.getattr("dask") {
         return Ok(existing.cast_into()?);
     }
     let py = module.py();
-    let to_c = |text: String| CString::new(text).map_err(|e| PyValueError::new_err(e.to_string()));
-    let name = to_c(format!("{}.dask", module.name()?))?;
-    let code = to_c(include_str!("dask.py").to_owned())?;
-    let helpers = PyModule::from_code(py, &code, c"ndkernel_python/dask.py", &name)?;
+    let name = format!("{}.dask", module.name()?);
+    let helpers = PyModule::new(py, &name)?;
+    let qualified = name.clone();
+    let loader = PyCFunction::new_closure(
+        py,
+        None,
+        None,
+        move |args, _kwargs| -> PyResult<Py<PyAny>> {
+            let py = args.py();
+            let attribute: String = args.get_item(0)?.extract()?;
+            let helpers = py.import(qualified.as_str())?;
+            let globals = helpers.dict();
+            if !globals.contains("map_stencil")? {
+                let code = CString::new(include_str!("dask.py"))
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                py.run(&code, Some(&globals), None)?;
+            }
+            match globals.get_item(&attribute)? {
+                Some(value) => Ok(value.unbind()),
+                None => Err(PyAttributeError::new_err(format!(
+                    "module '{qualified}' has no attribute '{attribute}'"
+                ))),
+            }
+        },
+    )?;
+    helpers.setattr("__getattr__", loader)?;
+    py.import("sys")?
+        .getattr("modules")?
+        .set_item(&name, &helpers)?;
     module.add("dask", &helpers)?;
     Ok(helpers)
 }
