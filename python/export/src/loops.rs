@@ -194,8 +194,13 @@ unsafe fn view_parts<T>(
     (low.cast::<T>(), strides, inverted)
 }
 
-/// The byte range `[lo, hi)` an operand spans.
-fn extent(ptr: *mut c_char, shape: &[usize], byte_strides: &[Intp], size: usize) -> (usize, usize) {
+/// The byte range `[lo, hi)` an operand spans; empty when it has no elements.
+pub(crate) fn extent(
+    ptr: *mut c_char,
+    shape: &[usize],
+    byte_strides: &[Intp],
+    size: usize,
+) -> (usize, usize) {
     let mut lo = ptr as usize;
     let mut hi = ptr as usize + size;
     if shape.contains(&0) {

@@ -386,20 +386,13 @@ fn direct(array: &Bound<'_, PyUntypedArray>) -> bool {
 /// empty for an array without elements.
 fn byte_span(array: &Bound<'_, PyUntypedArray>) -> (usize, usize) {
     // SAFETY: reads the data pointer of a live array object.
-    let data = unsafe { (*array.as_array_ptr()).fields.data } as usize;
-    if array.shape().contains(&0) {
-        return (data, data);
-    }
-    let (mut lo, mut hi) = (data, data + array.dtype().itemsize());
-    for (&len, &stride) in array.shape().iter().zip(array.strides()) {
-        let reach = stride.unsigned_abs() * (len - 1);
-        if stride < 0 {
-            lo -= reach;
-        } else {
-            hi += reach;
-        }
-    }
-    (lo, hi)
+    let data = unsafe { (*array.as_array_ptr()).fields.data };
+    crate::loops::extent(
+        data,
+        array.shape(),
+        array.strides(),
+        array.dtype().itemsize(),
+    )
 }
 
 /// Runs `f` without the GIL, turning a `KernelError` into `ValueError` and a panic into

@@ -538,6 +538,21 @@ pub(super) fn expand(
     }
 }
 
+/// Whether `ty` names one of the kernel's generic type parameters: a hidden sibling cannot
+/// spell it without the kernel's generics.
+fn names_generic(kernel: &KernelFn<'_>, ty: &Type) -> bool {
+    let generic: Vec<String> = kernel
+        .original
+        .sig
+        .generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect();
+    mentioned(quote!(#ty))
+        .iter()
+        .any(|i| generic.contains(&i.to_string()))
+}
+
 /// `__name_neighborhood(scalars) -> Result<Footprint, KernelError>`: the neighbourhood a call with these scalar
 /// arguments reads, for tools that size halos (Dask's `map_overlap`) without calling the
 /// kernel (`ndkernel-python`'s `stencil!`). Hidden and named so that no kernel of the
@@ -551,13 +566,6 @@ fn neighborhood_sibling(
     private: &crate::private::Private,
     footprint: TokenStream,
 ) -> TokenStream {
-    let generic: Vec<String> = kernel
-        .original
-        .sig
-        .generics
-        .type_params()
-        .map(|t| t.ident.to_string())
-        .collect();
     let scalars: Vec<(&syn::Ident, &Type)> = kernel
         .params
         .iter()
@@ -565,11 +573,7 @@ fn neighborhood_sibling(
         .filter(|(_, k)| matches!(k, ParamKind::Scalar))
         .map(|(p, _)| (p.ident, p.ty))
         .collect();
-    if scalars.iter().any(|(_, ty)| {
-        mentioned(quote!(#ty))
-            .iter()
-            .any(|i| generic.contains(&i.to_string()))
-    }) {
+    if scalars.iter().any(|(_, ty)| names_generic(kernel, ty)) {
         return TokenStream::new();
     }
     let vis = &kernel.original.vis;
@@ -601,17 +605,7 @@ fn cval_sibling(
     out_ty: &Type,
 ) -> (TokenStream, Option<TokenStream>) {
     let ty = if constant { first_elem } else { out_ty };
-    let generic: Vec<String> = kernel
-        .original
-        .sig
-        .generics
-        .type_params()
-        .map(|t| t.ident.to_string())
-        .collect();
-    if mentioned(quote!(#ty))
-        .iter()
-        .any(|i| generic.contains(&i.to_string()))
-    {
+    if names_generic(kernel, ty) {
         return (TokenStream::new(), None);
     }
     let value = args.cval.as_ref().map_or_else(
