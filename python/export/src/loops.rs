@@ -4,15 +4,20 @@
 //! NumPy calls an inner loop with `args` (one pointer per operand, inputs first), `dims`
 //! (the loop length, then for a gufunc the size of each core dimension) and `steps` (the
 //! loop stride of each operand in bytes, then for a gufunc each operand's core strides).
-//! It calls a loop with the GIL released, so a loop that fails takes the GIL to raise.
+//! It calls a loop with the GIL released or, for small calls, held: a loop that fails
+//! takes the GIL (which works either way) to raise.
 //!
 //! Aliasing: NumPy lets an elementwise ufunc's output be one of its inputs (`out=a`), and
 //! `reduce`/`accumulate` call the loop with the output overlapping input 0 and a stride of
 //! 0 on both, relying on the loop to read each element after the previous write. Views of
-//! overlapping memory, one of them mutable, would be undefined behaviour in Rust, so a call
-//! whose output overlaps an input runs the scalar function element by element through raw
-//! pointers instead: exactly the order NumPy's own loops use. Gufunc operands never overlap
-//! (NumPy copies overlapping gufunc operands); a loop checks that anyway and raises.
+//! overlapping memory, one of them mutable, would be undefined behaviour in Rust, so:
+//! - an input that is exactly an output (same pointer, same step) is read, block by
+//!   block, from a copy of its block made before the block is written;
+//! - any other overlap, or an output that overlaps itself (stride 0), runs the scalar
+//!   function element by element through raw pointers: the order NumPy's own loops use.
+//!
+//! NumPy checks a gufunc's overlap over its loop dimensions only, so its core operands may
+//! overlap: such inputs are read from copies, such outputs written through temporaries.
 
 use std::ffi::{c_char, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -302,7 +307,6 @@ fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
     a.0 < a.1 && b.0 < b.1 && a.0 < b.1 && b.0 < a.1
 }
 
-/// Whether any output's span overlaps an input's.
 /// Whether any output's span overlaps an input's or another output's.
 fn outputs_overlap_inputs(spans: &[(usize, usize)], inputs: usize) -> bool {
     let (ins, outs) = spans.split_at(inputs);
