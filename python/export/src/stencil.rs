@@ -1,6 +1,6 @@
 //! `#[stencil]` kernels as Python callables: `f(x, *scalars, out=None)`, with the
-//! neighbourhood, modes and rank as attributes so other tools (Dask's `map_overlap`) can
-//! size halos from the kernel itself.
+//! neighbourhood, modes, `cval` and rank as attributes (and `halo(*scalars)`) so other
+//! tools (Dask's `map_overlap`) can size halos from the kernel itself.
 
 use std::ffi::CString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -15,33 +15,22 @@ use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError, PyValueErr
 use pyo3::prelude::*;
 use pyo3::types::{PyCFunction, PyModule, PyString, PyTuple};
 
-/// One element-type combination of a stencil: `Ok(None)` when the arrays passed are not of
-/// its types, so the next combination is tried.
-/// Per axis, the least and greatest offset read: `((lo, hi), ...)`.
+/// Per axis, the least and greatest offset read: `[(lo, hi), ...]`.
 pub type Footprint = Vec<(isize, isize)>;
 
 /// The neighbourhood a call with these scalar arguments reads.
 pub type Halo = fn(&Stencil, &Bound<'_, PyTuple>) -> PyResult<Footprint>;
 
+/// One element-type combination of a stencil: `Ok(None)` when the arrays passed are not of
+/// its types, so the next combination is tried.
 pub type Call =
     fn(&Stencil, &Bound<'_, PyTuple>, Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>>;
 
-/// A `#[stencil]` kernel exported to Python.
+/// A `#[stencil]` kernel exported to Python: what `stencil!` knows about it.
 #[pyclass(module = "ndkernel_python", frozen, dict)]
 #[derive(Debug)]
 pub struct Stencil {
-    name: String,
-    /// The Python names of the arguments, for messages.
-    params: Vec<&'static str>,
-    #[pyo3(get)]
-    ndim: usize,
-    neighborhood: Option<Footprint>,
-    halo: Halo,
-    modes: Vec<&'static str>,
-    /// What a `constant` axis pads with, or what skipped outputs hold.
-    #[pyo3(get)]
-    cval: Py<PyAny>,
-    calls: Vec<(String, Call)>,
+    spec: Spec,
 }
 
 #[pymethods]
@@ -52,8 +41,8 @@ impl Stencil {
         args: &Bound<'_, PyTuple>,
         out: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        self.check_arity(args, &self.params)?;
-        for (_, call) in &self.calls {
+        self.check_arity(args, &self.spec.params)?;
+        for (_, call) in &self.spec.calls {
             if let Some(result) = call(self, args, out)? {
                 return Ok(result);
             }
@@ -62,10 +51,15 @@ impl Stencil {
             .iter()
             .filter_map(|a| a.getattr("dtype").ok().map(|d| d.to_string()))
             .collect();
-        let accepted: Vec<&str> = self.calls.iter().map(|(types, _)| types.as_str()).collect();
+        let accepted: Vec<&str> = self
+            .spec
+            .calls
+            .iter()
+            .map(|(types, _)| types.as_str())
+            .collect();
         Err(PyTypeError::new_err(format!(
             "{}: no loop for arrays of dtype ({}); it accepts {}",
-            self.name,
+            self.spec.name,
             given.join(", "),
             accepted.join(" or ")
         )))
@@ -75,25 +69,37 @@ impl Stencil {
     /// `None` when the bounds name scalar parameters (then see `halo`).
     #[getter]
     fn neighborhood(&self) -> Option<Footprint> {
-        self.neighborhood.clone()
+        self.spec.neighborhood.clone()
+    }
+
+    /// How many trailing axes the stencil spans (leading ones are a stack).
+    #[getter]
+    fn ndim(&self) -> usize {
+        self.spec.ndim
+    }
+
+    /// What a `constant` axis pads with, or what skipped outputs hold.
+    #[getter]
+    fn cval(&self, py: Python<'_>) -> Py<PyAny> {
+        self.spec.cval.clone_ref(py)
     }
 
     /// The neighbourhood a call with these scalar arguments reads, `[(lo, hi), ...]`:
     /// what a chunked caller must overlap by on each axis.
     #[pyo3(signature = (*scalars))]
     fn halo(&self, scalars: &Bound<'_, PyTuple>) -> PyResult<Footprint> {
-        (self.halo)(self, scalars)
+        (self.spec.halo)(self, scalars)
     }
 
     /// The boundary mode of each axis, as `#[stencil(mode = ...)]` names it.
     #[getter]
     fn mode(&self) -> Vec<&'static str> {
-        self.modes.clone()
+        self.spec.modes.clone()
     }
 
     #[getter]
     fn __name__(&self) -> &str {
-        &self.name
+        &self.spec.name
     }
 
     /// `kernel(x, *scalars)` over a chunked Dask array, lazily, equal to the in-memory call
@@ -116,13 +122,13 @@ impl Stencil {
 
     /// Pickled by reference: the module and name it was exported under.
     fn __reduce__(&self) -> &str {
-        &self.name
+        &self.spec.name
     }
 
     fn __repr__(&self) -> String {
         format!(
             "<ndkernel stencil '{}' ndim={} mode={:?}>",
-            self.name, self.ndim, self.modes
+            self.spec.name, self.spec.ndim, self.spec.modes
         )
     }
 }
@@ -153,24 +159,13 @@ pub struct Spec {
 /// # Errors
 /// Python failing to add the attribute.
 pub fn add(module: &Bound<'_, PyModule>, spec: Spec) -> PyResult<()> {
-    let stencil = Bound::new(
-        module.py(),
-        Stencil {
-            name: spec.name.clone(),
-            params: spec.params,
-            ndim: spec.ndim,
-            neighborhood: spec.neighborhood,
-            halo: spec.halo,
-            cval: spec.cval,
-            modes: spec.modes,
-            calls: spec.calls,
-        },
-    )?;
+    let name = spec.name.clone();
+    let stencil = Bound::new(module.py(), Stencil { spec })?;
     dask_helpers(module)?;
     // Pickle looks an object up by its `__module__` and the name `__reduce__` gives.
     stencil.setattr("__module__", module.name()?)?;
-    stencil.setattr("__qualname__", PyString::new(module.py(), &spec.name))?;
-    module.add(spec.name.as_str(), stencil)
+    stencil.setattr("__qualname__", PyString::new(module.py(), &name))?;
+    module.add(name.as_str(), stencil)
 }
 
 /// The submodule `<module>.dask` (`dask.py`, compiled in): created with the first stencil
@@ -227,7 +222,7 @@ impl Stencil {
         }
         Err(PyTypeError::new_err(format!(
             "{}() takes {} arguments ({}), {} given",
-            self.name,
+            self.spec.name,
             params.len(),
             params.join(", "),
             args.len()
@@ -253,7 +248,7 @@ impl Stencil {
         let array = arg.cast_into::<numpy::PyUntypedArray>().map_err(|e| {
             PyTypeError::new_err(format!(
                 "{}: argument {} ({}) is not an array: {e}",
-                self.name, k, self.params[k]
+                self.spec.name, k, self.spec.params[k]
             ))
         })?;
         let wanted = numpy::dtype::<T>(py);
@@ -278,7 +273,7 @@ impl Stencil {
         let readonly = typed.try_readonly().map_err(|e| {
             PyValueError::new_err(format!(
                 "{}: argument {k} ({}) is being written by another call: {e}",
-                self.name, self.params[k]
+                self.spec.name, self.spec.params[k]
             ))
         })?;
         Ok(Some(readonly))
@@ -307,7 +302,7 @@ impl Stencil {
                 };
                 PyTypeError::new_err(format!(
                     "{}: argument {k} ({param}) must be {python} ({rust}): {e}",
-                    self.name
+                    self.spec.name
                 ))
             })
     }
@@ -331,7 +326,7 @@ impl Stencil {
         D: Dimension,
     {
         let Some(out) = out else {
-            let result = detached(py, &self.name, || run(None))?
+            let result = detached(py, &self.spec.name, || run(None))?
                 .ok_or_else(|| PyRuntimeError::new_err("the allocating form returned no array"))?;
             return Ok(Some(
                 PyArray::from_owned_array(py, result.into_dyn())
@@ -342,7 +337,7 @@ impl Stencil {
         let array = out.cast::<PyArrayDyn<O>>().map_err(|_| {
             PyTypeError::new_err(format!(
                 "{}: out must be a writeable array of dtype {}",
-                self.name,
+                self.spec.name,
                 numpy::dtype::<O>(py)
             ))
         })?;
@@ -362,15 +357,15 @@ impl Stencil {
             {
                 let mut writable = fresh.readwrite();
                 let mut view = writable.as_array_mut();
-                detached(py, &self.name, || run(Some(&mut view)))?;
+                detached(py, &self.spec.name, || run(Some(&mut view)))?;
             }
             py.import("numpy")?.call_method1("copyto", (out, fresh))?;
         } else {
             let mut writable = array
                 .try_readwrite()
-                .map_err(|e| PyTypeError::new_err(format!("{}: out: {e}", self.name)))?;
+                .map_err(|e| PyTypeError::new_err(format!("{}: out: {e}", self.spec.name)))?;
             let mut view = writable.as_array_mut();
-            detached(py, &self.name, || run(Some(&mut view)))?;
+            detached(py, &self.spec.name, || run(Some(&mut view)))?;
         }
         Ok(Some(out.clone().unbind()))
     }
