@@ -34,7 +34,9 @@ and reads from its stdout one JSON object
                   "seconds": 0.00012}, ...]}
 with ``workload``/``size`` spelled as in the table below. The first result per (workload, size)
 is the reference of the ratio column (ratio = peer time / ndkernel time: > 1 means ndkernel is
-faster). Without the example, the column prints "n/a".
+faster). Without the example, the column prints "n/a". Each zoo workload also has a row
+"bandwidth floor": one parallel pass that reads the inputs and writes the output once; its
+ratio is the fraction of that floor ndkernel reaches.
 """
 
 from __future__ import annotations

@@ -166,6 +166,59 @@ impl Bench {
     }
 }
 
+impl Bench {
+    /// Times the workload's bandwidth floor: one parallel pass that reads every byte of
+    /// `inputs` once and writes `out_bytes` bytes once, with ordinary stores, as a kernel's
+    /// own loop would (no non-temporal stores, which `memcpy` of large blocks uses and no
+    /// kernel does). A memory-bound kernel cannot beat it; its time over the kernel's is the
+    /// fraction of the floor the kernel reaches.
+    fn floor(&mut self, inputs: &[&[u8]], out_bytes: usize) {
+        use rayon::prelude::*;
+        const WORDS: usize = 1 << 13;
+        let mut out = vec![0u64; out_bytes.div_ceil(8)];
+        let parts = out.len().div_ceil(WORDS).max(1);
+        let mut pass = || {
+            out.par_chunks_mut(WORDS)
+                .enumerate()
+                .for_each(|(part, chunk)| {
+                    let mut acc = 0u64;
+                    for input in inputs {
+                        let (from, to) =
+                            (input.len() * part / parts, input.len() * (part + 1) / parts);
+                        let slice = &input[from..to];
+                        let mut words = slice.chunks_exact(8);
+                        for word in &mut words {
+                            acc ^= u64::from_ne_bytes(word.try_into().expect("8 bytes"));
+                        }
+                        acc ^= words.remainder().iter().map(|&b| u64::from(b)).sum::<u64>();
+                    }
+                    // Varying values, so that the loop is a loop of stores and not a `memset`.
+                    for (i, word) in chunk.iter_mut().enumerate() {
+                        *word = acc ^ i as u64;
+                    }
+                });
+            black_box(out.as_ptr())
+        };
+        black_box(pass());
+        let seconds = (0..self.repeat)
+            .map(|_| {
+                let start = Instant::now();
+                black_box(pass());
+                start.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min);
+        self.rows.push(Row {
+            workload: self.workload,
+            size: self.size.clone(),
+            system: format!(
+                "bandwidth floor: read inputs, write output once ({} thr)",
+                self.threads
+            ),
+            seconds,
+        });
+    }
+}
+
 /// A failed comparison with the naive transcription.
 type Check = Result<(), String>;
 

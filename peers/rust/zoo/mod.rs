@@ -140,7 +140,7 @@ pub type Allocating<'a, I, T, D> = (&'a str, &'a dyn Fn(&I) -> Result<Array<T, D
 /// Checks every spelling (each `_into` into `out` filled with `garbage` first, so that no
 /// spelling passes on another's values; then the allocating form), then times the first
 /// spelling's `_into` (the ratio's reference), the allocating form, and the other `_into`s.
-pub fn spellings<I, T: Copy, D: Dimension>(
+pub fn spellings<I: InputBytes, T: Copy, D: Dimension>(
     b: &mut Bench,
     input: &I,
     out: &mut Array<T, D>,
@@ -162,5 +162,33 @@ pub fn spellings<I, T: Copy, D: Dimension>(
     for (name, into) in rest {
         b.time(name, || into(input, out));
     }
+    b.floor(
+        &input.bytes(),
+        size_of_val(out.as_slice_memory_order().expect("a fresh output")),
+    );
     Ok(())
+}
+
+/// A workload's input arrays as bytes, for [`Bench::floor`](crate::Bench).
+pub trait InputBytes {
+    fn bytes(&self) -> Vec<&[u8]>;
+}
+
+impl<T: Copy, D: Dimension> InputBytes for Array<T, D> {
+    fn bytes(&self) -> Vec<&[u8]> {
+        let elements = self
+            .as_slice_memory_order()
+            .expect("inputs are fresh arrays");
+        // SAFETY: the zoo's element types (integers and floats) have no padding, so every
+        // byte of the elements is initialised; the bytes borrow the array.
+        vec![unsafe { std::slice::from_raw_parts(elements.as_ptr().cast(), size_of_val(elements)) }]
+    }
+}
+
+impl<A: InputBytes, B: InputBytes> InputBytes for (A, B) {
+    fn bytes(&self) -> Vec<&[u8]> {
+        let mut bytes = self.0.bytes();
+        bytes.extend(self.1.bytes());
+        bytes
+    }
 }
