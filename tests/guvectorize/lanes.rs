@@ -256,6 +256,75 @@ fn outputs_keep_what_the_body_does_not_write() {
     }
 }
 
+/// Reads its output before writing it, and writes one element twice: the lanes must see
+/// what the output held, then what the body wrote.
+#[guvectorize("(n)->(n)")]
+fn accumulate(x: ArrayView1<i32>, mut out: ArrayViewMut1<i32>) {
+    for k in 0..x.len() {
+        out[k] = out[k].wrapping_add(x[k]);
+    }
+    out[0] = out[0].wrapping_mul(3);
+}
+
+/// Writes every other element and reads one it did not write.
+#[guvectorize("(n)->(n)")]
+fn every_other(x: ArrayView1<i32>, mut out: ArrayViewMut1<i32>) {
+    let last = out[x.len() - 1];
+    for k in (0..x.len()).step_by(2) {
+        out[k] = x[k].wrapping_sub(last);
+    }
+}
+
+/// A core function and its `_into` form, as the test below calls them.
+type Core = fn(ArrayView1<i32>, ArrayViewMut1<i32>);
+type Into = fn(&Array2<i32>, &mut ArrayViewMut2<i32>);
+
+#[test]
+fn outputs_read_and_partly_written_keep_the_scalar_body_semantics() {
+    const { assert!(accumulate::SIMD && every_other::SIMD) };
+    let kernels: [(&str, Core, Into); 2] = [
+        ("accumulate", accumulate_core, |x, out| {
+            accumulate_into(x, out).unwrap();
+        }),
+        ("every_other", every_other_core, |x, out| {
+            every_other_into(x, out).unwrap();
+        }),
+    ];
+    // Cores of up to 64 elements fill their slots on first read; longer ones, and cores
+    // that are not dense (a transposed output), are staged whole.
+    for (name, core, into) in kernels {
+        for n in [0, 1, 17, 33] {
+            for width in [1, 5, 63, 64, 65, 100] {
+                let x = Array2::from_shape_fn((n, width), |(i, j)| (i * 7 + j * 13) as i32);
+                let held = Array2::from_shape_fn((n, width), |(i, j)| (i + 1000 * j) as i32);
+                let mut want = held.clone();
+                for (row, out_row) in x.rows().into_iter().zip(want.rows_mut()) {
+                    core(row, out_row);
+                }
+                let mut out = held.clone();
+                into(&x, &mut out.view_mut());
+                assert_eq!(out, want, "{name}, {n} cores of {width}");
+                let mut transposed = Array2::zeros((width, n));
+                transposed.assign(&held.t());
+                into(&x, &mut transposed.view_mut().reversed_axes());
+                assert_eq!(
+                    transposed.t(),
+                    want,
+                    "{name}, {n} transposed cores of {width}"
+                );
+                let flip = ndarray::s![.., ..;-1];
+                let mut reversed = held.slice(flip).to_owned();
+                into(&x, &mut reversed.slice_mut(flip));
+                assert_eq!(
+                    reversed.slice(flip),
+                    want,
+                    "{name}, {n} reversed cores of {width}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn large_cores_run_one_index_at_a_time_with_the_same_result() {
     // 4096 elements per core: beyond what lanes stage (`LANE_CORES_BYTES`).

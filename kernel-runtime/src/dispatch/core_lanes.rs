@@ -9,13 +9,16 @@
 //!
 //! Staging costs one copy of each core element, as reading it in the scalar body would;
 //! reading `L` cores element by element straight from memory instead (a gather) is slower
-//! than the scalar body on the machines we measured. Outputs are staged from their current
-//! values and written back when their lane view drops, so an element the body does not
-//! write keeps its value, as in the scalar body.
+//! than the scalar body on the machines we measured. An output element's slots are filled
+//! from the cores only when the body first reads it, and only the elements the body wrote
+//! or read are written back when the lane view drops: an element the body does not write
+//! keeps its value, as in the scalar body, and a body that only writes its outputs (the
+//! common case) never loads them.
 
+use std::cell::Cell;
 use std::mem::MaybeUninit;
 
-use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, NdIndex, ShapeBuilder};
+use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, NdIndex, RawArrayViewMut, ShapeBuilder};
 
 use super::cores::CoreCut;
 use super::raw::RowPart;
@@ -114,13 +117,30 @@ pub struct LaneCore<'r, T, C: Dimension, const L: usize> {
 
 /// One output's cores at `L` consecutive loop indices, staged; written back to the cores
 /// when dropped.
-#[derive(Debug)]
 pub struct LaneCoreMut<'r, T: Copy, C: Dimension, const L: usize> {
-    staged: ArrayViewMut<'r, T, C>,
+    /// The slots; those of an element not in `present` are uninitialised, so the view is
+    /// raw and its slots are only ever addressed through pointers.
+    staged: RawArrayViewMut<T, C>,
     base: *mut T,
     cut: &'r CoreCut<C>,
     /// The first loop index's element of the output.
     part: RowPart,
+    /// For dense cores of at most [`LAZY_ELEMENTS`] elements, the elements (bit `k` for
+    /// element `k` in logical order) whose slots hold a value, read from the cores or
+    /// written; `None` when every slot was staged at creation.
+    present: Option<Cell<u64>>,
+}
+
+/// The most elements an output core may have for its slots to be filled on first read.
+const LAZY_ELEMENTS: usize = 64;
+
+impl<T: Copy, C: Dimension, const L: usize> std::fmt::Debug for LaneCoreMut<'_, T, C, L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LaneCoreMut")
+            .field("shape", &self.staged.shape())
+            .field("present", &self.present)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Copies the cores of the `L` loop indices from `part` on into `base`, side by side.
@@ -247,24 +267,78 @@ impl<'r, T: Copy, C: Dimension, const L: usize> LaneCoreMut<'r, T, C, L> {
     pub(super) unsafe fn stage(cut: &'r CoreCut<C>, part: &RowPart, stage: &mut Stage) -> Self {
         let shape = cut.shape();
         let base = stage.take::<T>(shape.size() * L);
+        let lazy = shape.size() <= LAZY_ELEMENTS && cut.dense_at::<T>(part).is_some();
         // SAFETY: as for `LaneCore::stage`.
         unsafe {
-            stage_cores::<T, C, L>(cut, part, base);
+            if !lazy {
+                stage_cores::<T, C, L>(cut, part, base);
+            }
             let staged = if shape.size() == 0 {
                 ArrayViewMut::from_shape(shape.clone(), &mut [])
                     .expect("an empty shape fits no elements")
+                    .raw_view_mut()
             } else {
                 // Row-major strides times `L` never repeat a slot.
                 let strides = staged_strides::<C, L>(shape);
-                ArrayViewMut::from_shape_ptr(shape.clone().strides(strides), base)
+                RawArrayViewMut::from_shape_ptr(shape.clone().strides(strides), base)
             };
             LaneCoreMut {
                 staged,
                 base,
                 cut,
                 part: *part,
+                present: lazy.then(|| Cell::new(0)),
             }
         }
+    }
+
+    /// The first slot of the element at `index`, and the element's place in logical order.
+    #[inline(always)]
+    #[track_caller]
+    fn slot<I: NdIndex<C>>(&self, index: I) -> (*mut T, usize) {
+        let Some(at) = self.staged.get_ptr(index) else {
+            panic!(
+                "index out of bounds of a gufunc core of shape {:?}",
+                self.staged.shape()
+            );
+        };
+        // SAFETY: `at` is a slot of `staged`, all of which lie from `base` on.
+        let offset = unsafe { at.offset_from(self.base) }.unsigned_abs();
+        (at.cast_mut(), offset / L)
+    }
+
+    /// Makes the slots of element `k` (logical order) hold the cores' values, unless they
+    /// already hold a value.
+    #[inline(always)]
+    fn fill(&self, k: usize) {
+        let Some(present) = &self.present else {
+            return;
+        };
+        if present.get() & (1 << k) != 0 {
+            return;
+        }
+        self.fill_cold(k, present);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fill_cold(&self, k: usize, present: &Cell<u64>) {
+        let first = self
+            .cut
+            .dense_at::<T>(&self.part)
+            .expect("lazily staged cores are dense");
+        let step = self.part.byte_step();
+        for lane in 0..L {
+            // SAFETY: as in `stage_cores`: the `L` dense cores are `step` bytes apart and
+            // `k` is below their size; slot `k * L + lane` is inside the staged room.
+            unsafe {
+                let core = first.cast::<u8>().wrapping_offset(step * lane as isize);
+                self.base
+                    .add(k * L + lane)
+                    .write(core.cast::<T>().add(k).read());
+            }
+        }
+        present.set(present.get() | 1 << k);
     }
 
     /// Writes lane `j` of `value` to the element at `index` of the `j`-th core.
@@ -275,18 +349,123 @@ impl<'r, T: Copy, C: Dimension, const L: usize> LaneCoreMut<'r, T, C, L> {
     #[inline(always)]
     #[track_caller]
     pub fn write<I: NdIndex<C>>(&mut self, index: I, value: Lanes<T, L>) {
-        let at: *mut T = &raw mut self.staged[index];
+        let (at, k) = self.slot(index);
         // SAFETY: an element's `L` slots follow it (`staged`).
         unsafe { at.cast::<[T; L]>().write_unaligned(value.0) };
+        if let Some(present) = &self.present {
+            present.set(present.get() | 1 << k);
+        }
+    }
+
+    /// The element at `index` of every one of the `L` cores.
+    ///
+    /// # Panics
+    ///
+    /// If `index` is out of the core's bounds, as indexing a core view panics.
+    #[inline(always)]
+    #[track_caller]
+    pub fn read<I: NdIndex<C>>(&self, index: I) -> Lanes<T, L> {
+        let (at, k) = self.slot(index);
+        self.fill(k);
+        // SAFETY: an element's `L` slots follow it (`staged`), now holding values.
+        Lanes(unsafe { at.cast::<[T; L]>().read_unaligned() })
+    }
+
+    /// The `k`-th element, in logical order, of every one of the `L` cores: how
+    /// `for v in &out` reads on lanes.
+    ///
+    /// # Panics
+    ///
+    /// If `k` is not below [`len`](Self::len).
+    #[inline(always)]
+    #[track_caller]
+    pub fn read_nth(&self, k: usize) -> Lanes<T, L> {
+        assert!(
+            k < self.staged.len(),
+            "element {k} of a core of {}",
+            self.staged.len()
+        );
+        self.fill(k);
+        // SAFETY: the slots of element `k` in logical order are `k * L..`, inside the
+        // staged `len * L`, now holding values.
+        Lanes(unsafe { self.base.add(k * L).cast::<[T; L]>().read_unaligned() })
     }
 }
 
 impl<T: Copy, C: Dimension, const L: usize> Drop for LaneCoreMut<'_, T, C, L> {
     #[inline(always)]
     fn drop(&mut self) {
-        // SAFETY: the cores were this value's alone since `stage` (its contract), and every
-        // slot was staged from them and maybe overwritten since.
-        unsafe { unstage_cores::<T, C, L>(self.cut, &self.part, self.base) };
+        let size = self.staged.len();
+        // Every element, when staged at creation or all since.
+        let all = match &self.present {
+            None => true,
+            // At most `LAZY_ELEMENTS` = 64 elements: the shift is 0 to 64.
+            Some(present) => present.get() == u64::MAX.checked_shr(64 - size as u32).unwrap_or(0),
+        };
+        if all {
+            // SAFETY: the cores were this value's alone since `stage` (its contract), and
+            // every slot holds a value, staged from them or written since.
+            unsafe { unstage_cores::<T, C, L>(self.cut, &self.part, self.base) };
+            return;
+        }
+        // Lazily staged (dense, at most 64 elements): only the elements that hold a value.
+        let present = self.present.as_ref().map_or(0, Cell::get);
+        let first = self
+            .cut
+            .dense_at::<T>(&self.part)
+            .expect("lazily staged cores are dense");
+        let step = self.part.byte_step();
+        for k in (0..size).filter(|&k| present & (1 << k) != 0) {
+            for lane in 0..L {
+                // SAFETY: as in `fill_cold`, the other way: element `k`'s slots hold values.
+                unsafe {
+                    let core = first.cast::<u8>().wrapping_offset(step * lane as isize);
+                    core.cast::<T>()
+                        .add(k)
+                        .write(self.base.add(k * L + lane).read());
+                }
+            }
+        }
+    }
+}
+
+impl<T, C: Dimension, const L: usize> LaneCore<'_, T, C, L> {
+    /// The element at `index` of every one of the `L` cores.
+    ///
+    /// # Panics
+    ///
+    /// If `index` is out of the core's bounds, as indexing a core view panics.
+    #[inline(always)]
+    #[track_caller]
+    pub fn read<I: NdIndex<C>>(&self, index: I) -> Lanes<T, L>
+    where
+        T: Copy,
+    {
+        let at: *const T = &raw const self.staged[index];
+        // SAFETY: an element's `L` slots follow it (`staged`), all initialised.
+        Lanes(unsafe { at.cast::<[T; L]>().read_unaligned() })
+    }
+
+    /// The `k`-th element, in logical order, of every one of the `L` cores: how
+    /// `for v in &x` reads on lanes.
+    ///
+    /// # Panics
+    ///
+    /// If `k` is not below [`len`](Self::len).
+    #[inline(always)]
+    #[track_caller]
+    pub fn read_nth(&self, k: usize) -> Lanes<T, L>
+    where
+        T: Copy,
+    {
+        assert!(
+            k < self.staged.len(),
+            "element {k} of a core of {}",
+            self.staged.len()
+        );
+        // SAFETY: the slots of element `k` in logical order are `k * L..`, inside the
+        // staged `len * L`.
+        Lanes(unsafe { self.base.add(k * L).cast::<[T; L]>().read_unaligned() })
     }
 }
 
@@ -333,40 +512,6 @@ macro_rules! lane_core_methods {
             #[must_use]
             pub fn ndim(&self) -> usize {
                 self.staged.ndim()
-            }
-
-            /// The element at `index` of every one of the `L` cores.
-            ///
-            /// # Panics
-            ///
-            /// If `index` is out of the core's bounds, as indexing a core view panics.
-            #[inline(always)]
-            #[track_caller]
-            pub fn read<I: NdIndex<C>>(&self, index: I) -> Lanes<T, L>
-            where
-                T: Copy,
-            {
-                let at: *const T = &raw const self.staged[index];
-                // SAFETY: an element's `L` slots follow it (`staged`), all initialised.
-                Lanes(unsafe { at.cast::<[T; L]>().read_unaligned() })
-            }
-
-            /// The `k`-th element, in logical order, of every one of the `L` cores: how
-            /// `for v in &x` reads on lanes.
-            ///
-            /// # Panics
-            ///
-            /// If `k` is not below [`len`](Self::len).
-            #[inline(always)]
-            #[track_caller]
-            pub fn read_nth(&self, k: usize) -> Lanes<T, L>
-            where
-                T: Copy,
-            {
-                assert!(k < self.staged.len(), "element {k} of a core of {}", self.staged.len());
-                // SAFETY: the slots of element `k` in logical order are `k * L..`, inside the
-                // staged `len * L`.
-                Lanes(unsafe { self.base.add(k * L).cast::<[T; L]>().read_unaligned() })
             }
         }
 
