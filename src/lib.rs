@@ -274,6 +274,10 @@ pub use kernel_macros::vectorize;
 ///
 /// - read by index, `x[i]` or `m[[i, j]]`, with indices that do not depend on the values;
 /// - iterated, `for v in &x`, `for &v in x.iter()`, `for (a, b) in x.iter().zip(&y)`;
+/// - for two one-dimensional `f32` or `f64` inputs, multiplied as `x.dot(&y)`, which adds in
+///   ndarray's own order (eight partial sums for contiguous vectors), so the lanes give
+///   the bits of ndarray's `dot` (built without its `blas` feature, which hands long
+///   vectors to BLAS);
 /// - asked its shape: `len`, `len_of`, `dim`, `shape`, `raw_dim`, `ndim`, `nrows`, `ncols`,
 ///   `is_empty`;
 /// - for an output parameter, written by index, `out[i] = value`, outside conditions on
@@ -284,8 +288,9 @@ pub use kernel_macros::vectorize;
 /// index, so write it through an `ArrayViewMut` parameter instead. Every lane is bit for bit
 /// what the body gives at its loop index, and an index out of a core's bounds panics as in
 /// the body. The cores of the `L` loop indices are staged side by side in an L1-sized
-/// buffer on the stack (no allocation), and outputs are staged from their current values,
-/// so an element the body does not write keeps its value. Cores too large to stage (over
+/// buffer on the stack (no allocation); an output element is read from the output only
+/// if the body reads it, and only elements the body read or wrote go back, so an element
+/// the body does not write keeps its value. Cores too large to stage (over
 /// `LANE_CORES_BYTES` for the `L` indices) run one loop index at a time, as do the loop
 /// indices left at the end of a run. `name::SIMD` says whether the body runs on lanes.
 ///

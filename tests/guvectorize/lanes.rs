@@ -164,6 +164,67 @@ fn reductions_match_their_cores() {
     }
 }
 
+/// The norm as the `guvectorize` docs write it: ndarray's `dot`, which adds in eight
+/// partial sums for contiguous vectors and in order otherwise.
+#[guvectorize("(n)->()")]
+fn norm_dot(x: ArrayView1<f64>) -> f64 {
+    x.dot(&x).sqrt()
+}
+
+/// `dot` of two inputs, in `f32`.
+#[guvectorize("(n),(n)->()")]
+fn dot_f32(a: ArrayView1<f32>, b: ArrayView1<f32>) -> f32 {
+    a.dot(&b)
+}
+
+#[test]
+fn dot_on_lanes_adds_in_ndarrays_order_for_every_layout() {
+    const { assert!(norm_dot::SIMD && dot_f32::SIMD) };
+    for n in [0, 1, 17, 33] {
+        // Around the eight partial sums: none, one block, a block and a tail.
+        for core in [0, 1, 7, 8, 9, 16, 23] {
+            let x = grid((n, 2 * core), 6);
+            let y = grid((2 * core, n).f(), 7).mapv(|v| v as f32);
+            let y = y.t();
+            for (what, x) in [
+                ("contiguous", x.slice(s![.., ..core])),
+                ("every other", x.slice(s![.., ..;2])),
+                ("reversed", x.slice(s![.., ..core;-1])),
+            ] {
+                let want = reference(&[(dyn_view(&x), 1)], &[], |c| {
+                    scalar(norm_dot_core(ix1(&c[0])))
+                });
+                assert_same(
+                    &norm_dot(x).unwrap(),
+                    &want,
+                    &format!("norm_dot {n}x{core} {what}"),
+                );
+                let a = x.mapv(|v| v as f32);
+                let b = y.slice(s![.., ..core]);
+                let want = reference(&[(dyn_view(&a.view()), 1), (dyn_view(&b), 1)], &[], |c| {
+                    scalar(dot_f32_core(ix1(&c[0]), ix1(&c[1])))
+                });
+                assert_same(
+                    &dot_f32(&a, b).unwrap(),
+                    &want,
+                    &format!("dot_f32 {n}x{core} {what}, strided y"),
+                );
+                let b = b.to_owned();
+                let want = reference(
+                    &[(dyn_view(&a.view()), 1), (dyn_view(&b.view()), 1)],
+                    &[],
+                    |c| scalar(dot_f32_core(ix1(&c[0]), ix1(&c[1]))),
+                );
+                assert_same(
+                    &dot_f32(&a, &b).unwrap(),
+                    &want,
+                    &format!("dot_f32 {n}x{core} {what}"),
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn matvec_reads_two_dimensional_cores_of_any_layout() {
     for n in LENGTHS {

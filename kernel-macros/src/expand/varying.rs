@@ -165,6 +165,9 @@ pub struct Setting<'a> {
     /// `out.write(index, value)`. `None` for a stencil, whose `rel` are `Reader`s read by
     /// offset.
     pub cores: Option<&'a HashSet<String>>,
+    /// For a gufunc, its one-dimensional float input cores, whose `x.dot(&y)` runs on
+    /// lanes (`LaneCore::dot`); empty elsewhere.
+    pub vectors: &'a HashSet<String>,
     /// Whether the body's value is the result (as lanes); otherwise the body only writes
     /// outputs, and its value is `()`.
     pub valued: bool,
@@ -187,6 +190,7 @@ pub fn rewrite(setting: &Setting<'_>, block: &syn::Block) -> Result<TokenStream>
         generic: setting.generic,
         floats: setting.floats,
         cores: setting.cores,
+        vectors: setting.vectors,
         rank: setting.rank,
         mask: None,
         scopes: Vec::new(),
@@ -224,6 +228,8 @@ struct Rewriter<'a> {
     floats: &'a HashSet<String>,
     /// A gufunc's written core views (see [`Setting::cores`]).
     cores: Option<&'a HashSet<String>>,
+    /// A gufunc's one-dimensional float input cores (see [`Setting::vectors`]).
+    vectors: &'a HashSet<String>,
     /// A stencil's rank (see [`Setting::rank`]).
     rank: usize,
     /// The mask of the innermost varying condition being rewritten, if any.
@@ -301,6 +307,26 @@ impl Rewriter<'_> {
         };
         syn::visit::Visit::visit_expr(&mut finder, e);
         finder.found
+    }
+
+    /// `x.dot(&y)` of two one-dimensional float input cores: `LaneCore::dot`, which adds in
+    /// ndarray's order.
+    fn core_dot(&self, call: &syn::ExprMethodCall) -> Option<TokenStream> {
+        let vector = |e: &Expr| -> Option<syn::Ident> {
+            let Expr::Path(p) = e else { return None };
+            let ident = p.path.get_ident()?;
+            (p.qself.is_none() && self.is_rel(e) && self.vectors.contains(&ident.to_string()))
+                .then(|| ident.clone())
+        };
+        if call.method != "dot" || call.turbofish.is_some() || call.args.len() != 1 {
+            return None;
+        }
+        let receiver = vector(&call.receiver)?;
+        let arg = match &call.args[0] {
+            Expr::Reference(r) if r.mutability.is_none() => vector(&r.expr)?,
+            _ => return None,
+        };
+        Some(quote!(#receiver.dot(&#arg)))
     }
 
     fn is_rel(&self, e: &Expr) -> bool {
@@ -1216,12 +1242,16 @@ impl Rewriter<'_> {
     fn method(&mut self, call: &syn::ExprMethodCall) -> Result<TokenStream> {
         let name = call.method.to_string();
         let method = &call.method;
+        if let Some(dot) = self.core_dot(call) {
+            return Ok(dot);
+        }
         if self.cores.is_some() && self.is_rel(&call.receiver) {
             return unsupported(
                 method,
                 format!(
                     "on lanes, a core view is read and written by index (`x[i]`, `for v in &x`) \
-                     and asked its shape (`len`, `dim`, ...), not through `{name}`"
+                     and asked its shape (`len`, `dim`, ...); of its other methods only \
+                     `x.dot(&y)` of two 1-D float inputs runs there, not `{name}`"
                 ),
             );
         }

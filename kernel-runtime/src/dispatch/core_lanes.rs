@@ -17,6 +17,7 @@
 
 use std::cell::Cell;
 use std::mem::MaybeUninit;
+use std::ops::{Add, Mul};
 
 use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, NdIndex, RawArrayViewMut, ShapeBuilder};
 
@@ -113,6 +114,8 @@ pub struct LaneCore<'r, T, C: Dimension, const L: usize> {
     staged: ArrayView<'r, T, C>,
     /// The staged slots, `len * L` of them.
     base: *const T,
+    /// Whether the cores, as the scalar body sees them, are in ndarray's standard layout.
+    standard: bool,
 }
 
 /// One output's cores at `L` consecutive loop indices, staged; written back to the cores
@@ -252,7 +255,11 @@ impl<T: Copy, C: Dimension, const L: usize> LaneCore<'_, T, C, L> {
                 let strides = staged_strides::<C, L>(shape);
                 ArrayView::from_shape_ptr(shape.clone().strides(strides), base)
             };
-            LaneCore { staged, base }
+            LaneCore {
+                staged,
+                base,
+                standard: cut.standard(),
+            }
         }
     }
 }
@@ -466,6 +473,57 @@ impl<T, C: Dimension, const L: usize> LaneCore<'_, T, C, L> {
         // SAFETY: the slots of element `k` in logical order are `k * L..`, inside the
         // staged `len * L`.
         Lanes(unsafe { self.base.add(k * L).cast::<[T; L]>().read_unaligned() })
+    }
+}
+
+impl<T: Copy + Default, const L: usize> LaneCore<'_, T, ndarray::Ix1, L>
+where
+    Lanes<T, L>: Add<Output = Lanes<T, L>> + Mul<Output = Lanes<T, L>>,
+{
+    /// `x.dot(&y)` at every one of the `L` loop indices, adding in the order ndarray's
+    /// `dot` adds at each (eight partial sums where both cores are in standard layout, one
+    /// sum in order otherwise), so that every lane is the bits the scalar body's `dot`
+    /// gives. (ndarray's `blas` feature hands long vectors to BLAS instead, whose order is
+    /// its own: with it, lanes may differ from the scalar body in the last bits.)
+    ///
+    /// # Panics
+    ///
+    /// If the cores' lengths differ, as `dot` panics.
+    #[inline(always)]
+    #[track_caller]
+    pub fn dot(&self, other: &LaneCore<'_, T, ndarray::Ix1, L>) -> Lanes<T, L> {
+        let n = self.len();
+        assert!(
+            n == other.len(),
+            "dot of cores of {n} and {} elements",
+            other.len()
+        );
+        let zero = Lanes::splat(T::default());
+        let product = |k: usize| self.read_nth(k) * other.read_nth(k);
+        if !(self.standard && other.standard) {
+            let mut sum = zero;
+            for k in 0..n {
+                sum = sum + product(k);
+            }
+            return sum;
+        }
+        // `ndarray::numeric_util::unrolled_dot`, lane by lane.
+        let mut p = [zero; 8];
+        let whole = n / 8 * 8;
+        for start in (0..whole).step_by(8) {
+            for (j, p) in p.iter_mut().enumerate() {
+                *p = *p + product(start + j);
+            }
+        }
+        let mut sum = zero;
+        sum = sum + (p[0] + p[4]);
+        sum = sum + (p[1] + p[5]);
+        sum = sum + (p[2] + p[6]);
+        sum = sum + (p[3] + p[7]);
+        for k in whole..n {
+            sum = sum + product(k);
+        }
+        sum
     }
 }
 

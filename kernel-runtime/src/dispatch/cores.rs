@@ -118,6 +118,13 @@ impl CoreGeometry {
                 .iter()
                 .zip(strides.slice().iter().zip(shape.default_strides().slice()))
                 .all(|(&len, (&stride, &row_major))| len <= 1 || stride == row_major);
+        // ndarray's standard layout, of the view `view` builds (flipped axes have negative
+        // strides there): what `as_slice` asks, and so what `dot` adds in eight sums for.
+        let standard = empty
+            || (0..shape.ndim()).all(|axis| {
+                shape[axis] <= 1
+                    || (!flips.contains(&axis) && strides[axis] == shape.default_strides()[axis])
+            });
         CoreCut {
             shape,
             strides,
@@ -125,6 +132,7 @@ impl CoreGeometry {
             flips,
             empty,
             dense,
+            standard,
         }
     }
 }
@@ -140,6 +148,8 @@ pub struct CoreCut<C> {
     empty: bool,
     /// Whether the core's elements lie in logical order, one after another.
     dense: bool,
+    /// Whether the core view is in ndarray's standard layout (`as_slice` gives a slice).
+    standard: bool,
 }
 
 impl<C: Dimension> CoreCut<C> {
@@ -153,6 +163,11 @@ impl<C: Dimension> CoreCut<C> {
     #[inline(always)]
     pub(super) fn dense_at<T>(&self, part: &RowPart) -> Option<*mut T> {
         self.dense.then(|| part.ptr().cast())
+    }
+
+    /// Whether the core view is in ndarray's standard layout.
+    pub(super) fn standard(&self) -> bool {
+        self.standard
     }
 
     /// The read-only core view at `part`.

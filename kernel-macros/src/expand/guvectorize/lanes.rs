@@ -83,6 +83,24 @@ pub(super) fn drive(
     }
 }
 
+/// An error for a returned array that is not `array![…]`: it is built at each loop index.
+fn returned_array(model: &Model<'_>) -> Result<(), Unsupported> {
+    match model
+        .outputs
+        .iter()
+        .find(|(_, kind, _)| matches!(kind, Kind::Array { owned: true, .. }))
+    {
+        Some((_, _, ty)) => Err(Unsupported {
+            span: ty.span(),
+            why: "a returned array is built at each loop index; return `array![…]` of its \
+                  elements, or write the output through an `ArrayViewMut` parameter, to run \
+                  on lanes"
+                .to_owned(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The operands as the rewriter sees them.
 struct Operands<'m> {
     /// The core views: read by index, and written when in `written`.
@@ -93,6 +111,8 @@ struct Operands<'m> {
     scalars: Vec<&'m syn::Ident>,
     /// The operands of a float element type.
     floats: HashSet<String>,
+    /// The one-dimensional float input cores, multiplied on lanes by `x.dot(&y)`.
+    vectors: HashSet<String>,
 }
 
 impl<'m> Operands<'m> {
@@ -117,7 +137,7 @@ impl<'m> Operands<'m> {
             .filter(|(_, kind, _)| matches!(kind, Kind::Scalar(_)))
             .map(|(n, _, _)| n)
             .collect();
-        let floats = model
+        let floats: HashSet<String> = model
             .inputs
             .iter()
             .chain(&model.outputs)
@@ -126,11 +146,27 @@ impl<'m> Operands<'m> {
             })
             .map(name_of)
             .collect();
+        let vectors = model
+            .inputs
+            .iter()
+            .filter(|(name, kind, _)| {
+                matches!(
+                    kind,
+                    Kind::Array {
+                        rank: Some(1),
+                        mutable: false,
+                        ..
+                    }
+                ) && floats.contains(&name.to_string())
+            })
+            .map(name_of)
+            .collect();
         Operands {
             rel,
             written,
             scalars,
             floats,
+            vectors,
         }
     }
 }
@@ -162,19 +198,8 @@ pub(super) fn lane_form(
 ) -> Result<LaneForm, Unsupported> {
     let private = &args.krate;
     let fixed = super::fixed::fixed_tail(func, model);
-    if fixed.is_none()
-        && let Some((_, _, ty)) = model
-            .outputs
-            .iter()
-            .find(|(_, kind, _)| matches!(kind, Kind::Array { owned: true, .. }))
-    {
-        return Err(Unsupported {
-            span: ty.span(),
-            why: "a returned array is built at each loop index; return `array![…]` of its \
-                  elements, or write the output through an `ArrayViewMut` parameter, to run \
-                  on lanes"
-                .to_owned(),
-        });
+    if fixed.is_none() {
+        returned_array(model)?;
     }
     let type_params: HashSet<String> = func
         .sig
@@ -199,6 +224,7 @@ pub(super) fn lane_form(
         written,
         scalars,
         floats,
+        vectors,
     } = Operands::of(model);
     let seeds: Vec<String> = scalars.iter().map(ToString::to_string).collect();
     let varying = crate::analysis::varying::Varying::seeded(&func.block, &rel, &seeds);
@@ -212,6 +238,7 @@ pub(super) fn lane_form(
             generic,
             floats: &floats,
             cores: Some(&written),
+            vectors: &vectors,
             valued: model.returned,
             rank: 0,
         },

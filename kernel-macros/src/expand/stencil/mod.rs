@@ -187,6 +187,7 @@ fn lane_form(
                 generic,
                 floats: &floats,
                 cores: None,
+                vectors: &HashSet::new(),
                 valued: true,
                 rank: rank.unwrap_or(0),
             },

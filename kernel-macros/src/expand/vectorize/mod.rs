@@ -124,6 +124,7 @@ impl LaneForms {
                 generic,
                 floats: &floats,
                 cores: None,
+                vectors: &HashSet::new(),
                 valued: true,
                 rank: 0,
             },

@@ -1,9 +1,10 @@
 use ndkernel::prelude::*;
 
-// On lanes a core view is read by index or iterated, not handed to ndarray's methods.
+// On lanes a core view is read by index or iterated, not handed to ndarray's methods
+// (`dot` of two vectors aside).
 #[guvectorize("(n)->()", simd = "require")]
-fn norm(x: ArrayView1<f64>) -> f64 {
-    x.dot(&x).sqrt()
+fn total(x: ArrayView1<f64>) -> f64 {
+    x.sum()
 }
 
 fn main() {}
