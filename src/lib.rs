@@ -274,10 +274,10 @@ pub use kernel_macros::vectorize;
 ///
 /// - read by index, `x[i]` or `m[[i, j]]`, with indices that do not depend on the values;
 /// - iterated, `for v in &x`, `for &v in x.iter()`, `for (a, b) in x.iter().zip(&y)`;
-/// - for two one-dimensional `f32` or `f64` inputs, multiplied as `x.dot(&y)`, which adds in
-///   ndarray's own order (eight partial sums for contiguous vectors), so the lanes give
-///   the bits of ndarray's `dot` (built without its `blas` feature, which hands long
-///   vectors to BLAS);
+/// - for `f32` or `f64` inputs, multiplied as `x.dot(&y)` (two vectors) or into an output as
+///   `out.assign(&m.dot(&v))` (a matrix and a vector), adding in ndarray's own order
+///   (eight partial sums for contiguous vectors and rows), so the lanes give the bits of
+///   ndarray's `dot` (built without its `blas` feature, which hands long vectors to BLAS);
 /// - asked its shape: `len`, `len_of`, `dim`, `shape`, `raw_dim`, `ndim`, `nrows`, `ncols`,
 ///   `is_empty`;
 /// - for an output parameter, written by index, `out[i] = value`, outside conditions on

@@ -225,6 +225,69 @@ fn dot_on_lanes_adds_in_ndarrays_order_for_every_layout() {
     }
 }
 
+/// `out.assign(&m.dot(&v))`, as the README writes a product into an output.
+#[guvectorize("(r,c),(c)->(r)")]
+fn matvec_dot(m: ArrayView2<f64>, v: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
+    out.assign(&m.dot(&v));
+}
+
+/// The same, the output's length free: a product of one row fills it (`assign` broadcasts).
+#[guvectorize("(r,c),(c)->(n)")]
+fn matvec_fill(m: ArrayView2<f32>, v: ArrayView1<f32>, mut out: ArrayViewMut1<f32>) {
+    out.assign(&m.dot(&v));
+}
+
+#[test]
+fn matrix_vector_dot_on_lanes_adds_in_ndarrays_order_for_every_layout() {
+    const { assert!(matvec_dot::SIMD && matvec_fill::SIMD) };
+    for n in [0, 1, 17, 33] {
+        for (rows, cols) in [(0, 3), (1, 9), (3, 0), (3, 7), (4, 8), (2, 17)] {
+            let m = grid((n, rows, 2 * cols), 8);
+            let v = grid((n, cols), 9);
+            let transposed = grid((n, 2 * cols, rows), 10);
+            for (what, m) in [
+                ("contiguous rows", m.slice(s![.., .., ..cols])),
+                ("every other column", m.slice(s![.., .., ..;2])),
+                ("reversed rows", m.slice(s![.., .., ..cols;-1])),
+                (
+                    "transposed",
+                    transposed
+                        .slice(s![.., ..cols, ..])
+                        .permuted_axes([0, 2, 1]),
+                ),
+            ] {
+                let want = reference(
+                    &[(dyn_view(&m), 2), (dyn_view(&v.view()), 1)],
+                    &[rows],
+                    |c| {
+                        let mut out = Array1::zeros(rows);
+                        let m = c[0].view().into_dimensionality::<Ix2>().unwrap();
+                        matvec_dot_core(m, ix1(&c[1]), out.view_mut());
+                        out.into_dyn()
+                    },
+                );
+                let mut out = Array2::zeros((n, rows));
+                matvec_dot_into(m, &v, &mut out).unwrap();
+                assert_same(&out, &want, &format!("matvec_dot {n} {rows}x{cols} {what}"));
+            }
+            // One row, broadcast to an output of 5.
+            let m = m.slice(s![.., ..rows.min(1), ..cols]).mapv(|x| x as f32);
+            let v = v.mapv(|x| x as f32);
+            let mut want = Array2::<f32>::zeros((n, 5));
+            for ((m, v), out) in m.outer_iter().zip(v.rows()).zip(want.rows_mut()) {
+                if m.nrows() == 1 {
+                    matvec_fill_core(m, v, out);
+                }
+            }
+            if m.shape()[1] == 1 {
+                let mut out = Array2::<f32>::zeros((n, 5));
+                matvec_fill_into(&m, &v, &mut out).unwrap();
+                assert_same(&out, &want.into_dyn(), &format!("matvec_fill {n} 1x{cols}"));
+            }
+        }
+    }
+}
+
 #[test]
 fn matvec_reads_two_dimensional_cores_of_any_layout() {
     for n in LENGTHS {

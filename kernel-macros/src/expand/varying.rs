@@ -165,9 +165,11 @@ pub struct Setting<'a> {
     /// `out.write(index, value)`. `None` for a stencil, whose `rel` are `Reader`s read by
     /// offset.
     pub cores: Option<&'a HashSet<String>>,
-    /// For a gufunc, its one-dimensional float input cores, whose `x.dot(&y)` runs on
-    /// lanes (`LaneCore::dot`); empty elsewhere.
+    /// For a gufunc, its one- and two-dimensional float input cores, whose `x.dot(&y)`
+    /// and `out.assign(&m.dot(&v))` run on lanes (`LaneCore::dot`, `LaneCore::dot_into`);
+    /// empty elsewhere.
     pub vectors: &'a HashSet<String>,
+    pub matrices: &'a HashSet<String>,
     /// Whether the body's value is the result (as lanes); otherwise the body only writes
     /// outputs, and its value is `()`.
     pub valued: bool,
@@ -191,6 +193,7 @@ pub fn rewrite(setting: &Setting<'_>, block: &syn::Block) -> Result<TokenStream>
         floats: setting.floats,
         cores: setting.cores,
         vectors: setting.vectors,
+        matrices: setting.matrices,
         rank: setting.rank,
         mask: None,
         scopes: Vec::new(),
@@ -228,8 +231,9 @@ struct Rewriter<'a> {
     floats: &'a HashSet<String>,
     /// A gufunc's written core views (see [`Setting::cores`]).
     cores: Option<&'a HashSet<String>>,
-    /// A gufunc's one-dimensional float input cores (see [`Setting::vectors`]).
+    /// A gufunc's one- and two-dimensional float input cores (see [`Setting::vectors`]).
     vectors: &'a HashSet<String>,
+    matrices: &'a HashSet<String>,
     /// A stencil's rank (see [`Setting::rank`]).
     rank: usize,
     /// The mask of the innermost varying condition being rewritten, if any.
@@ -309,24 +313,46 @@ impl Rewriter<'_> {
         finder.found
     }
 
-    /// `x.dot(&y)` of two one-dimensional float input cores: `LaneCore::dot`, which adds in
-    /// ndarray's order.
+    /// `x.dot(&y)` of two one-dimensional float input cores, `LaneCore::dot`, and
+    /// `out.assign(&m.dot(&v))` of a two-dimensional one and a one-dimensional one,
+    /// `LaneCore::dot_into`: both add in ndarray's order.
     fn core_dot(&self, call: &syn::ExprMethodCall) -> Option<TokenStream> {
-        let vector = |e: &Expr| -> Option<syn::Ident> {
+        let core = |e: &Expr, among: &HashSet<String>| -> Option<syn::Ident> {
             let Expr::Path(p) = e else { return None };
             let ident = p.path.get_ident()?;
-            (p.qself.is_none() && self.is_rel(e) && self.vectors.contains(&ident.to_string()))
+            (p.qself.is_none() && self.is_rel(e) && among.contains(&ident.to_string()))
                 .then(|| ident.clone())
         };
-        if call.method != "dot" || call.turbofish.is_some() || call.args.len() != 1 {
-            return None;
-        }
-        let receiver = vector(&call.receiver)?;
-        let arg = match &call.args[0] {
-            Expr::Reference(r) if r.mutability.is_none() => vector(&r.expr)?,
-            _ => return None,
+        // The one argument, `&argument`.
+        let by_ref = |call: &'_ syn::ExprMethodCall, method: &str| -> Option<Expr> {
+            if call.method != method || call.turbofish.is_some() || call.args.len() != 1 {
+                return None;
+            }
+            match &call.args[0] {
+                Expr::Reference(r) if r.mutability.is_none() => Some((*r.expr).clone()),
+                _ => None,
+            }
         };
-        Some(quote!(#receiver.dot(&#arg)))
+        if let Some(arg) = by_ref(call, "dot") {
+            let x = core(&call.receiver, self.vectors)?;
+            let y = core(&arg, self.vectors)?;
+            return Some(quote!(#x.dot(&#y)));
+        }
+        let product = by_ref(call, "assign")?;
+        let written = self.cores?;
+        let Expr::Path(out) = &*call.receiver else {
+            return None;
+        };
+        let out = out
+            .path
+            .get_ident()
+            .filter(|i| written.contains(&i.to_string()))?;
+        let Expr::MethodCall(dot) = product else {
+            return None;
+        };
+        let v = core(&by_ref(&dot, "dot")?, self.vectors)?;
+        let m = core(&dot.receiver, self.matrices)?;
+        Some(quote!(#m.dot_into(&#v, &mut #out)))
     }
 
     fn is_rel(&self, e: &Expr) -> bool {
@@ -1251,7 +1277,8 @@ impl Rewriter<'_> {
                 format!(
                     "on lanes, a core view is read and written by index (`x[i]`, `for v in &x`) \
                      and asked its shape (`len`, `dim`, ...); of its other methods only \
-                     `x.dot(&y)` of two 1-D float inputs runs there, not `{name}`"
+                     `x.dot(&y)` and `out.assign(&m.dot(&v))` of float inputs run there, \
+                     not `{name}`"
                 ),
             );
         }

@@ -114,8 +114,9 @@ pub struct LaneCore<'r, T, C: Dimension, const L: usize> {
     staged: ArrayView<'r, T, C>,
     /// The staged slots, `len * L` of them.
     base: *const T,
-    /// Whether the cores, as the scalar body sees them, are in ndarray's standard layout.
-    standard: bool,
+    /// Whether the cores' lines along their last axis (a vector core itself), as the scalar
+    /// body sees them, are contiguous: where ndarray's `dot` adds in eight partial sums.
+    unit_rows: bool,
 }
 
 /// One output's cores at `L` consecutive loop indices, staged; written back to the cores
@@ -258,7 +259,7 @@ impl<T: Copy, C: Dimension, const L: usize> LaneCore<'_, T, C, L> {
             LaneCore {
                 staged,
                 base,
-                standard: cut.standard(),
+                unit_rows: cut.unit_rows(),
             }
         }
     }
@@ -476,15 +477,53 @@ impl<T, C: Dimension, const L: usize> LaneCore<'_, T, C, L> {
     }
 }
 
+/// The sum of `product(0..n)`, as ndarray's `dot` adds a vector's `n` products: in eight
+/// partial sums where both vectors are slices (`numeric_util::unrolled_dot`), in order
+/// otherwise.
+#[inline(always)]
+fn dot_lanes<T: Copy + Default, const L: usize>(
+    n: usize,
+    slices: bool,
+    product: impl Fn(usize) -> Lanes<T, L>,
+) -> Lanes<T, L>
+where
+    Lanes<T, L>: Add<Output = Lanes<T, L>>,
+{
+    let zero = Lanes::splat(T::default());
+    if !slices {
+        let mut sum = zero;
+        for k in 0..n {
+            sum = sum + product(k);
+        }
+        return sum;
+    }
+    let mut p = [zero; 8];
+    let whole = n / 8 * 8;
+    for start in (0..whole).step_by(8) {
+        for (j, p) in p.iter_mut().enumerate() {
+            *p = *p + product(start + j);
+        }
+    }
+    let mut sum = zero;
+    sum = sum + (p[0] + p[4]);
+    sum = sum + (p[1] + p[5]);
+    sum = sum + (p[2] + p[6]);
+    sum = sum + (p[3] + p[7]);
+    for k in whole..n {
+        sum = sum + product(k);
+    }
+    sum
+}
+
 impl<T: Copy + Default, const L: usize> LaneCore<'_, T, ndarray::Ix1, L>
 where
     Lanes<T, L>: Add<Output = Lanes<T, L>> + Mul<Output = Lanes<T, L>>,
 {
     /// `x.dot(&y)` at every one of the `L` loop indices, adding in the order ndarray's
-    /// `dot` adds at each (eight partial sums where both cores are in standard layout, one
-    /// sum in order otherwise), so that every lane is the bits the scalar body's `dot`
-    /// gives. (ndarray's `blas` feature hands long vectors to BLAS instead, whose order is
-    /// its own: with it, lanes may differ from the scalar body in the last bits.)
+    /// `dot` adds at each (eight partial sums where both cores are contiguous, one sum in
+    /// order otherwise), so that every lane is the bits the scalar body's `dot` gives.
+    /// (ndarray's `blas` feature hands long vectors to BLAS instead, whose order is its
+    /// own: with it, lanes may differ from the scalar body in the last bits.)
     ///
     /// # Panics
     ///
@@ -498,32 +537,55 @@ where
             "dot of cores of {n} and {} elements",
             other.len()
         );
-        let zero = Lanes::splat(T::default());
-        let product = |k: usize| self.read_nth(k) * other.read_nth(k);
-        if !(self.standard && other.standard) {
-            let mut sum = zero;
-            for k in 0..n {
-                sum = sum + product(k);
+        dot_lanes(n, self.unit_rows && other.unit_rows, |k| {
+            self.read_nth(k) * other.read_nth(k)
+        })
+    }
+}
+
+impl<T: Default + ndarray::LinalgScalar, const L: usize> LaneCore<'_, T, ndarray::Ix2, L>
+where
+    Lanes<T, L>: Add<Output = Lanes<T, L>> + Mul<Output = Lanes<T, L>>,
+{
+    /// `out.assign(&m.dot(&v))` at every one of the `L` loop indices, as ndarray computes
+    /// it at each: every row's `dot` with `v` (see [`LaneCore::dot`]) times one, then
+    /// assigned, a product of one row broadcast to the whole output.
+    ///
+    /// # Panics
+    ///
+    /// As the scalar body panics: if `m`'s columns are not `v`'s length, or `m`'s rows
+    /// neither `out`'s length nor one.
+    #[inline(always)]
+    #[track_caller]
+    pub fn dot_into(
+        &self,
+        v: &LaneCore<'_, T, ndarray::Ix1, L>,
+        out: &mut LaneCoreMut<'_, T, ndarray::Ix1, L>,
+    ) {
+        let (rows, cols) = self.dim();
+        assert!(
+            cols == v.len(),
+            "ndarray: inputs {rows} × {cols} and {} × 1 are not compatible for matrix \
+             multiplication",
+            v.len()
+        );
+        let len = out.len();
+        assert!(
+            rows == len || rows == 1,
+            "ndarray: could not broadcast array from shape: [{rows}] to: [{len}]"
+        );
+        let one = Lanes::splat(T::one());
+        let slices = self.unit_rows && v.unit_rows;
+        for r in 0..rows {
+            let value = dot_lanes(cols, slices, |k| self.read((r, k)) * v.read_nth(k)) * one;
+            if rows == len {
+                out.write(r, value);
+            } else {
+                for i in 0..len {
+                    out.write(i, value);
+                }
             }
-            return sum;
         }
-        // `ndarray::numeric_util::unrolled_dot`, lane by lane.
-        let mut p = [zero; 8];
-        let whole = n / 8 * 8;
-        for start in (0..whole).step_by(8) {
-            for (j, p) in p.iter_mut().enumerate() {
-                *p = *p + product(start + j);
-            }
-        }
-        let mut sum = zero;
-        sum = sum + (p[0] + p[4]);
-        sum = sum + (p[1] + p[5]);
-        sum = sum + (p[2] + p[6]);
-        sum = sum + (p[3] + p[7]);
-        for k in whole..n {
-            sum = sum + product(k);
-        }
-        sum
     }
 }
 

@@ -118,13 +118,12 @@ impl CoreGeometry {
                 .iter()
                 .zip(strides.slice().iter().zip(shape.default_strides().slice()))
                 .all(|(&len, (&stride, &row_major))| len <= 1 || stride == row_major);
-        // ndarray's standard layout, of the view `view` builds (flipped axes have negative
-        // strides there): what `as_slice` asks, and so what `dot` adds in eight sums for.
-        let standard = empty
-            || (0..shape.ndim()).all(|axis| {
-                shape[axis] <= 1
-                    || (!flips.contains(&axis) && strides[axis] == shape.default_strides()[axis])
-            });
+        // Whether lines along the last axis of the view `view` builds (flipped axes have
+        // negative strides there) are ndarray slices: what `dot` adds in eight sums for.
+        let unit_rows = shape.slice().last().is_none_or(|&len| {
+            let last = shape.ndim() - 1;
+            len <= 1 || (!flips.contains(&last) && strides[last] == 1)
+        });
         CoreCut {
             shape,
             strides,
@@ -132,7 +131,7 @@ impl CoreGeometry {
             flips,
             empty,
             dense,
-            standard,
+            unit_rows,
         }
     }
 }
@@ -148,8 +147,9 @@ pub struct CoreCut<C> {
     empty: bool,
     /// Whether the core's elements lie in logical order, one after another.
     dense: bool,
-    /// Whether the core view is in ndarray's standard layout (`as_slice` gives a slice).
-    standard: bool,
+    /// Whether the core's lines along its last axis (the core itself for a vector) are
+    /// contiguous, as ndarray's `as_slice` of such a line asks.
+    unit_rows: bool,
 }
 
 impl<C: Dimension> CoreCut<C> {
@@ -165,9 +165,9 @@ impl<C: Dimension> CoreCut<C> {
         self.dense.then(|| part.ptr().cast())
     }
 
-    /// Whether the core view is in ndarray's standard layout.
-    pub(super) fn standard(&self) -> bool {
-        self.standard
+    /// Whether the core's lines along its last axis are contiguous.
+    pub(super) fn unit_rows(&self) -> bool {
+        self.unit_rows
     }
 
     /// The read-only core view at `part`.

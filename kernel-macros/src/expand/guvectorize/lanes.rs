@@ -111,8 +111,10 @@ struct Operands<'m> {
     scalars: Vec<&'m syn::Ident>,
     /// The operands of a float element type.
     floats: HashSet<String>,
-    /// The one-dimensional float input cores, multiplied on lanes by `x.dot(&y)`.
+    /// The one- and two-dimensional float input cores, multiplied on lanes by `x.dot(&y)`
+    /// and `m.dot(&v)`.
     vectors: HashSet<String>,
+    matrices: HashSet<String>,
 }
 
 impl<'m> Operands<'m> {
@@ -146,27 +148,25 @@ impl<'m> Operands<'m> {
             })
             .map(name_of)
             .collect();
-        let vectors = model
-            .inputs
-            .iter()
-            .filter(|(name, kind, _)| {
-                matches!(
-                    kind,
-                    Kind::Array {
-                        rank: Some(1),
-                        mutable: false,
-                        ..
-                    }
-                ) && floats.contains(&name.to_string())
-            })
-            .map(name_of)
-            .collect();
+        let float_cores = |rank: usize| -> HashSet<String> {
+            model
+                .inputs
+                .iter()
+                .filter(|(name, kind, _)| {
+                    matches!(kind, Kind::Array { rank: Some(r), mutable: false, .. } if *r == rank)
+                        && floats.contains(&name.to_string())
+                })
+                .map(name_of)
+                .collect()
+        };
+        let (vectors, matrices) = (float_cores(1), float_cores(2));
         Operands {
             rel,
             written,
             scalars,
             floats,
             vectors,
+            matrices,
         }
     }
 }
@@ -225,6 +225,7 @@ pub(super) fn lane_form(
         scalars,
         floats,
         vectors,
+        matrices,
     } = Operands::of(model);
     let seeds: Vec<String> = scalars.iter().map(ToString::to_string).collect();
     let varying = crate::analysis::varying::Varying::seeded(&func.block, &rel, &seeds);
@@ -239,6 +240,7 @@ pub(super) fn lane_form(
             floats: &floats,
             cores: Some(&written),
             vectors: &vectors,
+            matrices: &matrices,
             valued: model.returned,
             rank: 0,
         },

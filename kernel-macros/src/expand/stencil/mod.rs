@@ -188,6 +188,7 @@ fn lane_form(
                 floats: &floats,
                 cores: None,
                 vectors: &HashSet::new(),
+                matrices: &HashSet::new(),
                 valued: true,
                 rank: rank.unwrap_or(0),
             },

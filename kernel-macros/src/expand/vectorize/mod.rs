@@ -125,6 +125,7 @@ impl LaneForms {
                 floats: &floats,
                 cores: None,
                 vectors: &HashSet::new(),
+                matrices: &HashSet::new(),
                 valued: true,
                 rank: 0,
             },
