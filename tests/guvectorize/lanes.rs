@@ -231,6 +231,12 @@ fn matvec_dot(m: ArrayView2<f64>, v: ArrayView1<f64>, mut out: ArrayViewMut1<f64
     out.assign(&m.dot(&v));
 }
 
+/// The product returned, as `m.dot(&v)`.
+#[guvectorize("(r,c),(c)->(r)")]
+fn matvec_ret(m: ArrayView2<f64>, v: ArrayView1<f64>) -> Array1<f64> {
+    m.dot(&v)
+}
+
 /// The same, the output's length free: a product of one row fills it (`assign` broadcasts).
 #[guvectorize("(r,c),(c)->(n)")]
 fn matvec_fill(m: ArrayView2<f32>, v: ArrayView1<f32>, mut out: ArrayViewMut1<f32>) {
@@ -239,7 +245,7 @@ fn matvec_fill(m: ArrayView2<f32>, v: ArrayView1<f32>, mut out: ArrayViewMut1<f3
 
 #[test]
 fn matrix_vector_dot_on_lanes_adds_in_ndarrays_order_for_every_layout() {
-    const { assert!(matvec_dot::SIMD && matvec_fill::SIMD) };
+    const { assert!(matvec_dot::SIMD && matvec_ret::SIMD && matvec_fill::SIMD) };
     for n in [0, 1, 17, 33] {
         for (rows, cols) in [(0, 3), (1, 9), (3, 0), (3, 7), (4, 8), (2, 17)] {
             let m = grid((n, rows, 2 * cols), 8);
@@ -269,6 +275,8 @@ fn matrix_vector_dot_on_lanes_adds_in_ndarrays_order_for_every_layout() {
                 let mut out = Array2::zeros((n, rows));
                 matvec_dot_into(m, &v, &mut out).unwrap();
                 assert_same(&out, &want, &format!("matvec_dot {n} {rows}x{cols} {what}"));
+                let ret = matvec_ret(m, &v).unwrap();
+                assert_same(&ret, &want, &format!("matvec_ret {n} {rows}x{cols} {what}"));
             }
             // One row, broadcast to an output of 5.
             let m = m.slice(s![.., ..rows.min(1), ..cols]).mapv(|x| x as f32);
@@ -286,6 +294,35 @@ fn matrix_vector_dot_on_lanes_adds_in_ndarrays_order_for_every_layout() {
             }
         }
     }
+}
+
+/// `m.dot(&v)` returned into an output whose length the signature leaves free.
+#[guvectorize("(r,c),(c)->(n)")]
+fn matvec_ret_free(m: ArrayView2<f32>, v: ArrayView1<f32>) -> Array1<f32> {
+    m.dot(&v)
+}
+
+#[test]
+fn a_returned_product_of_the_wrong_length_is_the_same_error_on_lanes() {
+    const { assert!(matvec_ret_free::SIMD) };
+    // One loop index runs the scalar body, 33 run on lanes but the last.
+    let errors: Vec<String> = [1, 33]
+        .into_iter()
+        .map(|n| {
+            let m = grid((n, 3, 4), 11).mapv(|x| x as f32);
+            let v = grid((n, 4), 12).mapv(|x| x as f32);
+            let mut out = Array2::<f32>::zeros((n, 5));
+            matvec_ret_free_into(&m, &v, &mut out)
+                .unwrap_err()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        errors[0].contains('3') && errors[0].contains('5'),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(errors[0], errors[1]);
 }
 
 #[test]

@@ -477,42 +477,40 @@ impl<T, C: Dimension, const L: usize> LaneCore<'_, T, C, L> {
     }
 }
 
-/// The sum of `product(0..n)`, as ndarray's `dot` adds a vector's `n` products: in eight
-/// partial sums where both vectors are slices (`numeric_util::unrolled_dot`), in order
-/// otherwise.
-#[inline(always)]
-fn dot_lanes<T: Copy + Default, const L: usize>(
-    n: usize,
-    slices: bool,
-    product: impl Fn(usize) -> Lanes<T, L>,
-) -> Lanes<T, L>
-where
-    Lanes<T, L>: Add<Output = Lanes<T, L>>,
-{
-    let zero = Lanes::splat(T::default());
-    if !slices {
-        let mut sum = zero;
-        for k in 0..n {
-            sum = sum + product(k);
+/// The sum of `$product` for `$k` in `0..$n`, as ndarray's `dot` adds a vector's `n`
+/// products: in eight partial sums where both vectors are slices
+/// (`numeric_util::unrolled_dot`), in order otherwise. A macro, so that the product is
+/// code in the loop and not a call per element.
+macro_rules! dot_sum {
+    ($zero:expr, $n:expr, $slices:expr, |$k:ident| $product:expr) => {{
+        let (zero, n) = ($zero, $n);
+        // Below eight products the partial sums stay zero and add nothing: in order.
+        if !$slices || n < 8 {
+            let mut sum = zero;
+            for $k in 0..n {
+                sum = sum + $product;
+            }
+            sum
+        } else {
+            let mut p = [zero; 8];
+            let whole = n / 8 * 8;
+            for start in (0..whole).step_by(8) {
+                for (j, p) in p.iter_mut().enumerate() {
+                    let $k = start + j;
+                    *p = *p + $product;
+                }
+            }
+            let mut sum = zero;
+            sum = sum + (p[0] + p[4]);
+            sum = sum + (p[1] + p[5]);
+            sum = sum + (p[2] + p[6]);
+            sum = sum + (p[3] + p[7]);
+            for $k in whole..n {
+                sum = sum + $product;
+            }
+            sum
         }
-        return sum;
-    }
-    let mut p = [zero; 8];
-    let whole = n / 8 * 8;
-    for start in (0..whole).step_by(8) {
-        for (j, p) in p.iter_mut().enumerate() {
-            *p = *p + product(start + j);
-        }
-    }
-    let mut sum = zero;
-    sum = sum + (p[0] + p[4]);
-    sum = sum + (p[1] + p[5]);
-    sum = sum + (p[2] + p[6]);
-    sum = sum + (p[3] + p[7]);
-    for k in whole..n {
-        sum = sum + product(k);
-    }
-    sum
+    }};
 }
 
 impl<T: Copy + Default, const L: usize> LaneCore<'_, T, ndarray::Ix1, L>
@@ -528,6 +526,10 @@ where
     /// # Panics
     ///
     /// If the cores' lengths differ, as `dot` panics.
+    #[allow(
+        clippy::assign_op_pattern,
+        reason = "the bound is `Add`; the sums are spelled as ndarray's, `sum = sum + x * y`"
+    )]
     #[inline(always)]
     #[track_caller]
     pub fn dot(&self, other: &LaneCore<'_, T, ndarray::Ix1, L>) -> Lanes<T, L> {
@@ -537,9 +539,12 @@ where
             "dot of cores of {n} and {} elements",
             other.len()
         );
-        dot_lanes(n, self.unit_rows && other.unit_rows, |k| {
-            self.read_nth(k) * other.read_nth(k)
-        })
+        dot_sum!(
+            Lanes::splat(T::default()),
+            n,
+            self.unit_rows && other.unit_rows,
+            |k| self.read_nth(k) * other.read_nth(k)
+        )
     }
 }
 
@@ -547,6 +552,24 @@ impl<T: Default + ndarray::LinalgScalar, const L: usize> LaneCore<'_, T, ndarray
 where
     Lanes<T, L>: Add<Output = Lanes<T, L>> + Mul<Output = Lanes<T, L>>,
 {
+    /// The length of `m.dot(&v)`: `m`'s rows.
+    ///
+    /// # Panics
+    ///
+    /// If `m`'s columns are not `v`'s length, as `dot` panics.
+    #[inline(always)]
+    #[track_caller]
+    pub fn dot_rows(&self, v: &LaneCore<'_, T, ndarray::Ix1, L>) -> usize {
+        let (rows, cols) = self.dim();
+        assert!(
+            cols == v.len(),
+            "ndarray: inputs {rows} × {cols} and {} × 1 are not compatible for matrix \
+             multiplication",
+            v.len()
+        );
+        rows
+    }
+
     /// `out.assign(&m.dot(&v))` at every one of the `L` loop indices, as ndarray computes
     /// it at each: every row's `dot` with `v` (see [`LaneCore::dot`]) times one, then
     /// assigned, a product of one row broadcast to the whole output.
@@ -555,6 +578,10 @@ where
     ///
     /// As the scalar body panics: if `m`'s columns are not `v`'s length, or `m`'s rows
     /// neither `out`'s length nor one.
+    #[allow(
+        clippy::assign_op_pattern,
+        reason = "the bound is `Add`; the sums are spelled as ndarray's, `sum = sum + x * y`"
+    )]
     #[inline(always)]
     #[track_caller]
     pub fn dot_into(
@@ -562,13 +589,7 @@ where
         v: &LaneCore<'_, T, ndarray::Ix1, L>,
         out: &mut LaneCoreMut<'_, T, ndarray::Ix1, L>,
     ) {
-        let (rows, cols) = self.dim();
-        assert!(
-            cols == v.len(),
-            "ndarray: inputs {rows} × {cols} and {} × 1 are not compatible for matrix \
-             multiplication",
-            v.len()
-        );
+        let (rows, cols) = (self.dot_rows(v), self.ncols());
         let len = out.len();
         assert!(
             rows == len || rows == 1,
@@ -577,7 +598,8 @@ where
         let one = Lanes::splat(T::one());
         let slices = self.unit_rows && v.unit_rows;
         for r in 0..rows {
-            let value = dot_lanes(cols, slices, |k| self.read((r, k)) * v.read_nth(k)) * one;
+            let zero = Lanes::splat(T::default());
+            let value = dot_sum!(zero, cols, slices, |k| self.read((r, k)) * v.read_nth(k)) * one;
             if rows == len {
                 out.write(r, value);
             } else {

@@ -72,6 +72,61 @@ pub(super) fn fixed_tail(func: &syn::ItemFn, model: &Model<'_>) -> Option<FixedT
     Some(FixedTail { block, len })
 }
 
+/// A body whose value is `m.dot(&v)`, returned as a one-dimensional array: on lanes, the
+/// body without its tail, then `m.dot_into(&v, out)`.
+pub(super) struct DotTail {
+    pub(super) block: syn::Block,
+    pub(super) matrix: syn::Ident,
+    pub(super) vector: syn::Ident,
+    /// The tail, for errors.
+    pub(super) tail: Expr,
+}
+
+/// The body as [`DotTail`], when it returns one `Array1` that its last expression builds
+/// as `m.dot(&v)`, with no `return` before.
+pub(super) fn dot_tail(func: &syn::ItemFn, model: &Model<'_>) -> Option<DotTail> {
+    let [
+        (
+            _,
+            Kind::Array {
+                rank: Some(1),
+                owned: true,
+                ..
+            },
+            _,
+        ),
+    ] = &model.outputs[..]
+    else {
+        return None;
+    };
+    if !model.returned || has_return(&func.block) {
+        return None;
+    }
+    let mut block = (*func.block).clone();
+    let Some(Stmt::Expr(tail @ Expr::MethodCall(call), None)) = block.stmts.last() else {
+        return None;
+    };
+    let ident = |e: &Expr| match e {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
+        _ => None,
+    };
+    if call.method != "dot" || call.turbofish.is_some() || call.args.len() != 1 {
+        return None;
+    }
+    let Expr::Reference(arg) = &call.args[0] else {
+        return None;
+    };
+    let (matrix, vector) = (ident(&call.receiver)?, ident(&arg.expr)?);
+    let tail = tail.clone();
+    block.stmts.pop();
+    Some(DotTail {
+        block,
+        matrix,
+        vector,
+        tail,
+    })
+}
+
 /// Whether `block` has a `return` of its own (closures' do not count).
 fn has_return(block: &syn::Block) -> bool {
     struct Finder(bool);

@@ -83,6 +83,72 @@ pub(super) fn drive(
     }
 }
 
+/// The body's tails that run on lanes in a form of their own.
+struct Tails<'t> {
+    fixed: Option<&'t super::fixed::FixedTail>,
+    dot: Option<&'t super::fixed::DotTail>,
+}
+
+/// What stores the body's value into returned outputs, after the body on lanes.
+fn finish(
+    private: &crate::private::Private,
+    model: &Model<'_>,
+    tails: &Tails<'_>,
+    outs: &[syn::Ident],
+    vectors: &HashSet<String>,
+    matrices: &HashSet<String>,
+) -> Result<TokenStream, Unsupported> {
+    Ok(
+        if let Some(super::fixed::DotTail {
+            matrix,
+            vector,
+            tail,
+            ..
+        }) = tails.dot
+        {
+            if !(matrices.contains(&matrix.to_string()) && vectors.contains(&vector.to_string())) {
+                return Err(Unsupported {
+                    span: tail.span(),
+                    why: "a returned `m.dot(&v)` runs on lanes for a matrix and a vector of \
+                      `f32` or `f64` inputs"
+                        .to_owned(),
+                });
+            }
+            let label = "out";
+            quote! {
+                let __kernel_rows = #matrix.dot_rows(&#vector);
+                #private::operand::check_shape(
+                    #private::Operand::output(0).named(#label),
+                    __kernel_out0.shape(),
+                    &[__kernel_rows],
+                )?;
+                #matrix.dot_into(&#vector, &mut __kernel_out0);
+            }
+        } else if let Some(super::fixed::FixedTail { len, .. }) = tails.fixed {
+            let label = "out";
+            quote! {
+                #private::operand::check_shape(
+                    #private::Operand::output(0).named(#label),
+                    __kernel_out0.shape(),
+                    &[#len],
+                )?;
+                for (__kernel_j, __kernel_v) in __kernel_value.into_iter().enumerate() {
+                    __kernel_out0.write(__kernel_j, __kernel_v);
+                }
+            }
+        } else if model.returned {
+            if outs.len() == 1 {
+                quote!(#(#outs.write((), __kernel_value);)*)
+            } else {
+                let parts = (0..outs.len()).map(syn::Index::from);
+                quote!(#(#outs.write((), __kernel_value.#parts);)*)
+            }
+        } else {
+            quote!(let () = __kernel_value;)
+        },
+    )
+}
+
 /// An error for a returned array that is not `array![…]`: it is built at each loop index.
 fn returned_array(model: &Model<'_>) -> Result<(), Unsupported> {
     match model
@@ -198,7 +264,8 @@ pub(super) fn lane_form(
 ) -> Result<LaneForm, Unsupported> {
     let private = &args.krate;
     let fixed = super::fixed::fixed_tail(func, model);
-    if fixed.is_none() {
+    let dot = super::fixed::dot_tail(func, model);
+    if fixed.is_none() && dot.is_none() {
         returned_array(model)?;
     }
     let type_params: HashSet<String> = func
@@ -241,10 +308,14 @@ pub(super) fn lane_form(
             cores: Some(&written),
             vectors: &vectors,
             matrices: &matrices,
-            valued: model.returned,
+            valued: model.returned && dot.is_none(),
             rank: 0,
         },
-        fixed.as_ref().map_or(&*func.block, |f| &f.block),
+        match (&fixed, &dot) {
+            (Some(f), _) => &f.block,
+            (None, Some(d)) => &d.block,
+            (None, None) => &func.block,
+        },
     )?;
     let prelude = quote! {
         #(let #scalars = #scalars.read(());)*
@@ -256,28 +327,17 @@ pub(super) fn lane_form(
     } else {
         model.outputs.iter().map(|(n, _, _)| n.clone()).collect()
     };
-    let finish = if let Some(super::fixed::FixedTail { len, .. }) = &fixed {
-        let label = "out";
-        quote! {
-            #private::operand::check_shape(
-                #private::Operand::output(0).named(#label),
-                __kernel_out0.shape(),
-                &[#len],
-            )?;
-            for (__kernel_j, __kernel_v) in __kernel_value.into_iter().enumerate() {
-                __kernel_out0.write(__kernel_j, __kernel_v);
-            }
-        }
-    } else if model.returned {
-        if outs.len() == 1 {
-            quote!(#(#outs.write((), __kernel_value);)*)
-        } else {
-            let parts = (0..outs.len()).map(syn::Index::from);
-            quote!(#(#outs.write((), __kernel_value.#parts);)*)
-        }
-    } else {
-        quote!(let () = __kernel_value;)
-    };
+    let finish = finish(
+        private,
+        model,
+        &Tails {
+            fixed: fixed.as_ref(),
+            dot: dot.as_ref(),
+        },
+        &outs,
+        &vectors,
+        &matrices,
+    )?;
     let n = crate::expand::stencil::lane_count(elems.iter().copied());
     let widest = crate::expand::stencil::widest_element(elems.iter().copied());
     Ok(LaneForm {
