@@ -302,6 +302,32 @@ fn matvec_ret_free(m: ArrayView2<f32>, v: ArrayView1<f32>) -> Array1<f32> {
     m.dot(&v)
 }
 
+/// A product assigned to every row of a matrix output (`assign` broadcasts): not the
+/// vector form, so it keeps the scalar body.
+#[guvectorize("(r,c),(c)->(k,r)")]
+fn fill_rows(m: ArrayView2<f64>, v: ArrayView1<f64>, mut out: ArrayViewMut2<f64>) {
+    out.assign(&m.dot(&v));
+}
+
+#[test]
+fn a_product_assigned_to_a_matrix_output_keeps_the_scalar_body() {
+    const { assert!(!fill_rows::SIMD) };
+    let (m, v) = (grid((20, 3, 9), 13), grid((20, 9), 14));
+    let want = reference(
+        &[(dyn_view(&m.view()), 2), (dyn_view(&v.view()), 1)],
+        &[2, 3],
+        |c| {
+            let mut out = Array2::zeros((2, 3));
+            let m = c[0].view().into_dimensionality::<Ix2>().unwrap();
+            fill_rows_core(m, ix1(&c[1]), out.view_mut());
+            out.into_dyn()
+        },
+    );
+    let mut out = Array3::zeros((20, 2, 3));
+    fill_rows_into(&m, &v, &mut out).unwrap();
+    assert_same(&out, &want, "fill_rows");
+}
+
 #[test]
 fn a_returned_product_of_the_wrong_length_is_the_same_error_on_lanes() {
     const { assert!(matvec_ret_free::SIMD) };

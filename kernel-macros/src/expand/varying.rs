@@ -165,9 +165,9 @@ pub struct Setting<'a> {
     /// `out.write(index, value)`. `None` for a stencil, whose `rel` are `Reader`s read by
     /// offset.
     pub cores: Option<&'a HashSet<String>>,
-    /// For a gufunc, its one- and two-dimensional float input cores, whose `x.dot(&y)`
-    /// and `out.assign(&m.dot(&v))` run on lanes (`LaneCore::dot`, `LaneCore::dot_into`);
-    /// empty elsewhere.
+    /// For a gufunc, its one-dimensional float cores (inputs and written outputs) and its
+    /// two-dimensional float inputs: `x.dot(&y)` and `out.assign(&m.dot(&v))` of them run
+    /// on lanes (`LaneCore::dot`, `LaneCore::dot_into`); empty elsewhere.
     pub vectors: &'a HashSet<String>,
     pub matrices: &'a HashSet<String>,
     /// Whether the body's value is the result (as lanes); otherwise the body only writes
@@ -333,25 +333,23 @@ impl Rewriter<'_> {
                 _ => None,
             }
         };
+        let written = self.cores?;
+        let input = |e: &Expr, among: &HashSet<String>| {
+            core(e, among).filter(|i| !written.contains(&i.to_string()))
+        };
         if let Some(arg) = by_ref(call, "dot") {
-            let x = core(&call.receiver, self.vectors)?;
-            let y = core(&arg, self.vectors)?;
+            let x = input(&call.receiver, self.vectors)?;
+            let y = input(&arg, self.vectors)?;
             return Some(quote!(#x.dot(&#y)));
         }
         let product = by_ref(call, "assign")?;
-        let written = self.cores?;
-        let Expr::Path(out) = &*call.receiver else {
-            return None;
-        };
-        let out = out
-            .path
-            .get_ident()
-            .filter(|i| written.contains(&i.to_string()))?;
+        let out =
+            core(&call.receiver, self.vectors).filter(|i| written.contains(&i.to_string()))?;
         let Expr::MethodCall(dot) = product else {
             return None;
         };
-        let v = core(&by_ref(&dot, "dot")?, self.vectors)?;
-        let m = core(&dot.receiver, self.matrices)?;
+        let v = input(&by_ref(&dot, "dot")?, self.vectors)?;
+        let m = input(&dot.receiver, self.matrices)?;
         Some(quote!(#m.dot_into(&#v, &mut #out)))
     }
 

@@ -177,8 +177,9 @@ struct Operands<'m> {
     scalars: Vec<&'m syn::Ident>,
     /// The operands of a float element type.
     floats: HashSet<String>,
-    /// The one- and two-dimensional float input cores, multiplied on lanes by `x.dot(&y)`
-    /// and `m.dot(&v)`.
+    /// The one-dimensional float cores (inputs, and outputs written through parameters)
+    /// and the two-dimensional float inputs: `x.dot(&y)`, `out.assign(&m.dot(&v))` and a
+    /// returned `m.dot(&v)` run on lanes with them.
     vectors: HashSet<String>,
     matrices: HashSet<String>,
 }
@@ -214,12 +215,18 @@ impl<'m> Operands<'m> {
             })
             .map(name_of)
             .collect();
+        // Inputs, and for `out.assign(&m.dot(&v))` one-dimensional written outputs too.
         let float_cores = |rank: usize| -> HashSet<String> {
             model
                 .inputs
                 .iter()
+                .chain(if rank == 1 && !model.returned {
+                    &model.outputs[..]
+                } else {
+                    &[]
+                })
                 .filter(|(name, kind, _)| {
-                    matches!(kind, Kind::Array { rank: Some(r), mutable: false, .. } if *r == rank)
+                    matches!(kind, Kind::Array { rank: Some(r), .. } if *r == rank)
                         && floats.contains(&name.to_string())
                 })
                 .map(name_of)
