@@ -1,5 +1,6 @@
-//! `#[guvectorize]` against hand-written loops: row-wise softmax (seed 001) and batched
-//! small matrix products.
+//! `#[guvectorize]` against hand-written loops: row-wise softmax (seed 001), batched
+//! small matrix products, and small cores on lanes (cross products, 4x4 matrix-vector
+//! products written with loops and with `dot`, on one thread and on the pool).
 //!
 //! ```text
 //! cargo bench --bench guvectorize -- --warm-up-time 1 --measurement-time 3
@@ -20,7 +21,7 @@ use std::hint::black_box;
 use std::ops::{Add, Mul};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, Zip};
+use ndarray::{Array2, Array3, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Zip};
 use ndarray_npy::read_npy;
 use ndkernel::dispatch::serial;
 use ndkernel::guvectorize;
@@ -151,6 +152,75 @@ fn bench_matmul(c: &mut Criterion) {
     group.finish();
 }
 
+/// The cross product of 3-vectors, written into its output.
+#[guvectorize("(3),(3)->(3)")]
+fn cross(a: ArrayView1<f64>, b: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
+    out[0] = a[1] * b[2] - a[2] * b[1];
+    out[1] = a[2] * b[0] - a[0] * b[2];
+    out[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+/// `m v` for 4x4 matrices, as loops.
+#[guvectorize("(4,4),(4)->(4)")]
+fn mat4vec(m: ArrayView2<f32>, v: ArrayView1<f32>, mut out: ArrayViewMut1<f32>) {
+    for r in 0..4 {
+        let mut acc = 0.0;
+        for k in 0..4 {
+            acc += m[[r, k]] * v[k];
+        }
+        out[r] = acc;
+    }
+}
+
+/// `m v` with ndarray's `dot`.
+#[guvectorize("(4,4),(4)->(4)")]
+fn mat4vec_dot(m: ArrayView2<f32>, v: ArrayView1<f32>, mut out: ArrayViewMut1<f32>) {
+    out.assign(&m.dot(&v));
+}
+
+/// Small cores on lanes: the staging of inputs and outputs is most of their cost.
+fn bench_small_cores(c: &mut Criterion) {
+    const { assert!(cross::SIMD && mat4vec::SIMD && mat4vec_dot::SIMD) };
+    let mut group = c.benchmark_group("small_cores");
+    group.sample_size(20);
+    let len = 1_000_000;
+    group.throughput(Throughput::Elements(len as u64));
+    let xs = Array2::from_shape_fn((len, 3), |(i, j)| input(i, j));
+    let ys = Array2::from_shape_fn((len, 3), |(i, j)| input(j, i));
+    let mut out = Array2::zeros((len, 3));
+    let mats = Array3::from_shape_fn((len, 4, 4), |(i, j, k)| input(i, 4 * j + k) as f32);
+    let vecs = Array2::from_shape_fn((len, 4), |(i, j)| input(j, i) as f32);
+    let mut out4 = Array2::zeros((len, 4));
+    let mut out4_dot = Array2::zeros((len, 4));
+    mat4vec_into(&mats, &vecs, &mut out4).unwrap();
+    mat4vec_dot_into(&mats, &vecs, &mut out4_dot).unwrap();
+    assert_eq!(
+        out4, out4_dot,
+        "4x4 products: loops and dot add in the same order"
+    );
+    for (threads, run) in [("serial", true), ("pool", false)] {
+        let time = |f: &mut dyn FnMut()| if run { serial(f) } else { f() };
+        group.bench_function(BenchmarkId::new("cross", threads), |bch| {
+            bch.iter(|| {
+                time(&mut || cross_into(black_box(&xs), black_box(&ys), &mut out).unwrap());
+            });
+        });
+        group.bench_function(BenchmarkId::new("mat4vec_loops", threads), |bch| {
+            bch.iter(|| {
+                time(&mut || mat4vec_into(black_box(&mats), black_box(&vecs), &mut out4).unwrap());
+            });
+        });
+        group.bench_function(BenchmarkId::new("mat4vec_dot", threads), |bch| {
+            bch.iter(|| {
+                time(&mut || {
+                    mat4vec_dot_into(black_box(&mats), black_box(&vecs), &mut out4).unwrap();
+                });
+            });
+        });
+    }
+    group.finish();
+}
+
 /// Spread over [-50, 50): `exp` of the unshifted values would overflow `f32`.
 fn input(i: usize, j: usize) -> f64 {
     ((i * 7919 + j * 104_729) % 10_007) as f64 / 100.07 - 50.0
@@ -161,6 +231,7 @@ fn benches(c: &mut Criterion) {
     bench_softmax(c, "softmax_f32", |i, j| input(i, j) as f32);
     bench_softmax(c, "softmax_f64", input);
     bench_matmul(c);
+    bench_small_cores(c);
 }
 
 fn main() {

@@ -328,6 +328,98 @@ fn a_product_assigned_to_a_matrix_output_keeps_the_scalar_body() {
     assert_same(&out, &want, "fill_rows");
 }
 
+/// A product written only where a value of the loop index says so: lanes would write it
+/// everywhere, so the body keeps its scalar form.
+#[guvectorize("(r,c),(c),()->(r)")]
+fn masked_assign(m: ArrayView2<f64>, v: ArrayView1<f64>, s: f64, mut out: ArrayViewMut1<f64>) {
+    if s > 0.0 {
+        out.assign(&m.dot(&v));
+    }
+}
+
+/// Row sums: the `v` multiplied is a local of ones, not the input of that name.
+#[guvectorize("(r,c),(c)->(r)")]
+fn shadowed_returned(m: ArrayView2<f64>, v: ArrayView1<f64>) -> Array1<f64> {
+    let v = Array1::<f64>::ones(v.len());
+    m.dot(&v)
+}
+
+/// The same shadowing in the two other `dot` forms.
+#[guvectorize("(r,c),(c)->(r),()")]
+fn shadowed(
+    m: ArrayView2<f64>,
+    v: ArrayView1<f64>,
+    mut out: ArrayViewMut1<f64>,
+    mut total: ArrayViewMut0<f64>,
+) {
+    let v = Array1::<f64>::ones(v.len());
+    out.assign(&m.dot(&v));
+    total[()] = v.dot(&v);
+}
+
+#[test]
+fn dot_forms_under_conditions_or_on_locals_keep_the_scalar_body() {
+    const { assert!(!masked_assign::SIMD) };
+    let (n, rows, cols) = (40, 3, 9);
+    let m = grid((n, rows, cols), 15);
+    let v = grid((n, cols), 16);
+    let s = Array1::from_shape_fn(n, |i| if i % 2 == 0 { 1.0 } else { -1.0 });
+    let held = Array2::from_elem((n, rows), -7.0);
+    let mut want = held.clone();
+    for i in 0..n {
+        masked_assign_core(m.index_axis(Axis(0), i), v.row(i), s[i], want.row_mut(i));
+    }
+    let mut out = held.clone();
+    masked_assign_into(&m, &v, &s, &mut out).unwrap();
+    assert_eq!(out, want, "masked_assign");
+
+    let want = Array2::from_shape_fn((n, rows), |(i, r)| {
+        shadowed_returned_core(m.index_axis(Axis(0), i), v.row(i))[r]
+    });
+    assert_eq!(
+        shadowed_returned(&m, &v).unwrap(),
+        want,
+        "shadowed_returned"
+    );
+    let mut out = Array2::zeros((n, rows));
+    let mut total = Array1::zeros(n);
+    shadowed_into(&m, &v, &mut out, &mut total).unwrap();
+    assert_eq!(out, want, "shadowed");
+    assert!(total.iter().all(|&t| t == cols as f64), "shadowed total");
+}
+
+#[test]
+fn dot_of_vectors_of_different_lengths_panics_as_ndarrays_dot() {
+    const { assert!(dot_nm::SIMD) };
+    // One loop index runs the scalar body (ndarray's `dot`), 40 run on lanes.
+    let messages: Vec<String> = [1, 40]
+        .into_iter()
+        .map(|n| {
+            let panic = std::panic::catch_unwind(|| {
+                dot_nm(Array2::<f64>::zeros((n, 3)), Array2::<f64>::zeros((n, 4)))
+            })
+            .expect_err("lengths 3 and 4");
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(ToString::to_string))
+                .expect("a message")
+        })
+        .collect();
+    assert!(
+        messages[0].contains('3') || messages[0].contains("len"),
+        "{}",
+        messages[0]
+    );
+    assert_eq!(messages[0], messages[1]);
+}
+
+/// `dot` of two cores whose lengths the signature does not tie.
+#[guvectorize("(n),(m)->()")]
+fn dot_nm(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+    x.dot(&y)
+}
+
 #[test]
 fn a_returned_product_of_the_wrong_length_is_the_same_error_on_lanes() {
     const { assert!(matvec_ret_free::SIMD) };

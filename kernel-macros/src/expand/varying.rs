@@ -194,6 +194,7 @@ pub fn rewrite(setting: &Setting<'_>, block: &syn::Block) -> Result<TokenStream>
         cores: setting.cores,
         vectors: setting.vectors,
         matrices: setting.matrices,
+        bound: bound_names(block),
         rank: setting.rank,
         mask: None,
         scopes: Vec::new(),
@@ -209,6 +210,20 @@ pub fn rewrite(setting: &Setting<'_>, block: &syn::Block) -> Result<TokenStream>
     };
     let (tokens, _) = rewriter.block(block, want)?;
     Ok(tokens)
+}
+
+/// Every name a pattern in `block` binds (`let`, `for`, `match` arms, closure parameters).
+pub fn bound_names(block: &syn::Block) -> HashSet<String> {
+    struct Names(HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Names {
+        fn visit_pat_ident(&mut self, pat: &'a syn::PatIdent) {
+            self.0.insert(pat.ident.to_string());
+            syn::visit::visit_pat_ident(self, pat);
+        }
+    }
+    let mut names = Names(HashSet::new());
+    syn::visit::Visit::visit_block(&mut names, block);
+    names.0
 }
 
 /// What the value of a block or expression must be.
@@ -234,6 +249,9 @@ struct Rewriter<'a> {
     /// A gufunc's one- and two-dimensional float input cores (see [`Setting::vectors`]).
     vectors: &'a HashSet<String>,
     matrices: &'a HashSet<String>,
+    /// Every name a pattern of the body binds: a core's name among them may be a local
+    /// where it is used, so its `dot` keeps the scalar body.
+    bound: HashSet<String>,
     /// A stencil's rank (see [`Setting::rank`]).
     rank: usize,
     /// The mask of the innermost varying condition being rewritten, if any.
@@ -320,8 +338,12 @@ impl Rewriter<'_> {
         let core = |e: &Expr, among: &HashSet<String>| -> Option<syn::Ident> {
             let Expr::Path(p) = e else { return None };
             let ident = p.path.get_ident()?;
-            (p.qself.is_none() && self.is_rel(e) && among.contains(&ident.to_string()))
-                .then(|| ident.clone())
+            let name = ident.to_string();
+            (p.qself.is_none()
+                && self.is_rel(e)
+                && among.contains(&name)
+                && !self.bound.contains(&name))
+            .then(|| ident.clone())
         };
         // The one argument, `&argument`.
         let by_ref = |call: &'_ syn::ExprMethodCall, method: &str| -> Option<Expr> {
@@ -343,6 +365,11 @@ impl Rewriter<'_> {
             return Some(quote!(#x.dot(&#y)));
         }
         let product = by_ref(call, "assign")?;
+        // Under a condition on the loop index an output is written only where it holds:
+        // that is `write_core`'s refusal, and the scalar body's.
+        if self.mask.is_some() {
+            return None;
+        }
         let out =
             core(&call.receiver, self.vectors).filter(|i| written.contains(&i.to_string()))?;
         let Expr::MethodCall(dot) = product else {

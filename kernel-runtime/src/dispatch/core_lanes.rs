@@ -534,10 +534,11 @@ where
     #[track_caller]
     pub fn dot(&self, other: &LaneCore<'_, T, ndarray::Ix1, L>) -> Lanes<T, L> {
         let n = self.len();
+        // ndarray's own checks and messages.
+        debug_assert_eq!(n, other.len());
         assert!(
             n == other.len(),
-            "dot of cores of {n} and {} elements",
-            other.len()
+            "assertion failed: self.len() == rhs.len()"
         );
         dot_sum!(
             Lanes::splat(T::default()),

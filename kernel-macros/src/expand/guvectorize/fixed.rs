@@ -117,6 +117,15 @@ pub(super) fn dot_tail(func: &syn::ItemFn, model: &Model<'_>) -> Option<DotTail>
         return None;
     };
     let (matrix, vector) = (ident(&call.receiver)?, ident(&arg.expr)?);
+    // A local of either name is not the core the lanes would read.
+    let bound = crate::expand::varying::bound_names(&func.block);
+    if arg.mutability.is_some()
+        || [&matrix, &vector]
+            .iter()
+            .any(|n| bound.contains(&n.to_string()))
+    {
+        return None;
+    }
     let tail = tail.clone();
     block.stmts.pop();
     Some(DotTail {
