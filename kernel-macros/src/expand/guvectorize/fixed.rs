@@ -28,24 +28,7 @@ pub(super) struct FixedTail {
 /// The body's fixed-size form, when it returns one `Array1` built by `array![…]` as its
 /// last expression, with no `return` before.
 pub(super) fn fixed_tail(func: &syn::ItemFn, model: &Model<'_>) -> Option<FixedTail> {
-    let [
-        (
-            _,
-            Kind::Array {
-                rank: Some(1),
-                owned: true,
-                ..
-            },
-            _,
-        ),
-    ] = &model.outputs[..]
-    else {
-        return None;
-    };
-    if !model.returned || has_return(&func.block) {
-        return None;
-    }
-    let mut block = (*func.block).clone();
+    let mut block = returned_vector_body(func, model)?;
     let Some(Stmt::Expr(Expr::Macro(tail), None)) = block.stmts.last() else {
         return None;
     };
@@ -85,24 +68,7 @@ pub(super) struct DotTail {
 /// The body as [`DotTail`], when it returns one `Array1` that its last expression builds
 /// as `m.dot(&v)`, with no `return` before.
 pub(super) fn dot_tail(func: &syn::ItemFn, model: &Model<'_>) -> Option<DotTail> {
-    let [
-        (
-            _,
-            Kind::Array {
-                rank: Some(1),
-                owned: true,
-                ..
-            },
-            _,
-        ),
-    ] = &model.outputs[..]
-    else {
-        return None;
-    };
-    if !model.returned || has_return(&func.block) {
-        return None;
-    }
-    let mut block = (*func.block).clone();
+    let mut block = returned_vector_body(func, model)?;
     let Some(Stmt::Expr(tail @ Expr::MethodCall(call), None)) = block.stmts.last() else {
         return None;
     };
@@ -134,6 +100,26 @@ pub(super) fn dot_tail(func: &syn::ItemFn, model: &Model<'_>) -> Option<DotTail>
         vector,
         tail,
     })
+}
+
+/// A copy of the body, when the kernel returns one `Array1` as the body's value (no
+/// `return` before its end): the bodies whose tail the two forms above rewrite.
+fn returned_vector_body(func: &syn::ItemFn, model: &Model<'_>) -> Option<syn::Block> {
+    let [
+        (
+            _,
+            Kind::Array {
+                rank: Some(1),
+                owned: true,
+                ..
+            },
+            _,
+        ),
+    ] = &model.outputs[..]
+    else {
+        return None;
+    };
+    (model.returned && !has_return(&func.block)).then(|| (*func.block).clone())
 }
 
 /// Whether `block` has a `return` of its own (closures' do not count).
