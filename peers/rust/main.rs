@@ -147,8 +147,15 @@ struct Bench {
 }
 
 impl Bench {
-    /// One warm-up call, then the best of `repeat` timed calls, as `peers.py`'s `best_of`.
-    fn time<R>(&mut self, system: &str, mut f: impl FnMut() -> R) {
+    /// Times `f` as ndkernel's `system`.
+    fn time<R>(&mut self, system: &str, f: impl FnMut() -> R) {
+        let system = format!("ndkernel {system} ({} thr)", self.threads);
+        self.row(system, f);
+    }
+
+    /// One warm-up call, then the best of `repeat` timed calls, as `peers.py`'s `best_of`:
+    /// a row for `system`.
+    fn row<R>(&mut self, system: String, mut f: impl FnMut() -> R) {
         black_box(f());
         let seconds = (0..self.repeat)
             .map(|_| {
@@ -160,13 +167,11 @@ impl Bench {
         self.rows.push(Row {
             workload: self.workload,
             size: self.size.clone(),
-            system: format!("ndkernel {system} ({} thr)", self.threads),
+            system,
             seconds,
         });
     }
-}
 
-impl Bench {
     /// Times the workload's bandwidth floor: one parallel pass that reads every byte of
     /// `inputs` once and writes `out_bytes` bytes once, with ordinary stores, as a kernel's
     /// own loop would (no non-temporal stores, which `memcpy` of large blocks uses and no
@@ -177,7 +182,7 @@ impl Bench {
         const WORDS: usize = 1 << 13;
         let mut out = vec![0u64; out_bytes.div_ceil(8)];
         let parts = out.len().div_ceil(WORDS).max(1);
-        let mut pass = || {
+        let pass = || {
             out.par_chunks_mut(WORDS)
                 .enumerate()
                 .for_each(|(part, chunk)| {
@@ -199,23 +204,11 @@ impl Bench {
                 });
             black_box(out.as_ptr())
         };
-        black_box(pass());
-        let seconds = (0..self.repeat)
-            .map(|_| {
-                let start = Instant::now();
-                black_box(pass());
-                start.elapsed().as_secs_f64()
-            })
-            .fold(f64::INFINITY, f64::min);
-        self.rows.push(Row {
-            workload: self.workload,
-            size: self.size.clone(),
-            system: format!(
-                "bandwidth floor: read inputs, write output once ({} thr)",
-                self.threads
-            ),
-            seconds,
-        });
+        let system = format!(
+            "bandwidth floor: read inputs, write output once ({} thr)",
+            self.threads
+        );
+        self.row(system, pass);
     }
 }
 
