@@ -95,58 +95,65 @@ fn finish(
     model: &Model<'_>,
     tails: &Tails<'_>,
     outs: &[syn::Ident],
+) -> TokenStream {
+    // A returned array's length against the output core's, as `assign_returned` checks it.
+    let check_len = |len: TokenStream| {
+        quote! {
+            #private::operand::check_shape(
+                #private::Operand::output(0).named("out"),
+                __kernel_out0.shape(),
+                &[#len],
+            )?;
+        }
+    };
+    if let Some(super::fixed::DotTail { matrix, vector, .. }) = tails.dot {
+        let check = check_len(quote!(__kernel_rows));
+        quote! {
+            let __kernel_rows = #matrix.dot_rows(&#vector);
+            #check
+            #matrix.dot_into(&#vector, &mut __kernel_out0);
+        }
+    } else if let Some(super::fixed::FixedTail { len, .. }) = tails.fixed {
+        let check = check_len(quote!(#len));
+        quote! {
+            #check
+            for (__kernel_j, __kernel_v) in __kernel_value.into_iter().enumerate() {
+                __kernel_out0.write(__kernel_j, __kernel_v);
+            }
+        }
+    } else if model.returned {
+        if outs.len() == 1 {
+            quote!(#(#outs.write((), __kernel_value);)*)
+        } else {
+            let parts = (0..outs.len()).map(syn::Index::from);
+            quote!(#(#outs.write((), __kernel_value.#parts);)*)
+        }
+    } else {
+        quote!(let () = __kernel_value;)
+    }
+}
+
+/// An error unless a returned `m.dot(&v)` multiplies a float matrix and vector input, the
+/// only cores `LaneCore::dot_into` takes.
+fn dot_tail_on_lanes(
+    dot: Option<&super::fixed::DotTail>,
     vectors: &HashSet<String>,
     matrices: &HashSet<String>,
-) -> Result<TokenStream, Unsupported> {
-    Ok(
-        if let Some(super::fixed::DotTail {
-            matrix,
-            vector,
-            tail,
-            ..
-        }) = tails.dot
+) -> Result<(), Unsupported> {
+    match dot {
+        Some(d)
+            if !(matrices.contains(&d.matrix.to_string())
+                && vectors.contains(&d.vector.to_string())) =>
         {
-            if !(matrices.contains(&matrix.to_string()) && vectors.contains(&vector.to_string())) {
-                return Err(Unsupported {
-                    span: tail.span(),
-                    why: "a returned `m.dot(&v)` runs on lanes for a matrix and a vector of \
+            Err(Unsupported {
+                span: d.tail.span(),
+                why: "a returned `m.dot(&v)` runs on lanes for a matrix and a vector of \
                       `f32` or `f64` inputs"
-                        .to_owned(),
-                });
-            }
-            let label = "out";
-            quote! {
-                let __kernel_rows = #matrix.dot_rows(&#vector);
-                #private::operand::check_shape(
-                    #private::Operand::output(0).named(#label),
-                    __kernel_out0.shape(),
-                    &[__kernel_rows],
-                )?;
-                #matrix.dot_into(&#vector, &mut __kernel_out0);
-            }
-        } else if let Some(super::fixed::FixedTail { len, .. }) = tails.fixed {
-            let label = "out";
-            quote! {
-                #private::operand::check_shape(
-                    #private::Operand::output(0).named(#label),
-                    __kernel_out0.shape(),
-                    &[#len],
-                )?;
-                for (__kernel_j, __kernel_v) in __kernel_value.into_iter().enumerate() {
-                    __kernel_out0.write(__kernel_j, __kernel_v);
-                }
-            }
-        } else if model.returned {
-            if outs.len() == 1 {
-                quote!(#(#outs.write((), __kernel_value);)*)
-            } else {
-                let parts = (0..outs.len()).map(syn::Index::from);
-                quote!(#(#outs.write((), __kernel_value.#parts);)*)
-            }
-        } else {
-            quote!(let () = __kernel_value;)
-        },
-    )
+                    .to_owned(),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// An error for a returned array that is not `array![…]`: it is built at each loop index.
@@ -301,6 +308,7 @@ pub(super) fn lane_form(
         vectors,
         matrices,
     } = Operands::of(model);
+    dot_tail_on_lanes(dot.as_ref(), &vectors, &matrices)?;
     let seeds: Vec<String> = scalars.iter().map(ToString::to_string).collect();
     let varying = crate::analysis::varying::Varying::seeded(&func.block, &rel, &seeds);
     let count = syn::Ident::new("__KERNEL_LANES", proc_macro2::Span::call_site());
@@ -334,17 +342,11 @@ pub(super) fn lane_form(
     } else {
         model.outputs.iter().map(|(n, _, _)| n.clone()).collect()
     };
-    let finish = finish(
-        private,
-        model,
-        &Tails {
-            fixed: fixed.as_ref(),
-            dot: dot.as_ref(),
-        },
-        &outs,
-        &vectors,
-        &matrices,
-    )?;
+    let tails = Tails {
+        fixed: fixed.as_ref(),
+        dot: dot.as_ref(),
+    };
+    let finish = finish(private, model, &tails, &outs);
     let n = crate::expand::stencil::lane_count(elems.iter().copied());
     let widest = crate::expand::stencil::widest_element(elems.iter().copied());
     Ok(LaneForm {
