@@ -596,7 +596,8 @@ pub mod stencil {
     /// Linear stencils: the weights of a recognised body and how they are evaluated.
     pub mod linear {
         pub use kernel_runtime::stencil::linear::{
-            Evaluation, SEED, Weights, direct_only, is_direct_only,
+            Evaluation, Fold, FoldKind, Max, Min, SEED, Sum, SumElem, Weights, direct_only,
+            is_direct_only,
         };
     }
 }

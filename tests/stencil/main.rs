@@ -22,6 +22,7 @@
 //!   as seed 004's box width `w`: the reach is fixed per call, not per compile.
 
 mod errors_and_metadata;
+mod extrema;
 mod generated;
 mod lanes;
 mod layouts;

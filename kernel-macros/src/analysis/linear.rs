@@ -14,7 +14,13 @@
 //! ```
 //!
 //! A term is a tap (`x[[..]]`, maybe cast `as A`), or a tap times a tap-free weight on either
-//! side. The expansion runs the statements before the sum once per call, turns the sum into
+//! side.
+//!
+//! The same two spellings are recognised with `.max`/`.min` in place of the sum: a chain
+//! `x[[-1, 0]].max(x[[0, 0]]).max(..)` (or `cmp::max(a, b)`, `u8::max(a, b)`) anywhere in
+//! one statement, or an accumulator, from any tap-free value or from a chain of taps,
+//! updated by `acc = acc.max(x[[i, j]])` in loops. Every tap then weighs one: the body is
+//! the largest (smallest) of the taps it reads, and of the accumulator's start. The expansion runs the statements before the sum once per call, turns the sum into
 //! calls collecting each term's weight at its offset, and the rest of the body into an
 //! epilogue of the sum. Statements inside the loops may only bind (`let`s without
 //! assignments or `&mut`), and the accumulator is the body's only mutable local, so what the
@@ -26,8 +32,60 @@ use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{BinOp, Block, Expr, Local, Pat, Stmt, Type};
 
+/// How a recognised body combines its taps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fold {
+    /// A weighted sum.
+    Sum,
+    /// The largest, by `.max`.
+    Max,
+    /// The smallest, by `.min`.
+    Min,
+}
+
+impl Fold {
+    /// The method (and `cmp` function) that combines two values.
+    fn method(self) -> &'static str {
+        match self {
+            Fold::Sum => "add",
+            Fold::Max => "max",
+            Fold::Min => "min",
+        }
+    }
+
+    /// The runtime's type for the fold, under `private`.
+    pub fn runtime_type(self, private: &TokenStream) -> TokenStream {
+        match self {
+            Fold::Sum => quote!(#private::stencil::linear::Sum),
+            Fold::Max => quote!(#private::stencil::linear::Max),
+            Fold::Min => quote!(#private::stencil::linear::Min),
+        }
+    }
+
+    /// The runtime's name for the fold, under `private`.
+    pub fn runtime_kind(self, private: &TokenStream) -> TokenStream {
+        match self {
+            Fold::Sum => quote!(#private::stencil::linear::FoldKind::Sum),
+            Fold::Max => quote!(#private::stencil::linear::FoldKind::Max),
+            Fold::Min => quote!(#private::stencil::linear::FoldKind::Min),
+        }
+    }
+
+    /// The runtime's function folding two values of the sum type `ty`, under `private`.
+    fn runtime_combine(self, ty: &TokenStream, private: &TokenStream) -> TokenStream {
+        let method = match self {
+            Fold::Sum => quote!(plus),
+            Fold::Max => quote!(larger),
+            Fold::Min => quote!(smaller),
+        };
+        quote!(<#ty as #private::stencil::linear::SumElem>::#method)
+    }
+}
+
 /// A linear body, taken apart.
 pub struct Linear {
+    /// How the taps are combined.
+    pub fold: Fold,
     /// The type the taps are cast to and summed in, if they are cast.
     pub cast: Option<Type>,
     /// The tap-free statements before the sum: run once per call, before both of the
@@ -39,23 +97,32 @@ pub struct Linear {
     pub epilogue: TokenStream,
 }
 
-/// `block` as a linear body over `rel`, collecting into `weights` and taking the sum as
-/// `sum`; `None` if it is not one.
-pub fn recognise(
-    block: &Block,
-    rel: &str,
-    elem: &Type,
-    rank: usize,
-    weights: &syn::Ident,
-    sum: &syn::Ident,
-) -> Option<Linear> {
+/// What a recognition works with: the tap parameter, its element type and rank, and the
+/// names the expansion collects weights into and passes the sum as.
+pub struct Names<'a> {
+    pub rel: &'a str,
+    pub elem: &'a Type,
+    pub rank: usize,
+    pub weights: &'a syn::Ident,
+    pub sum: &'a syn::Ident,
+    /// The runtime's path (`::ndkernel::__private`).
+    pub private: &'a TokenStream,
+}
+
+/// `block` as a linear body (a weighted sum, or a maximum or minimum of taps) over
+/// `names.rel`; `None` if it is not one.
+pub fn recognise(block: &Block, names: &Names<'_>) -> Option<Linear> {
     if !plain(block) {
         return None;
     }
     let stmts = &block.stmts;
-    let first = stmts.iter().position(|s| mentions(s, rel))?;
-    accumulated(stmts, first, rel, elem, rank, weights, sum)
-        .or_else(|| written_out(block, first, rel, elem, rank, weights, sum))
+    let first = stmts.iter().position(|s| mentions(s, names.rel))?;
+    [Fold::Sum, Fold::Max, Fold::Min]
+        .into_iter()
+        .find_map(|fold| {
+            accumulated(stmts, first, fold, names)
+                .or_else(|| written_out(block, first, fold, names))
+        })
 }
 
 /// One term of a sum: a tap's offset, its weight (1 when absent) and its sign.
@@ -65,18 +132,35 @@ struct Term<'a> {
     negative: bool,
 }
 
-/// The terms of a sum and the type its taps are cast to.
-#[derive(Default)]
+/// The terms of a sum (or of a maximum or minimum) and the type its taps are cast to.
 struct Sum<'a> {
+    fold: Fold,
     terms: Vec<Term<'a>>,
     /// Whether a tap was seen, and its cast then: every tap must be cast alike.
     seen: bool,
     cast_type: Option<Type>,
+    /// The accumulator, a leaf a maximum or minimum may hold (once), and how often it did.
+    acc: Option<String>,
+    acc_leaves: usize,
 }
 
 impl<'a> Sum<'a> {
+    fn new(fold: Fold) -> Self {
+        Sum {
+            fold,
+            terms: Vec::new(),
+            seen: false,
+            cast_type: None,
+            acc: None,
+            acc_leaves: 0,
+        }
+    }
+
     /// Adds the terms of `expr`, or says it is not a sum of terms.
     fn of(&mut self, expr: &'a Expr, negative: bool, rel: &str, rank: usize) -> bool {
+        if self.fold != Fold::Sum {
+            return self.extremum(expr, rel, rank);
+        }
         match strip(expr) {
             Expr::Binary(b) if matches!(b.op, BinOp::Add(_)) => {
                 self.of(&b.left, negative, rel, rank) && self.of(&b.right, negative, rel, rank)
@@ -96,6 +180,26 @@ impl<'a> Sum<'a> {
                 self.tap(tap, Some((weight, weight_first)), negative, rel, rank)
             }
             other => self.tap(other, None, negative, rel, rank),
+        }
+    }
+
+    /// Adds the taps of a tree of `.max` (`.min`) calls, or says it is not one.
+    fn extremum(&mut self, expr: &'a Expr, rel: &str, rank: usize) -> bool {
+        let name = self.fold.method();
+        match strip(expr) {
+            Expr::MethodCall(m)
+                if m.method == name && m.args.len() == 1 && m.turbofish.is_none() =>
+            {
+                self.extremum(&m.receiver, rel, rank) && self.extremum(&m.args[0], rel, rank)
+            }
+            Expr::Call(c) if c.args.len() == 2 && is_cmp_function(&c.func, name) => {
+                self.extremum(&c.args[0], rel, rank) && self.extremum(&c.args[1], rel, rank)
+            }
+            leaf if self.acc.as_deref().is_some_and(|acc| is_path(leaf, acc)) => {
+                self.acc_leaves += 1;
+                true
+            }
+            leaf => self.tap(leaf, None, false, rel, rank),
         }
     }
 
@@ -183,17 +287,11 @@ fn one(ty: &Type) -> TokenStream {
 }
 
 /// The accumulator spelling: `let mut acc = 0;` before `stmts[first]`, then statements
-/// from `first` on that only add sums of taps to `acc`, then an epilogue without taps.
-fn accumulated(
-    stmts: &[Stmt],
-    first: usize,
-    rel: &str,
-    elem: &Type,
-    rank: usize,
-    weights: &syn::Ident,
-    sum_ident: &syn::Ident,
-) -> Option<Linear> {
-    let (decl, acc_ident) = stmts[..first].iter().enumerate().find_map(|(i, s)| {
+/// from `first` on that only add sums of taps to `acc`, then an epilogue without taps. A
+/// maximum or minimum may start from any tap-free value, or from a chain of taps in
+/// `stmts[first]` itself.
+fn accumulated(stmts: &[Stmt], first: usize, fold: Fold, names: &Names<'_>) -> Option<Linear> {
+    let (decl, acc_ident, start) = stmts[..=first].iter().enumerate().find_map(|(i, s)| {
         let Stmt::Local(Local {
             pat,
             init: Some(init),
@@ -210,8 +308,12 @@ fn accumulated(
             },
             _ => return None,
         };
-        (init.diverge.is_none() && is_zero(&init.expr)).then_some((i, ident))
+        init.diverge.is_none().then_some((i, ident, &*init.expr))
     })?;
+    // A sum starts from zero, before its taps.
+    if fold == Fold::Sum && (decl == first || !is_zero(start)) {
+        return None;
+    }
     let acc = acc_ident.to_string();
     // The accumulator is the body's only mutable local: what the loops do is then visible
     // in the weights alone.
@@ -226,9 +328,18 @@ fn accumulated(
     {
         return None;
     }
-    let mut sum = Sum::default();
+    let (rel, rank) = (names.rel, names.rank);
+    let mut sum = Sum::new(fold);
     let mut end = first;
     let mut collected = Vec::new();
+    if decl == first {
+        // `let mut acc = x[[..]].max(x[[..]]);`: the start is terms too.
+        if mentions(start, &acc) || !sum.of(start, false, rel, rank) {
+            return None;
+        }
+        collected.push(Shape::Add(sum.terms.len()));
+        end += 1;
+    }
     while end < stmts.len() && mentions(&stmts[end], rel) {
         collected.push(accumulation(&stmts[end], &acc, rel, rank, &mut sum)?);
         end += 1;
@@ -236,7 +347,8 @@ fn accumulated(
     if stmts[end..].iter().any(|s| mentions(s, rel)) || sum.terms.is_empty() {
         return None;
     }
-    let one = one(sum.cast_type.as_ref().unwrap_or(elem));
+    let sum_ty = sum.cast_type.as_ref().unwrap_or(names.elem);
+    let one = one(sum_ty);
     let pre: Vec<&Stmt> = stmts[..first]
         .iter()
         .enumerate()
@@ -246,15 +358,25 @@ fn accumulated(
     let mut terms = sum.terms.iter();
     let collect: Vec<TokenStream> = collected
         .iter()
-        .map(|shape| shape.tokens(&mut terms, weights, &one))
+        .map(|shape| shape.tokens(fold, &mut terms, names.weights, &one))
         .collect();
     let post = &stmts[end..];
+    let sum_ident = names.sum;
+    // The fold of the taps, then of the start when it is not a tap: the same value for
+    // integers, where `max` and `min` are associative (floats run directly).
+    let value = if fold == Fold::Sum || decl == first {
+        quote!(#sum_ident)
+    } else {
+        let combine = fold.runtime_combine(&sum_ty.to_token_stream(), names.private);
+        quote!(#combine(#start, #sum_ident))
+    };
     Some(Linear {
+        fold,
         cast: sum.cast_type.clone(),
         pre: quote!(#(#pre)*),
         collect: quote!(#(#collect)*),
         epilogue: quote!({
-            let mut #acc_ident = #sum_ident;
+            let mut #acc_ident = #value;
             #(#post)*
         }),
     })
@@ -276,6 +398,7 @@ enum Shape<'a> {
 impl Shape<'_> {
     fn tokens<'t>(
         &self,
+        fold: Fold,
         terms: &mut impl Iterator<Item = &'t Term<'t>>,
         weights: &syn::Ident,
         one: &TokenStream,
@@ -285,7 +408,7 @@ impl Shape<'_> {
     {
         match self {
             Shape::Add(count) => {
-                let mut part = Sum::default();
+                let mut part = Sum::new(fold);
                 for term in terms.take(*count) {
                     part.terms.push(Term {
                         offset: term.offset.clone(),
@@ -296,8 +419,10 @@ impl Shape<'_> {
                 part.collect(weights, one)
             }
             Shape::Loop { head, body } => {
-                let inner: Vec<TokenStream> =
-                    body.iter().map(|s| s.tokens(terms, weights, one)).collect();
+                let inner: Vec<TokenStream> = body
+                    .iter()
+                    .map(|s| s.tokens(fold, terms, weights, one))
+                    .collect();
                 quote!(#head { #(#inner)* })
             }
             Shape::Plain(stmt) => stmt.to_token_stream(),
@@ -348,7 +473,17 @@ fn accumulation<'a>(
                 body,
             })
         }
-        Expr::Binary(b) if is_path(&b.left, acc) => {
+        Expr::Assign(a) if sum.fold != Fold::Sum && is_path(&a.left, acc) => {
+            // `acc = acc.max(x[[i, j]])`: the accumulator once, as a leaf of the chain.
+            let leaves = sum.acc_leaves;
+            sum.acc = Some(acc.to_owned());
+            let before = sum.terms.len();
+            let chain = sum.of(&a.right, false, rel, rank);
+            sum.acc = None;
+            (chain && sum.acc_leaves == leaves + 1 && occurrences(&*a.right, acc) == 1)
+                .then(|| Shape::Add(sum.terms.len() - before))
+        }
+        Expr::Binary(b) if sum.fold == Fold::Sum && is_path(&b.left, acc) => {
             let negative = match b.op {
                 BinOp::AddAssign(_) => false,
                 BinOp::SubAssign(_) => true,
@@ -356,17 +491,19 @@ fn accumulation<'a>(
             };
             add_terms(&b.right, negative, acc, rel, rank, sum)
         }
-        Expr::Assign(a) if is_path(&a.left, acc) => match strip(&a.right) {
-            Expr::Binary(b) if is_path(&b.left, acc) => {
-                let negative = match b.op {
-                    BinOp::Add(_) => false,
-                    BinOp::Sub(_) => true,
-                    _ => return None,
-                };
-                add_terms(&b.right, negative, acc, rel, rank, sum)
+        Expr::Assign(a) if sum.fold == Fold::Sum && is_path(&a.left, acc) => {
+            match strip(&a.right) {
+                Expr::Binary(b) if is_path(&b.left, acc) => {
+                    let negative = match b.op {
+                        BinOp::Add(_) => false,
+                        BinOp::Sub(_) => true,
+                        _ => return None,
+                    };
+                    add_terms(&b.right, negative, acc, rel, rank, sum)
+                }
+                _ => None,
             }
-            _ => None,
-        },
+        }
         _ => None,
     }
 }
@@ -389,16 +526,9 @@ fn add_terms<'a>(
 
 /// The written-out spelling: one expression in `stmts[first]` holds every tap as a sum of
 /// terms; the statement is taken with that expression replaced by the sum.
-fn written_out(
-    block: &Block,
-    first: usize,
-    rel: &str,
-    elem: &Type,
-    rank: usize,
-    weights: &syn::Ident,
-    sum_ident: &syn::Ident,
-) -> Option<Linear> {
+fn written_out(block: &Block, first: usize, fold: Fold, names: &Names<'_>) -> Option<Linear> {
     let stmts = &block.stmts;
+    let (rel, rank) = (names.rel, names.rank);
     if stmts[first + 1..].iter().any(|s| mentions(s, rel)) {
         return None;
     }
@@ -409,7 +539,7 @@ fn written_out(
         Stmt::Expr(expr, _) => expr,
         _ => return None,
     };
-    let (found, sum) = find_sum(root, rel, rank)?;
+    let (found, sum) = find_sum(root, fold, rel, rank)?;
     if sum.terms.len() < 2 {
         return None;
     }
@@ -424,17 +554,19 @@ fn written_out(
         finder.at?
     };
     let mut stmt = stmts[first].clone();
+    let sum_ident = names.sum;
     Replace {
         target,
         seen: 0,
         with: syn::parse_quote!(#sum_ident),
     }
     .visit_stmt_mut(&mut stmt);
-    let one = one(sum.cast_type.as_ref().unwrap_or(elem));
-    let collect = sum.collect(weights, &one);
+    let one = one(sum.cast_type.as_ref().unwrap_or(names.elem));
+    let collect = sum.collect(names.weights, &one);
     let pre = &stmts[..first];
     let post = &stmts[first + 1..];
     Some(Linear {
+        fold,
         cast: sum.cast_type.clone(),
         pre: quote!(#(#pre)*),
         collect,
@@ -444,8 +576,8 @@ fn written_out(
 
 /// The outermost sum of terms in `expr` holding every tap, reached through expressions
 /// evaluated once (no loops, branches or closures).
-fn find_sum<'a>(expr: &'a Expr, rel: &str, rank: usize) -> Option<(&'a Expr, Sum<'a>)> {
-    let mut sum = Sum::default();
+fn find_sum<'a>(expr: &'a Expr, fold: Fold, rel: &str, rank: usize) -> Option<(&'a Expr, Sum<'a>)> {
+    let mut sum = Sum::new(fold);
     if sum.of(expr, false, rel, rank) {
         return Some((expr, sum));
     }
@@ -464,7 +596,7 @@ fn find_sum<'a>(expr: &'a Expr, rel: &str, rank: usize) -> Option<(&'a Expr, Sum
     if holding.next().is_some() {
         return None;
     }
-    find_sum(child, rel, rank)
+    find_sum(child, fold, rel, rank)
 }
 
 /// Finds the pre-order position of one expression.
@@ -625,6 +757,56 @@ fn is_zero(expr: &Expr) -> bool {
         Expr::Cast(c) => is_zero(&c.expr),
         _ => false,
     }
+}
+
+/// Whether `func` is a path to the `name` (`max` or `min`) of two values of a primitive type:
+/// `cmp::max`, `std::cmp::max`, `Ord::max`, `u8::max`, `f32::max`. A bare `max` may be the
+/// user's own function, and is not taken for one.
+fn is_cmp_function(func: &Expr, name: &str) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+        "f32", "f64",
+    ];
+    let Expr::Path(p) = strip(func) else {
+        return false;
+    };
+    if p.qself.is_some() || p.path.segments.iter().any(|s| !s.arguments.is_none()) {
+        return false;
+    }
+    let segments: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let Some((last, prefix)) = segments.split_last() else {
+        return false;
+    };
+    let prefix: Vec<&str> = prefix.iter().map(String::as_str).collect();
+    last == name
+        && matches!(
+            prefix[..],
+            ["cmp" | "Ord"]
+                | ["std" | "core", "cmp"]
+                | ["cmp", "Ord"]
+                | ["std" | "core", "cmp", "Ord"]
+        )
+        || last == name && prefix.len() == 1 && PRIMITIVES.contains(&prefix[0])
+}
+
+/// How often `node`'s tokens name `name`.
+fn occurrences(node: &impl ToTokens, name: &str) -> usize {
+    fn walk(tokens: TokenStream, name: &str) -> usize {
+        tokens
+            .into_iter()
+            .map(|t| match t {
+                TokenTree::Ident(i) => usize::from(i == name),
+                TokenTree::Group(g) => walk(g.stream(), name),
+                _ => 0,
+            })
+            .sum()
+    }
+    walk(node.to_token_stream(), name)
 }
 
 /// Whether `node`'s tokens name `name` anywhere.

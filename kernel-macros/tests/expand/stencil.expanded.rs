@@ -131,7 +131,7 @@ where
     ),);
     let (__kernel_table, __kernel_epilogue) = __smooth_linear();
     if let ::core::option::Option::Some(__kernel_plan) = ::ndkernel::__private::stencil::linear::passes(__kernel_table, false) {
-        return ::ndkernel::__private::stencil::linear::run::<f64, f64, f64, _, _, 2usize>(
+        return ::ndkernel::__private::stencil::linear::run::<f64, f64, f64, _, _, _, 2usize>(
             x.view(),
             &::ndkernel::__private::Operand::input(0usize).named("x"),
             __kernel_pad0,
@@ -179,7 +179,7 @@ where
     reason = "the user's body, taken apart into a sum and its epilogue"
 )]
 pub fn __smooth_linear() -> (
-    ::core::option::Option<::ndkernel::__private::stencil::linear::Weights<f64, 2usize>>,
+    ::core::option::Option<::ndkernel::__private::stencil::linear::Weights<f64, 2usize, ::ndkernel::__private::stencil::linear::Sum>>,
     impl Fn(f64) -> f64 + ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync,
 ) {
     let __kernel_footprint = smooth::NEIGHBORHOOD;
@@ -205,7 +205,7 @@ pub fn __smooth_linear() -> (
 #[doc = r" The weight of each offset of the neighbourhood, collected from the body for these"]
 #[doc = r" parameters; `None` for a neighbourhood too wide to tabulate (it runs directly)."]
 #[allow(dead_code, reason = "metadata, for callers who ask")]
-pub fn smooth_weights() -> ::core::option::Option<::ndkernel::__private::stencil::linear::Weights<f64, 2usize>> {
+pub fn smooth_weights() -> ::core::option::Option<::ndkernel::__private::stencil::linear::Weights<f64, 2usize, ::ndkernel::__private::stencil::linear::Sum>> {
     __smooth_linear().0
 }
 #[doc = r" How the stencil is evaluated for these parameters: directly, or in passes."]
@@ -248,6 +248,10 @@ pub mod smooth {
     #[doc = r" evaluated at once (see `#[stencil]`'s docs for the bodies that do)."]
     pub const SIMD: bool = true;
     #[doc = r" Whether the body is a weighted sum of taps with an epilogue, which runs in"]
-    #[doc = r" passes where they are cheaper (see `#[stencil]`'s docs): this one is."]
+    #[doc = r" passes where they are cheaper (see `#[stencil]`'s docs)."]
     pub const LINEAR: bool = true;
+    #[doc = r" How the body combines its taps, if it was recognised as a sum, maximum or"]
+    #[doc = r" minimum of taps with an epilogue (see `#[stencil]`'s docs)."]
+    pub const FOLD: ::core::option::Option<::ndkernel::__private::stencil::linear::FoldKind> =
+        ::core::option::Option::Some(::ndkernel::__private::stencil::linear::FoldKind::Sum);
 }

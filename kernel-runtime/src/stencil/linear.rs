@@ -36,6 +36,7 @@
 //! input, or as `cval` on a `constant` axis, makes running sums NaN as far, where the body
 //! gives it only where a tap reads it, and a separable pass multiplies even zero weights.
 //!
+use std::marker::PhantomData;
 use std::ops::Range;
 
 use ndarray::{ArrayView, ArrayViewD, ArrayViewMut, Dimension, IxDyn};
@@ -77,6 +78,16 @@ pub trait SumElem: Copy + Send + Sync + PartialEq + Default + 'static {
     /// A float factor found in `f64` (float sums only).
     #[must_use]
     fn from_f64(value: f64) -> Self;
+    /// The least value: what a maximum of no taps starts from.
+    const LEAST: Self;
+    /// The greatest value: what a minimum of no taps starts from.
+    const GREATEST: Self;
+    /// The larger of the two, as the body's `.max` gives it.
+    #[must_use]
+    fn larger(self, other: Self) -> Self;
+    /// The smaller of the two, as the body's `.min` gives it.
+    #[must_use]
+    fn smaller(self, other: Self) -> Self;
 }
 
 macro_rules! integer_sums {
@@ -96,6 +107,12 @@ macro_rules! integer_sums {
             fn approx(self) -> f64 { self as f64 }
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "never called: integer weights factor exactly")]
             fn from_f64(value: f64) -> $t { value as $t }
+            const LEAST: $t = <$t>::MIN;
+            const GREATEST: $t = <$t>::MAX;
+            #[inline(always)]
+            fn larger(self, other: $t) -> $t { Ord::max(self, other) }
+            #[inline(always)]
+            fn smaller(self, other: $t) -> $t { Ord::min(self, other) }
         }
     )*};
 }
@@ -117,10 +134,93 @@ macro_rules! float_sums {
             fn approx(self) -> f64 { f64::from(self) }
             #[allow(clippy::cast_possible_truncation, reason = "a factor found in f64, rounded once")]
             fn from_f64(value: f64) -> $t { value as $t }
+            const LEAST: $t = <$t>::NEG_INFINITY;
+            const GREATEST: $t = <$t>::INFINITY;
+            #[inline(always)]
+            fn larger(self, other: $t) -> $t { self.max(other) }
+            #[inline(always)]
+            fn smaller(self, other: $t) -> $t { self.min(other) }
         }
     )*};
 }
 float_sums!(f32, f64);
+
+/// How the taps of a recognised body are combined: [`Sum`] (weighted), [`Max`] or [`Min`].
+pub trait Fold: Copy + Default + Send + Sync + std::fmt::Debug + 'static + sealed::Sealed {
+    /// Which fold this is, as a value.
+    const KIND: FoldKind;
+    /// The fold of no taps.
+    fn identity<C: SumElem>() -> C;
+    /// `acc` with one more tap of weight one.
+    fn combine<C: SumElem>(acc: C, tap: C) -> C;
+}
+
+/// The folds a recognised body may be, as values (see [`Fold`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FoldKind {
+    /// A weighted sum of taps.
+    Sum,
+    /// The largest tap.
+    Max,
+    /// The smallest tap.
+    Min,
+}
+
+/// A weighted sum of taps: `Σ w_t · x[p + t]`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sum;
+
+/// The largest of a set of taps (every weight is one, or zero for a tap not read): window
+/// maxima, morphological dilation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Max;
+
+/// The smallest of a set of taps: window minima, morphological erosion.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Min;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Sum {}
+    impl Sealed for super::Max {}
+    impl Sealed for super::Min {}
+}
+
+impl Fold for Sum {
+    const KIND: FoldKind = FoldKind::Sum;
+    #[inline(always)]
+    fn identity<C: SumElem>() -> C {
+        C::default()
+    }
+    #[inline(always)]
+    fn combine<C: SumElem>(acc: C, tap: C) -> C {
+        acc.plus(tap)
+    }
+}
+
+impl Fold for Max {
+    const KIND: FoldKind = FoldKind::Max;
+    #[inline(always)]
+    fn identity<C: SumElem>() -> C {
+        C::LEAST
+    }
+    #[inline(always)]
+    fn combine<C: SumElem>(acc: C, tap: C) -> C {
+        acc.larger(tap)
+    }
+}
+
+impl Fold for Min {
+    const KIND: FoldKind = FoldKind::Min;
+    #[inline(always)]
+    fn identity<C: SumElem>() -> C {
+        C::GREATEST
+    }
+    #[inline(always)]
+    fn combine<C: SumElem>(acc: C, tap: C) -> C {
+        acc.smaller(tap)
+    }
+}
 
 /// How [`run`] evaluates a linear stencil; see the [module documentation](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +234,9 @@ pub enum Evaluation {
 }
 
 /// The weight of every offset of a linear stencil's neighbourhood, collected from its body.
+///
+/// For a [`Max`] or [`Min`] fold, a weight says only whether the body reads the tap:
+/// zero, or not.
 ///
 /// # Examples
 ///
@@ -150,15 +253,25 @@ pub enum Evaluation {
 /// }
 /// assert_eq!(w.array()[[2, 2]], 36);
 /// assert_eq!(w.plan(false).evaluation(), Evaluation::Separable);
+///
+/// // The largest of a 5x5 window: a maximum along the columns, then one along the rows.
+/// let mut w = Weights::<u8, 2, Max>::new(&Footprint { lo: [-2, -2], hi: [2, 2] }).unwrap();
+/// for i in -2..=2 {
+///     for j in -2..=2 {
+///         w.add([i, j], 1);
+///     }
+/// }
+/// assert_eq!(w.plan(false).evaluation(), Evaluation::Separable);
 /// ```
 #[derive(Clone, Debug)]
-pub struct Weights<A, const N: usize> {
+pub struct Weights<A, const N: usize, F = Sum> {
     footprint: Footprint<N>,
     shape: [usize; N],
     values: Vec<A>,
+    fold: PhantomData<F>,
 }
 
-impl<A: SumElem, const N: usize> Weights<A, N> {
+impl<A: SumElem, const N: usize, F: Fold> Weights<A, N, F> {
     /// Zero weights over `footprint`'s box, or `None` when it has more than
     /// [`MAX_WEIGHTS`] offsets (such a stencil runs directly).
     pub fn new(footprint: &Footprint<N>) -> Option<Self> {
@@ -172,6 +285,7 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
             footprint: *footprint,
             shape,
             values: vec![A::default(); size],
+            fold: PhantomData,
         })
     }
 
@@ -183,7 +297,8 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
         })
     }
 
-    /// Adds `weight` to the weight of the tap at `offset`.
+    /// Adds `weight` to the weight of the tap at `offset`; for a [`Max`] or [`Min`] fold,
+    /// marks the tap as read (its weight one, whatever `weight` is).
     ///
     /// # Panics
     ///
@@ -191,7 +306,12 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
     #[track_caller]
     pub fn add(&mut self, offset: [isize; N], weight: A) {
         let at = self.slot(offset);
-        self.values[at] = self.values[at].plus(weight);
+        self.values[at] = if F::KIND == FoldKind::Sum {
+            self.values[at].plus(weight)
+        } else {
+            // A fold that is not a sum reads a tap or does not: however often it reads it.
+            A::ONE
+        };
     }
 
     /// Subtracts `weight` from the weight of the tap at `offset`.
@@ -221,14 +341,27 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
 
     /// How to evaluate the stencil: passes only where they are cheaper, and for floats only
     /// when `reassociate` allows another order of summation.
-    pub fn plan(&self, reassociate: bool) -> Plan<A, N> {
+    ///
+    /// A [`Max`] or [`Min`] fold runs in passes when the taps it reads are a box (every
+    /// read row reads the same columns) and its type is an integer. A float's maximum
+    /// depends on the order where the window is all NaN or mixes `0.0` and `-0.0`, so float
+    /// folds always run directly.
+    pub fn plan(&self, reassociate: bool) -> Plan<A, N, F> {
         let direct = Plan {
             evaluation: Evaluation::Direct,
             lead: Vec::new(),
             last: Vec::new(),
             scale: A::ONE,
             footprint: self.footprint,
+            fold: PhantomData,
         };
+        if F::KIND != FoldKind::Sum {
+            return if N > 0 && A::EXACT {
+                self.extremum_plan().unwrap_or(direct)
+            } else {
+                direct
+            };
+        }
         // Infinite or NaN weights make sums that no reordering keeps.
         let finite = A::EXACT || self.values.iter().all(|w| w.approx().is_finite());
         if N == 0 || !(A::EXACT || reassociate) || !finite {
@@ -249,6 +382,7 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
                     last: vec![A::ONE; last_len],
                     scale: first,
                     footprint: self.footprint,
+                    fold: PhantomData,
                 };
             }
         }
@@ -265,9 +399,43 @@ impl<A: SumElem, const N: usize> Weights<A, N> {
             last,
             scale: A::ONE,
             footprint: self.footprint,
+            fold: PhantomData,
         }
     }
+
+    /// The passes of a [`Max`] or [`Min`] fold, if the taps it reads are the product of a
+    /// set of rows and a set of columns and the passes read fewer taps.
+    fn extremum_plan(&self) -> Option<Plan<A, N, F>> {
+        let cols = self.shape[N - 1];
+        let read = |k: usize| self.values[k] != A::default();
+        let lead: Vec<bool> = (0..self.values.len() / cols)
+            .map(|i| (0..cols).any(|j| read(i * cols + j)))
+            .collect();
+        let last: Vec<bool> = (0..cols)
+            .map(|j| lead.iter().enumerate().any(|(i, _)| read(i * cols + j)))
+            .collect();
+        let boxed = lead.iter().enumerate().all(|(i, &row)| {
+            last.iter()
+                .enumerate()
+                .all(|(j, &col)| read(i * cols + j) == (row && col))
+        });
+        let taps = count_nonzero(&self.values);
+        let passes = lead.iter().chain(&last).filter(|&&r| r).count();
+        let weight = |r: &bool| if *r { A::ONE } else { A::default() };
+        (boxed && passes + EXTREMUM_PASSES_OVERHEAD < taps).then(|| Plan {
+            evaluation: Evaluation::Separable,
+            lead: lead.iter().map(weight).collect(),
+            last: last.iter().map(weight).collect(),
+            scale: A::ONE,
+            footprint: self.footprint,
+            fold: PhantomData,
+        })
+    }
 }
+
+/// [`PASSES_OVERHEAD`] for a maximum or minimum, whose taps on the direct path are one
+/// SIMD instruction each.
+const EXTREMUM_PASSES_OVERHEAD: usize = 10;
 
 /// What the passes cost beyond their taps, in taps of the direct path: writing and reading
 /// the row buffer, and the direct path's reads being on SIMD lanes with no pass in
@@ -355,7 +523,7 @@ fn gcd(a: i128, b: i128) -> i128 {
 
 /// How a linear stencil runs: the evaluation and the weights of each pass.
 #[derive(Clone, Debug)]
-pub struct Plan<C, const N: usize> {
+pub struct Plan<C, const N: usize, F = Sum> {
     evaluation: Evaluation,
     /// Weights over the box of the leading `N - 1` axes, row-major: the pass across rows.
     lead: Vec<C>,
@@ -364,9 +532,10 @@ pub struct Plan<C, const N: usize> {
     /// What each finished sum is multiplied by (the weight of a running-sums box).
     scale: C,
     footprint: Footprint<N>,
+    fold: PhantomData<F>,
 }
 
-impl<C: SumElem, const N: usize> Plan<C, N> {
+impl<C: SumElem, const N: usize, F> Plan<C, N, F> {
     /// The evaluation [`run`] will use.
     pub fn evaluation(&self) -> Evaluation {
         self.evaluation
@@ -414,14 +583,14 @@ struct Geometry<const N: usize> {
 ///
 /// If `plan` is [`Evaluation::Direct`]: that is the stencil's own driver.
 #[allow(clippy::too_many_arguments, reason = "the stencil call, spelled out")]
-pub fn run<T, A, O, D, E, const N: usize>(
+pub fn run<T, A, O, D, E, F, const N: usize>(
     x: ArrayView<'_, T, D>,
     operand: &Operand,
     pad: T,
     mut out: ArrayViewMut<'_, O, E>,
     modes: [Boundary; N],
     cval: O,
-    plan: &Plan<A, N>,
+    plan: &Plan<A, N, F>,
     schedule: Schedule,
     cast: impl Fn(T) -> A + Sync + Clone,
     epilogue: impl Fn(A) -> O + Sync + Clone,
@@ -432,6 +601,7 @@ where
     O: Copy + Send + Sync,
     D: Dimension,
     E: Dimension,
+    F: Fold,
 {
     assert!(
         plan.evaluation != Evaluation::Direct,
@@ -531,9 +701,9 @@ where
 }
 
 /// One call's view of everything a task needs.
-struct Context<'c, T, A: SumElem, O, Cast, Epi, const N: usize> {
+struct Context<'c, T, A: SumElem, O, Cast, Epi, F, const N: usize> {
     g: &'c Geometry<N>,
-    plan: &'c Plan<A, N>,
+    plan: &'c Plan<A, N, F>,
     input: Shared<*const T>,
     output: Shared<*mut O>,
     pad: A,
@@ -549,10 +719,11 @@ enum Source {
     At(isize),
 }
 
-impl<T, A, O, Cast, Epi, const N: usize> Context<'_, T, A, O, Cast, Epi, N>
+impl<T, A, O, Cast, Epi, F, const N: usize> Context<'_, T, A, O, Cast, Epi, F, N>
 where
     T: Copy,
     A: SumElem,
+    F: Fold,
     O: Copy,
     Cast: Fn(T) -> A + Clone,
     Epi: Fn(A) -> O + Clone,
@@ -652,15 +823,38 @@ where
         while t < g.middle.end {
             let len = GATHER_BLOCK.min(g.middle.end - t);
             let acc = &mut buffer[t..t + len];
-            if !keep {
-                acc.fill(A::default());
-            }
             // Input index of slot `t`.
             let first = (g.middle_from + (t - g.middle.start)) as isize;
             // SAFETY: a run of an input row inside the input (`middle`).
             let run = |at: isize| unsafe {
                 std::slice::from_raw_parts(self.input.0.offset(at + first), len)
             };
+            // Up to eight rows of weight one from scratch, in one loop: each slot is read
+            // and written once, not once per row.
+            if !keep
+                && rows
+                    .iter()
+                    .all(|r| matches!(r, (Source::At(_), Weight::One)))
+            {
+                let fused = match rows.len() {
+                    1 => self.fold_rows::<1>(acc, rows, &run),
+                    2 => self.fold_rows::<2>(acc, rows, &run),
+                    3 => self.fold_rows::<3>(acc, rows, &run),
+                    4 => self.fold_rows::<4>(acc, rows, &run),
+                    5 => self.fold_rows::<5>(acc, rows, &run),
+                    6 => self.fold_rows::<6>(acc, rows, &run),
+                    7 => self.fold_rows::<7>(acc, rows, &run),
+                    8 => self.fold_rows::<8>(acc, rows, &run),
+                    _ => false,
+                };
+                if fused {
+                    t += len;
+                    continue;
+                }
+            }
+            if !keep {
+                acc.fill(F::identity());
+            }
             // A running sum over rows alone (two dimensions): one row in, one out, in one
             // loop.
             if let [
@@ -677,7 +871,7 @@ where
             for &(source, weight) in rows.iter() {
                 let Source::At(at) = source else {
                     for a in acc.iter_mut() {
-                        *a = weight.apply(*a, self.pad);
+                        *a = weight.apply::<F>(*a, self.pad);
                     }
                     continue;
                 };
@@ -685,7 +879,7 @@ where
                 match weight {
                     Weight::One => {
                         for (a, &v) in acc.iter_mut().zip(run) {
-                            *a = a.plus((self.cast)(v));
+                            *a = F::combine(*a, (self.cast)(v));
                         }
                     }
                     Weight::MinusOne => {
@@ -704,6 +898,55 @@ where
         }
     }
 
+    /// `acc = fold(identity, row_0, .., row_R-1)` over the runs of `R` rows of weight one,
+    /// in that order (the order of the sum the passes stand for); `false` (and nothing
+    /// done) unless there are `R`.
+    #[inline(always)]
+    fn fold_rows<'r, const R: usize>(
+        &self,
+        acc: &mut [A],
+        rows: &[(Source, Weight<A>)],
+        run: &impl Fn(isize) -> &'r [T],
+    ) -> bool
+    where
+        T: 'r,
+    {
+        let Ok(rows) = <&[(Source, Weight<A>); R]>::try_from(rows) else {
+            return false;
+        };
+        let runs: [&[T]; R] = std::array::from_fn(|r| match rows[r].0 {
+            Source::At(at) => &run(at)[..acc.len()],
+            Source::Pad => unreachable!("only rows of the input are fused"),
+        });
+        // Whole chunks of a constant length, the last one overlapping the one before (the
+        // same values again): no scalar tail.
+        let n = acc.len();
+        let mut t = 0;
+        while t < n {
+            if n - t < CHUNK {
+                if n < CHUNK {
+                    for (i, a) in acc.iter_mut().enumerate() {
+                        *a = runs
+                            .iter()
+                            .fold(F::identity(), |s, run| F::combine(s, (self.cast)(run[i])));
+                    }
+                    break;
+                }
+                t = n - CHUNK;
+            }
+            let chunk: &mut [A; CHUNK] = (&mut acc[t..t + CHUNK]).try_into().expect("a chunk");
+            let taps: [&[T; CHUNK]; R] =
+                std::array::from_fn(|r| runs[r][t..t + CHUNK].try_into().expect("a chunk"));
+            for (i, a) in chunk.iter_mut().enumerate() {
+                *a = taps
+                    .iter()
+                    .fold(F::identity(), |s, run| F::combine(s, (self.cast)(run[i])));
+            }
+            t += CHUNK;
+        }
+        true
+    }
+
     /// [`gather`](Self::gather) over `slots`, one at a time: the slots past the row's ends,
     /// and every slot of a row that is not contiguous.
     fn gather_slots(
@@ -715,13 +958,13 @@ where
     ) {
         let g = self.g;
         for t in slots {
-            let mut acc = if keep { buffer[t] } else { A::default() };
+            let mut acc = if keep { buffer[t] } else { F::identity() };
             for &(source, weight) in rows {
                 let value = match (source, g.ext[t]) {
                     (Source::At(at), Some(i)) => self.load(at, i),
                     _ => self.pad,
                 };
-                acc = weight.apply(acc, value);
+                acc = weight.apply::<F>(acc, value);
             }
             buffer[t] = acc;
         }
@@ -807,7 +1050,13 @@ where
         // the output cannot alias: the compiler keeps them in registers and the epilogue
         // on SIMD lanes.
         let epilogue = self.epilogue.clone();
-        let value = |s: A| epilogue(s.times(scale));
+        let value = |s: A| {
+            if F::KIND == FoldKind::Sum {
+                epilogue(s.times(scale))
+            } else {
+                epilogue(s)
+            }
+        };
         let Scratch {
             buffer,
             sums,
@@ -850,32 +1099,32 @@ where
             let weights = &self.plan.last;
             // A few taps as a constant count: the sum of each output stays in a register.
             let done = match taps {
-                1 => along_taps::<_, 1>(window, weights, acc),
-                2 => along_taps::<_, 2>(window, weights, acc),
-                3 => along_taps::<_, 3>(window, weights, acc),
-                4 => along_taps::<_, 4>(window, weights, acc),
-                5 => along_taps::<_, 5>(window, weights, acc),
-                6 => along_taps::<_, 6>(window, weights, acc),
-                7 => along_taps::<_, 7>(window, weights, acc),
-                8 => along_taps::<_, 8>(window, weights, acc),
-                9 => along_taps::<_, 9>(window, weights, acc),
-                10 => along_taps::<_, 10>(window, weights, acc),
-                11 => along_taps::<_, 11>(window, weights, acc),
-                12 => along_taps::<_, 12>(window, weights, acc),
-                13 => along_taps::<_, 13>(window, weights, acc),
-                14 => along_taps::<_, 14>(window, weights, acc),
-                15 => along_taps::<_, 15>(window, weights, acc),
-                16 => along_taps::<_, 16>(window, weights, acc),
+                1 => along_taps::<_, F, 1>(window, weights, acc),
+                2 => along_taps::<_, F, 2>(window, weights, acc),
+                3 => along_taps::<_, F, 3>(window, weights, acc),
+                4 => along_taps::<_, F, 4>(window, weights, acc),
+                5 => along_taps::<_, F, 5>(window, weights, acc),
+                6 => along_taps::<_, F, 6>(window, weights, acc),
+                7 => along_taps::<_, F, 7>(window, weights, acc),
+                8 => along_taps::<_, F, 8>(window, weights, acc),
+                9 => along_taps::<_, F, 9>(window, weights, acc),
+                10 => along_taps::<_, F, 10>(window, weights, acc),
+                11 => along_taps::<_, F, 11>(window, weights, acc),
+                12 => along_taps::<_, F, 12>(window, weights, acc),
+                13 => along_taps::<_, F, 13>(window, weights, acc),
+                14 => along_taps::<_, F, 14>(window, weights, acc),
+                15 => along_taps::<_, F, 15>(window, weights, acc),
+                16 => along_taps::<_, F, 16>(window, weights, acc),
                 _ => false,
             };
             if !done {
-                acc.fill(A::default());
+                acc.fill(F::identity());
             }
             for (m, &w) in self.plan.last.iter().enumerate().filter(|_| !done) {
                 let run = &buffer[o + m..o + m + len];
                 if w == A::ONE {
                     for (a, &v) in acc.iter_mut().zip(run) {
-                        *a = a.plus(v);
+                        *a = F::combine(*a, v);
                     }
                 } else if w != A::default() {
                     for (a, &v) in acc.iter_mut().zip(run) {
@@ -933,27 +1182,73 @@ const GATHER_BLOCK: usize = 4096;
 /// `acc[i] = Σ_m weights[m] · window[i + m]` for `K` taps, unrolled over the taps so that
 /// the loop over `i` runs on SIMD lanes; `false` (and nothing done) unless there are `K`.
 #[inline(always)]
-fn along_taps<C: SumElem, const K: usize>(window: &[C], weights: &[C], acc: &mut [C]) -> bool {
+fn along_taps<C: SumElem, F: Fold, const K: usize>(
+    window: &[C],
+    weights: &[C],
+    acc: &mut [C],
+) -> bool {
     let Ok(weights) = <&[C; K]>::try_from(weights) else {
         return false;
     };
     let n = acc.len();
     let ones = weights.iter().all(|&w| w == C::ONE);
+    if F::KIND != FoldKind::Sum && ones {
+        // A maximum or minimum of every tap: one output at a time, which the compiler puts
+        // on SIMD lanes with the taps unrolled (the chunks below it keeps in scalars).
+        // Whole chunks, the last one overlapping the one before (the same values again).
+        let mut at = 0;
+        while at < n {
+            if n - at < CHUNK {
+                if n < CHUNK {
+                    for (i, a) in acc.iter_mut().enumerate() {
+                        *a = window[i + 1..i + K]
+                            .iter()
+                            .fold(window[i], |s, &t| F::combine(s, t));
+                    }
+                    break;
+                }
+                at = n - CHUNK;
+            }
+            let out: &mut [C; CHUNK] = (&mut acc[at..at + CHUNK]).try_into().expect("a chunk");
+            let taps: [&[C; CHUNK]; K] = std::array::from_fn(|m| {
+                window[at + m..at + m + CHUNK]
+                    .try_into()
+                    .expect("a chunk of the window")
+            });
+            for (j, o) in out.iter_mut().enumerate() {
+                *o = taps[1..]
+                    .iter()
+                    .fold(taps[0][j], |s, t| F::combine(s, t[j]));
+            }
+            at += CHUNK;
+        }
+        return true;
+    }
+    // The weight of a tap as a fold that is not a sum reads it: one, or zero (not read).
+    let enter = |out: C, m: usize, tap: C| {
+        if F::KIND == FoldKind::Sum {
+            out.plus(weights[m].times(tap))
+        } else if weights[m] == C::default() {
+            out
+        } else {
+            F::combine(out, tap)
+        }
+    };
     // Whole chunks of a constant length, the taps unrolled: the sums stay in registers.
     let mut at = 0;
     while at + CHUNK <= n {
-        let mut out = [C::default(); CHUNK];
+        let mut out = [F::identity::<C>(); CHUNK];
         for m in 0..K {
             let taps: &[C; CHUNK] = window[at + m..at + m + CHUNK]
                 .try_into()
                 .expect("a chunk of the window");
             if ones {
                 for j in 0..CHUNK {
-                    out[j] = out[j].plus(taps[j]);
+                    out[j] = F::combine(out[j], taps[j]);
                 }
             } else {
                 for j in 0..CHUNK {
-                    out[j] = out[j].plus(weights[m].times(taps[j]));
+                    out[j] = enter(out[j], m, taps[j]);
                 }
             }
         }
@@ -961,11 +1256,7 @@ fn along_taps<C: SumElem, const K: usize>(window: &[C], weights: &[C], acc: &mut
         at += CHUNK;
     }
     for (i, a) in acc.iter_mut().enumerate().skip(at) {
-        let mut s = C::default();
-        for (m, &w) in weights.iter().enumerate() {
-            s = s.plus(w.times(window[i + m]));
-        }
-        *a = s;
+        *a = (0..K).fold(F::identity(), |s, m| enter(s, m, window[i + m]));
     }
     true
 }
@@ -979,11 +1270,12 @@ enum Weight<C> {
 }
 
 impl<C: SumElem> Weight<C> {
-    /// `acc` with `value` entered.
+    /// `acc` with `value` entered: `One` and `MinusOne` add and subtract in a sum, `One`
+    /// takes the maximum or minimum of a fold that is not one.
     #[inline(always)]
-    fn apply(self, acc: C, value: C) -> C {
+    fn apply<F: Fold>(self, acc: C, value: C) -> C {
         match self {
-            Weight::One => acc.plus(value),
+            Weight::One => F::combine(acc, value),
             Weight::MinusOne => acc.minus(value),
             Weight::Of(w) => acc.plus(w.times(value)),
         }
@@ -1086,10 +1378,10 @@ pub fn is_direct_only() -> bool {
 
 /// The passes to run a linear stencil with `weights` by, or `None` for the direct path:
 /// what `#[stencil]` calls once per call of a linear kernel.
-pub fn passes<A: SumElem, const N: usize>(
-    weights: Option<Weights<A, N>>,
+pub fn passes<A: SumElem, F: Fold, const N: usize>(
+    weights: Option<Weights<A, N, F>>,
     reassociate: bool,
-) -> Option<Plan<A, N>> {
+) -> Option<Plan<A, N, F>> {
     if is_direct_only() {
         return None;
     }

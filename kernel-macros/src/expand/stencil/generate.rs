@@ -719,6 +719,10 @@ fn linear_pieces(
             /// Whether the body is a weighted sum of taps with an epilogue, which runs in
             /// passes where they are cheaper (see `#[stencil]`'s docs): not this one.
             pub const LINEAR: bool = false;
+            /// How the body combines its taps, if it was recognised as a sum, maximum or
+            /// minimum of taps with an epilogue (see `#[stencil]`'s docs): not this one.
+            pub const FOLD: ::core::option::Option<#private::stencil::linear::FoldKind> =
+                ::core::option::Option::None;
         },
     };
     let func = kernel.original;
@@ -744,20 +748,25 @@ fn linear_pieces(
     }
     let weights_ident = format_ident!("__kernel_weights");
     let sum_ident = format_ident!("__kernel_sum");
-    let Some(linear) = crate::analysis::linear::recognise(
-        &func.block,
-        &rel.to_string(),
+    let rel_name = rel.to_string();
+    let private_path = quote!(#private);
+    let names = crate::analysis::linear::Names {
+        rel: &rel_name,
         elem,
         rank,
-        &weights_ident,
-        &sum_ident,
-    ) else {
+        weights: &weights_ident,
+        sum: &sum_ident,
+        private: &private_path,
+    };
+    let Some(linear) = crate::analysis::linear::recognise(&func.block, &names) else {
         return not_linear;
     };
     let sum_ty = linear.cast.as_ref().unwrap_or(elem);
     if !primitive(sum_ty) {
         return not_linear;
     }
+    let fold_ty = linear.fold.runtime_type(&private_path);
+    let fold_kind = linear.fold.runtime_kind(&private_path);
     let scalars: Vec<&Param<'_>> = kernel
         .params
         .iter()
@@ -798,7 +807,7 @@ fn linear_pieces(
         if let ::core::option::Option::Some(__kernel_plan) =
             #private::stencil::linear::passes(__kernel_table, #reassociate)
         {
-            return #private::stencil::linear::run::<#elem, #sum_ty, #out_ty, _, _, #rank>(
+            return #private::stencil::linear::run::<#elem, #sum_ty, #out_ty, _, _, _, #rank>(
                 #rel.view(),
                 &#operand,
                 #pad,
@@ -812,10 +821,15 @@ fn linear_pieces(
             );
         }
     };
+    let is_sum = linear.fold == crate::analysis::linear::Fold::Sum;
     let items = quote! {
         /// Whether the body is a weighted sum of taps with an epilogue, which runs in
-        /// passes where they are cheaper (see `#[stencil]`'s docs): this one is.
-        pub const LINEAR: bool = true;
+        /// passes where they are cheaper (see `#[stencil]`'s docs).
+        pub const LINEAR: bool = #is_sum;
+        /// How the body combines its taps, if it was recognised as a sum, maximum or
+        /// minimum of taps with an epilogue (see `#[stencil]`'s docs).
+        pub const FOLD: ::core::option::Option<#private::stencil::linear::FoldKind> =
+            ::core::option::Option::Some(#fold_kind);
     };
     let siblings = quote! {
         /// The statements before the sum, run once; the weight of each offset of the
@@ -829,7 +843,7 @@ fn linear_pieces(
             reason = "the user's body, taken apart into a sum and its epilogue"
         )]
         #vis fn #parts_name(#(#scalar_params),*) -> (
-            ::core::option::Option<#private::stencil::linear::Weights<#sum_ty, #rank>>,
+            ::core::option::Option<#private::stencil::linear::Weights<#sum_ty, #rank, #fold_ty>>,
             impl Fn(#sum_ty) -> #out_ty + ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync,
         ) {
             let __kernel_footprint = #footprint;
@@ -847,7 +861,7 @@ fn linear_pieces(
         /// The weight of each offset of the neighbourhood, collected from the body for these
         /// parameters; `None` for a neighbourhood too wide to tabulate (it runs directly).
         #[allow(dead_code, reason = "metadata, for callers who ask")]
-        #vis fn #weights_name(#(#scalar_params),*) -> ::core::option::Option<#private::stencil::linear::Weights<#sum_ty, #rank>> {
+        #vis fn #weights_name(#(#scalar_params),*) -> ::core::option::Option<#private::stencil::linear::Weights<#sum_ty, #rank, #fold_ty>> {
             #parts_name(#(#scalar_names),*).0
         }
 
