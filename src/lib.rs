@@ -564,6 +564,53 @@ pub use kernel_macros::guvectorize;
 /// of threads.
 /// [`direct_only`](stencil::linear::direct_only) runs kernels tap by tap, for comparisons.
 ///
+/// # Window maxima and minima
+///
+/// A body that is the `.max` (or `.min`) of a set of one input's reads, followed by an
+/// epilogue, is recognised the same way (`name::FOLD` says which): morphological dilation
+/// and erosion, the maximum of a window.
+///
+/// ```
+/// use ndkernel::prelude::*;
+/// use ndkernel::stencil::linear::{Evaluation, FoldKind};
+///
+/// // An accumulator from any start that reads nothing (or from a read), updated by
+/// // `acc = acc.max(x[[i, j]])` (or `cmp::max(acc, ..)`, `u8::max(..)`) in loops.
+/// #[stencil(mode = "nearest", neighborhood = [(-r, r), (-r, r)])]
+/// fn dilate(x: Rel<u8>, r: isize) -> u8 {
+///     let mut high = 0;
+///     for i in -r..=r {
+///         for j in -r..=r {
+///             high = high.max(x[[i, j]]);
+///         }
+///     }
+///     high
+/// }
+///
+/// // A written-out chain, with an epilogue around it.
+/// #[stencil(mode = "reflect")]
+/// #[rustfmt::skip]
+/// fn erode_cross(x: Rel<i16>) -> i16 {
+///     x[[-1, 0]].min(x[[0, -1]]).min(x[[0, 0]]).min(x[[0, 1]]).min(x[[1, 0]]) - 1
+/// }
+///
+/// assert_eq!(dilate::FOLD, Some(FoldKind::Max));
+/// assert_eq!(erode_cross::FOLD, Some(FoldKind::Min));
+/// assert_eq!(dilate_evaluation(2), Evaluation::Separable);
+/// assert_eq!(erode_cross_evaluation(), Evaluation::Direct);
+/// ```
+///
+/// When the reads of an **integer** maximum or minimum are a box (every row read reads the
+/// same columns; holes in whole rows and columns are allowed) and the box is large enough
+/// to pay (a 5x5 window does, 3x3 does not), it runs as
+/// [`Separable`](stencil::linear::Evaluation::Separable) passes: the maximum across the
+/// rows into a row buffer, then along it. `max` and `min` of integers are associative, so
+/// the result is exactly the body's, and the start of an accumulator takes part as in the
+/// body. A float's maximum depends on the order where a window is all NaN or mixes `0.0`
+/// and `-0.0`, so float bodies run as written. One-dimensional windows and windows that
+/// are not a box run directly; a maximum whose cost does not grow with the width (van Herk)
+/// is not built yet.
+///
 /// # Errors
 ///
 /// Compile errors on the offending tokens: a non-literal offset without `neighborhood`,

@@ -241,7 +241,7 @@ pub enum Evaluation {
 /// # Examples
 ///
 /// ```
-/// use kernel_runtime::stencil::{Footprint, linear::{Evaluation, Weights}};
+/// use kernel_runtime::stencil::{Footprint, linear::{Evaluation, Max, Weights}};
 ///
 /// // The outer product of [1, 4, 6, 4, 1]: binomial, so separable.
 /// let mut w = Weights::<i32, 2>::new(&Footprint { lo: [-2, -2], hi: [2, 2] }).unwrap();
@@ -1097,26 +1097,7 @@ where
             let acc = &mut block[..len];
             let window = &buffer[o..o + len + taps - 1];
             let weights = &self.plan.last;
-            // A few taps as a constant count: the sum of each output stays in a register.
-            let done = match taps {
-                1 => along_taps::<_, F, 1>(window, weights, acc),
-                2 => along_taps::<_, F, 2>(window, weights, acc),
-                3 => along_taps::<_, F, 3>(window, weights, acc),
-                4 => along_taps::<_, F, 4>(window, weights, acc),
-                5 => along_taps::<_, F, 5>(window, weights, acc),
-                6 => along_taps::<_, F, 6>(window, weights, acc),
-                7 => along_taps::<_, F, 7>(window, weights, acc),
-                8 => along_taps::<_, F, 8>(window, weights, acc),
-                9 => along_taps::<_, F, 9>(window, weights, acc),
-                10 => along_taps::<_, F, 10>(window, weights, acc),
-                11 => along_taps::<_, F, 11>(window, weights, acc),
-                12 => along_taps::<_, F, 12>(window, weights, acc),
-                13 => along_taps::<_, F, 13>(window, weights, acc),
-                14 => along_taps::<_, F, 14>(window, weights, acc),
-                15 => along_taps::<_, F, 15>(window, weights, acc),
-                16 => along_taps::<_, F, 16>(window, weights, acc),
-                _ => false,
-            };
+            let done = along_few::<_, F>(window, weights, acc);
             if !done {
                 acc.fill(F::identity());
             }
@@ -1178,6 +1159,30 @@ const CHUNK: usize = 32;
 /// Positions per block of the pass across rows: the partial sums of a block stay in L1
 /// while every input row of the pass is added to them.
 const GATHER_BLOCK: usize = 4096;
+
+/// [`along_taps`] for the number of taps there are, if it is at most 16 (a constant count:
+/// the sum of each output stays in a register); `false` and nothing done otherwise.
+fn along_few<C: SumElem, F: Fold>(window: &[C], weights: &[C], acc: &mut [C]) -> bool {
+    match weights.len() {
+        1 => along_taps::<_, F, 1>(window, weights, acc),
+        2 => along_taps::<_, F, 2>(window, weights, acc),
+        3 => along_taps::<_, F, 3>(window, weights, acc),
+        4 => along_taps::<_, F, 4>(window, weights, acc),
+        5 => along_taps::<_, F, 5>(window, weights, acc),
+        6 => along_taps::<_, F, 6>(window, weights, acc),
+        7 => along_taps::<_, F, 7>(window, weights, acc),
+        8 => along_taps::<_, F, 8>(window, weights, acc),
+        9 => along_taps::<_, F, 9>(window, weights, acc),
+        10 => along_taps::<_, F, 10>(window, weights, acc),
+        11 => along_taps::<_, F, 11>(window, weights, acc),
+        12 => along_taps::<_, F, 12>(window, weights, acc),
+        13 => along_taps::<_, F, 13>(window, weights, acc),
+        14 => along_taps::<_, F, 14>(window, weights, acc),
+        15 => along_taps::<_, F, 15>(window, weights, acc),
+        16 => along_taps::<_, F, 16>(window, weights, acc),
+        _ => false,
+    }
+}
 
 /// `acc[i] = Σ_m weights[m] · window[i + m]` for `K` taps, unrolled over the taps so that
 /// the loop over `i` runs on SIMD lanes; `false` (and nothing done) unless there are `K`.
