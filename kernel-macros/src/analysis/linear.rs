@@ -20,7 +20,9 @@
 //! `x[[-1, 0]].max(x[[0, 0]]).max(..)` (or `cmp::max(a, b)`, `u8::max(a, b)`) anywhere in
 //! one statement, or an accumulator, from any tap-free value or from a chain of taps,
 //! updated by `acc = acc.max(x[[i, j]])` in loops. Every tap then weighs one: the body is
-//! the largest (smallest) of the taps it reads, and of the accumulator's start. The expansion runs the statements before the sum once per call, turns the sum into
+//! the largest (smallest) of the taps it reads, and of the accumulator's start.
+//!
+//! The expansion runs the statements before the sum once per call, turns the sum into
 //! calls collecting each term's weight at its offset, and the rest of the body into an
 //! epilogue of the sum. Statements inside the loops may only bind (`let`s without
 //! assignments or `&mut`), and the accumulator is the body's only mutable local, so what the

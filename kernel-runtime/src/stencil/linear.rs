@@ -15,6 +15,10 @@
 //!   rows it reads (`a`) into a row buffer and one pass along that buffer (`b`).
 //! * [`Evaluation::Direct`]: every tap at every position, the stencil's ordinary path.
 //!
+//! A body may also be the largest or smallest of a set of taps ([`Max`], [`Min`]: window
+//! maxima, dilation, erosion). When the taps are a box and the type an integer, it runs in
+//! the same separable passes with `max`/`min` in place of the sums, exactly.
+//!
 //! Both passes work on one row buffer per task (a few kilobytes, in L1), never on a copy
 //! of the input: out-of-bounds reads go through the same [`Boundary`] maps as the direct
 //! path, so every mode, per axis, gives what the direct path gives.
