@@ -13,7 +13,9 @@
 
 use ndarray::{Array2, ArrayD, IxDyn, ShapeBuilder, s};
 use ndkernel::prelude::*;
-use ndkernel::stencil::linear::{Evaluation, FoldKind, direct_only};
+use ndkernel::stencil::linear::{Evaluation, FoldKind};
+
+use super::linear::same;
 use proptest::prelude::*;
 
 /// Small bytes with rare peaks up to 255, in either memory order: the maximum of a window
@@ -35,29 +37,6 @@ fn bytes(shape: &[usize], seed: u64, fortran: bool) -> ArrayD<u8> {
         ArrayD::from_shape_fn(IxDyn(shape).f(), value)
     } else {
         ArrayD::from_shape_fn(IxDyn(shape), value)
-    }
-}
-
-/// The passes, then the direct path, compared bit for bit.
-#[track_caller]
-fn same<T: PartialEq + std::fmt::Debug, D: ndarray::Dimension>(
-    run: impl Fn() -> Result<ndarray::Array<T, D>, KernelError>,
-    what: &str,
-) {
-    let fast = run();
-    let direct = direct_only(&run);
-    match (fast, direct) {
-        (Ok(fast), Ok(direct)) => {
-            assert_eq!(fast.shape(), direct.shape(), "{what}: shape");
-            for ((i, f), d) in fast.indexed_iter().zip(&direct) {
-                assert_eq!(f, d, "{what}: at {i:?}");
-            }
-        }
-        (fast, direct) => assert_eq!(
-            fast.map(|_| ()).map_err(|e| e.to_string()),
-            direct.map(|_| ()).map_err(|e| e.to_string()),
-            "{what}"
-        ),
     }
 }
 

@@ -41,7 +41,7 @@ where
 
 /// The fast path, then the direct one, compared bit for bit.
 #[track_caller]
-fn same<T: PartialEq + std::fmt::Debug, D: ndarray::Dimension>(
+pub(super) fn same<T: PartialEq + std::fmt::Debug, D: ndarray::Dimension>(
     run: impl Fn() -> Result<Array<T, D>, KernelError>,
     what: &str,
 ) {
