@@ -927,8 +927,8 @@ where
         let n = acc.len();
         let mut t = 0;
         while t < n {
-            if n - t < CHUNK {
-                if n < CHUNK {
+            if n - t < FOLD_CHUNK {
+                if n < FOLD_CHUNK {
                     for (i, a) in acc.iter_mut().enumerate() {
                         *a = runs
                             .iter()
@@ -936,17 +936,18 @@ where
                     }
                     break;
                 }
-                t = n - CHUNK;
+                t = n - FOLD_CHUNK;
             }
-            let chunk: &mut [A; CHUNK] = (&mut acc[t..t + CHUNK]).try_into().expect("a chunk");
-            let taps: [&[T; CHUNK]; R] =
-                std::array::from_fn(|r| runs[r][t..t + CHUNK].try_into().expect("a chunk"));
+            let chunk: &mut [A; FOLD_CHUNK] =
+                (&mut acc[t..t + FOLD_CHUNK]).try_into().expect("a chunk");
+            let taps: [&[T; FOLD_CHUNK]; R] =
+                std::array::from_fn(|r| runs[r][t..t + FOLD_CHUNK].try_into().expect("a chunk"));
             for (i, a) in chunk.iter_mut().enumerate() {
                 *a = taps
                     .iter()
                     .fold(F::identity(), |s, run| F::combine(s, (self.cast)(run[i])));
             }
-            t += CHUNK;
+            t += FOLD_CHUNK;
         }
         true
     }
@@ -1160,6 +1161,10 @@ const BLOCK: usize = 256;
 /// vectors (`BLOCK` is a multiple).
 const CHUNK: usize = 32;
 
+/// Positions per chunk where every tap of a chunk is folded in at once (rows of weight one,
+/// maxima and minima along the row): one 512-bit vector of bytes, a few of wider types.
+const FOLD_CHUNK: usize = 64;
+
 /// Positions per block of the pass across rows: the partial sums of a block stay in L1
 /// while every input row of the pass is added to them.
 const GATHER_BLOCK: usize = 4096;
@@ -1207,8 +1212,8 @@ fn along_taps<C: SumElem, F: Fold, const K: usize>(
         // Whole chunks, the last one overlapping the one before (the same values again).
         let mut at = 0;
         while at < n {
-            if n - at < CHUNK {
-                if n < CHUNK {
+            if n - at < FOLD_CHUNK {
+                if n < FOLD_CHUNK {
                     for (i, a) in acc.iter_mut().enumerate() {
                         *a = window[i + 1..i + K]
                             .iter()
@@ -1216,11 +1221,12 @@ fn along_taps<C: SumElem, F: Fold, const K: usize>(
                     }
                     break;
                 }
-                at = n - CHUNK;
+                at = n - FOLD_CHUNK;
             }
-            let out: &mut [C; CHUNK] = (&mut acc[at..at + CHUNK]).try_into().expect("a chunk");
-            let taps: [&[C; CHUNK]; K] = std::array::from_fn(|m| {
-                window[at + m..at + m + CHUNK]
+            let out: &mut [C; FOLD_CHUNK] =
+                (&mut acc[at..at + FOLD_CHUNK]).try_into().expect("a chunk");
+            let taps: [&[C; FOLD_CHUNK]; K] = std::array::from_fn(|m| {
+                window[at + m..at + m + FOLD_CHUNK]
                     .try_into()
                     .expect("a chunk of the window")
             });
@@ -1229,7 +1235,7 @@ fn along_taps<C: SumElem, F: Fold, const K: usize>(
                     .iter()
                     .fold(taps[0][j], |s, t| F::combine(s, t[j]));
             }
-            at += CHUNK;
+            at += FOLD_CHUNK;
         }
         return true;
     }
