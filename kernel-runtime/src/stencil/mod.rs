@@ -218,9 +218,6 @@ where
             };
             kernel.eval(&rows, place)
         };
-        for o in start..lo {
-            row[o - start] = border(o);
-        }
         if lo < hi {
             let (from, to) = (lo - start, hi - start);
             let stretch = Stretch {
@@ -235,7 +232,9 @@ where
                 stretch.run(rows, footprint, kernel, Edges { row_axis, remap });
             }
         }
-        for o in hi.max(lo)..end {
+        // The rims after the interior, whose loads stream through the rows the rims read
+        // too: evaluated first, the rims would wait for each of those rows from memory.
+        for o in (start..lo).chain(hi.max(lo)..end) {
             row[o - start] = border(o);
         }
     };
