@@ -606,9 +606,12 @@ pub use kernel_macros::guvectorize;
 /// [`Separable`](stencil::linear::Evaluation::Separable) passes: the maximum across the
 /// rows into a row buffer, then along it. `max` and `min` of integers are associative, so
 /// the result is exactly the body's, and the start of an accumulator takes part as in the
-/// body. A float's maximum depends on the order where a window is all NaN or mixes `0.0`
-/// and `-0.0`, so float bodies run as written. One-dimensional windows and windows that
-/// are not a box run directly; a maximum whose cost does not grow with the width (van Herk)
+/// body. A float's maximum depends on the order where a window mixes `0.0` and `-0.0`,
+/// or is all NaN, so float bodies run as written unless `reassociate = true`; then they
+/// take the passes too, and differ from the body only in the sign of a zero result and
+/// where every tap of a window is NaN (the passes give `-inf`, `+inf` for a minimum, or
+/// the accumulator's start where it is not a read). One-dimensional windows and windows
+/// that are not a box run directly; a maximum whose cost does not grow with the width (van Herk)
 /// is not built yet.
 ///
 /// # Errors

@@ -398,6 +398,37 @@ mod not_extrema {
     }
 }
 
+/// A float maximum allowed to take the passes.
+#[stencil(mode = "reflect", neighborhood = [(-r, r), (-r, r)], reassociate = true)]
+fn float_dilate(x: Rel<f64>, r: isize) -> f64 {
+    let mut acc = f64::NEG_INFINITY;
+    for i in -r..=r {
+        for j in -r..=r {
+            acc = acc.max(x[[i, j]]);
+        }
+    }
+    acc
+}
+
+#[test]
+fn float_maxima_take_the_passes_when_allowed() {
+    assert_eq!(float_dilate_evaluation(2), Evaluation::Separable);
+    // Without zeros of both signs or windows of NaN alone, exactly the body: NaNs among
+    // numbers are passed over alike, infinities kept.
+    let mut x = bytes(&[23, 57], 9, false).mapv(|v| f64::from(v) - 31.5);
+    x[[4, 7]] = f64::NAN;
+    x[[10, 0]] = f64::INFINITY;
+    x[[20, 50]] = f64::NEG_INFINITY;
+    for r in [1, 2, 4] {
+        same(|| float_dilate(&x, r), &format!("floats r={r}"));
+    }
+    // A window of NaN alone: the passes give their start, -inf, as the body does with
+    // this accumulator's start.
+    let nan = ndarray::Array2::from_elem((6, 6), f64::NAN);
+    let got = float_dilate(&nan, 2).unwrap();
+    assert!(got.iter().all(|&v| v == f64::NEG_INFINITY));
+}
+
 #[test]
 fn other_bodies_are_not_taken_for_extrema() {
     use not_extrema::*;

@@ -365,7 +365,8 @@ fn accumulated(stmts: &[Stmt], first: usize, fold: Fold, names: &Names<'_>) -> O
     let post = &stmts[end..];
     let sum_ident = names.sum;
     // The fold of the taps, then of the start when it is not a tap: the same value for
-    // integers, where `max` and `min` are associative (floats run directly).
+    // integers, where `max` and `min` are associative (floats take the passes only with
+    // `reassociate`).
     let value = if fold == Fold::Sum || decl == first {
         quote!(#sum_ident)
     } else {

@@ -17,7 +17,8 @@
 //!
 //! A body may also be the largest or smallest of a set of taps ([`Max`], [`Min`]: window
 //! maxima, dilation, erosion). When the taps are a box and the type an integer, it runs in
-//! the same separable passes with `max`/`min` in place of the sums, exactly.
+//! the same separable passes with `max`/`min` in place of the sums, exactly; a float only
+//! with `reassociate` (see [`Weights::plan`]).
 //!
 //! Both passes work on one row buffer per task (a few kilobytes, in L1), never on a copy
 //! of the input: out-of-bounds reads go through the same [`Boundary`] maps as the direct
@@ -347,9 +348,11 @@ impl<A: SumElem, const N: usize, F: Fold> Weights<A, N, F> {
     /// when `reassociate` allows another order of summation.
     ///
     /// A [`Max`] or [`Min`] fold runs in passes when the taps it reads are a box (every
-    /// read row reads the same columns) and its type is an integer. A float's maximum
-    /// depends on the order where the window is all NaN or mixes `0.0` and `-0.0`, so float
-    /// folds always run directly.
+    /// read row reads the same columns) and its type is an integer, or a float where
+    /// `reassociate` allows: a float's maximum depends on the order where a window mixes
+    /// `0.0` and `-0.0` (the sign of a zero result may differ), and where every tap of a
+    /// window is NaN the passes give `-inf` (`+inf` for a minimum), or the accumulator's
+    /// start, where the body gives NaN.
     pub fn plan(&self, reassociate: bool) -> Plan<A, N, F> {
         let direct = Plan {
             evaluation: Evaluation::Direct,
@@ -360,7 +363,7 @@ impl<A: SumElem, const N: usize, F: Fold> Weights<A, N, F> {
             fold: PhantomData,
         };
         if F::KIND != FoldKind::Sum {
-            return if N > 0 && A::EXACT {
+            return if N > 0 && (A::EXACT || reassociate) {
                 self.extremum_plan().unwrap_or(direct)
             } else {
                 direct
