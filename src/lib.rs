@@ -406,8 +406,8 @@ pub use kernel_macros::guvectorize;
 /// | `name(x, k, table) -> Result<Array<O, D>, KernelError>` | evaluates the rule at every position of `x`'s last `RANK` axes; leading axes are a stack; `x` is any array, view or reference, of any layout; the output has the first input's memory order |
 /// | `name_into(x, k, table, &mut out) -> Result<(), KernelError>` | the same into an existing array of the output shape |
 /// | `name_core(x, k, table) -> O` | the rule as written, generic over how `x` reads |
-/// | `mod name { RANK, NEIGHBORHOOD, MODES, SIMD, LINEAR }` | metadata |
-/// | `name_weights(k) -> Option<Weights<S, RANK>>`, `name_evaluation(k) -> Evaluation` | for a [linear](#linear-stencils) body only: its weights for these plain-value parameters, and how it will run |
+/// | `mod name { RANK, NEIGHBORHOOD, MODES, SIMD, LINEAR, FOLD }` | metadata |
+/// | `name_weights(k) -> Option<Weights<S, RANK, F>>`, `name_evaluation(k) -> Evaluation` | for a [linear](#linear-stencils) body or a [maximum or minimum](#window-maxima-and-minima) of taps only (`FOLD` is `Some`): its weights (`F` is `Sum`, `Max` or `Min`) for these plain-value parameters, and how it will run |
 ///
 /// A kernel reads one to six `Rel` inputs, in any order among the other parameters; they
 /// must share one shape (a `KernelError` names the two that differ, the axis and both
@@ -575,7 +575,7 @@ pub use kernel_macros::guvectorize;
 /// use ndkernel::stencil::linear::{Evaluation, FoldKind};
 ///
 /// // An accumulator from any start that reads nothing (or from a read), updated by
-/// // `acc = acc.max(x[[i, j]])` (or `cmp::max(acc, ..)`, `u8::max(..)`) in loops.
+/// // `acc = acc.max(x[[i, j]])` (or `std::cmp::max(acc, ..)`) in loops.
 /// #[stencil(mode = "nearest", neighborhood = [(-r, r), (-r, r)])]
 /// fn dilate(x: Rel<u8>, r: isize) -> u8 {
 ///     let mut high = 0;
@@ -608,10 +608,12 @@ pub use kernel_macros::guvectorize;
 /// the result is exactly the body's, and the start of an accumulator takes part as in the
 /// body. A float's maximum depends on the order where a window mixes `0.0` and `-0.0`,
 /// or is all NaN, so float bodies run as written unless `reassociate = true`; then they
-/// take the passes too, and differ from the body only in the sign of a zero result and
-/// where every tap of a window is NaN (the passes give `-inf`, `+inf` for a minimum, or
-/// the accumulator's start where it is not a read). One-dimensional windows and windows
-/// that are not a box run directly; a maximum whose cost does not grow with the width (van Herk)
+/// take the passes too, and differ from the body only in the sign of a zero result, and
+/// where every tap of a window is NaN while the accumulator starts from a read or from
+/// NaN: the passes give `-inf` (`+inf` for a minimum) where the body gives NaN. A bare
+/// `max(a, b)`, `cmp::max` or `u8::max` may be the user's own function and is not taken
+/// for the standard one. One-dimensional windows and windows that are not a box run
+/// directly; a maximum whose cost does not grow with the width (van Herk)
 /// is not built yet.
 ///
 /// # Errors

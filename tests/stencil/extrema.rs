@@ -248,14 +248,14 @@ fn erode_from(x: Rel<i16>, start: i32) -> i32 {
     low - 1
 }
 
-/// The largest of a 3x3x3 box, from its centre tap, with `cmp`'s function.
+/// The largest of a 3x3x3 box, from its centre tap, with `core::cmp`'s function.
 #[stencil(mode = "wrap", neighborhood = [(-1, 1), (-1, 1), (-1, 1)])]
 fn dilate3d(x: Rel<u16>) -> u16 {
     let mut high = x[[0, 0, 0]];
     for i in -1..=1 {
         for j in -1..=1 {
             for k in -1..=1 {
-                high = u16::max(x[[i, j, k]], high);
+                high = core::cmp::max(x[[i, j, k]], high);
             }
         }
     }
@@ -349,6 +349,36 @@ mod not_extrema {
         acc
     }
 
+    /// A module of the user's own called `cmp`: `cmp::max` is not taken for the standard
+    /// one (found in review), nor is `u8::max`, which a module could name too.
+    mod cmp {
+        pub fn max(a: u8, b: u8) -> u8 {
+            a.wrapping_add(b)
+        }
+    }
+
+    #[stencil(mode = "nearest", neighborhood = [(-2, 2), (-2, 2)])]
+    pub fn own_cmp(x: Rel<u8>) -> u8 {
+        let mut acc = 0;
+        for i in -2..=2 {
+            for j in -2..=2 {
+                acc = cmp::max(acc, x[[i, j]]);
+            }
+        }
+        acc
+    }
+
+    #[stencil(mode = "nearest", neighborhood = [(-2, 2), (-2, 2)])]
+    pub fn type_path(x: Rel<u8>) -> u8 {
+        let mut acc = 0;
+        for i in -2..=2 {
+            for j in -2..=2 {
+                acc = u8::max(acc, x[[i, j]]);
+            }
+        }
+        acc
+    }
+
     /// Each term is a tap plus one: not a tap.
     #[stencil(mode = "nearest", neighborhood = [(-2, 2), (-2, 2)])]
     pub fn shifted(x: Rel<u8>) -> u8 {
@@ -429,10 +459,79 @@ fn float_maxima_take_the_passes_when_allowed() {
     assert!(got.iter().all(|&v| v == f64::NEG_INFINITY));
 }
 
+/// Found in review: the start is the value `lo` has where the accumulator is bound, not
+/// after a later `let` shadows it.
+#[stencil(mode = "nearest", neighborhood = [(-2, 2), (-2, 2)])]
+fn floor_max(x: Rel<u8>, lo: u8) -> u8 {
+    let mut m = lo;
+    let lo = lo / 2;
+    for i in -2..=2 {
+        for j in -2..=2 {
+            m = m.max(x[[i, j]]);
+        }
+    }
+    m.max(lo)
+}
+
+/// Found in review: a start that is not `Sync` (the epilogue takes its value, not the cell).
+#[stencil(mode = "reflect", neighborhood = [(-2, 2), (-2, 2)])]
+fn from_cell(x: Rel<u8>, s: u8) -> u8 {
+    let c = std::cell::Cell::new(s);
+    let mut m = c.get();
+    for i in -2..=2 {
+        for j in -2..=2 {
+            m = m.max(x[[i, j]]);
+        }
+    }
+    m
+}
+
+/// Found in review: a mutable local bound before a written-out chain and changed after it
+/// compiles (the statements before are not the epilogue's), and runs directly.
+#[stencil(mode = "nearest")]
+fn changed_after(x: Rel<u8>) -> u8 {
+    let mut hi = 10u8;
+    let c = x[[-1, 0]].max(x[[1, 0]]).max(x[[0, -1]]).max(x[[0, 1]]);
+    hi = hi.max(c);
+    hi
+}
+
+#[test]
+fn review_cases() {
+    assert_eq!(floor_max_evaluation(100), Evaluation::Separable);
+    let zeros = ndarray::Array2::<u8>::zeros((5, 5));
+    assert!(floor_max(&zeros, 100).unwrap().iter().all(|&v| v == 100));
+    let x = bytes(&[13, 29], 6, false);
+    for lo in [0, 30, 100, 255] {
+        same(|| floor_max(&x, lo), &format!("shadowed start {lo}"));
+        same(|| from_cell(&x, lo), &format!("start from a cell {lo}"));
+    }
+    assert_eq!(from_cell_evaluation(0), Evaluation::Separable);
+    assert_eq!(changed_after::FOLD, None);
+    let want = ndarray::Array2::from_shape_fn((13, 29), |(i, j)| {
+        let at = |di: isize, dj: isize| {
+            x[[
+                (i as isize + di).clamp(0, 12) as usize,
+                (j as isize + dj).clamp(0, 28) as usize,
+            ]]
+        };
+        10u8.max(at(-1, 0).max(at(1, 0)).max(at(0, -1)).max(at(0, 1)))
+    });
+    assert_eq!(
+        changed_after(&x)
+            .unwrap()
+            .into_dimensionality::<ndarray::Ix2>()
+            .unwrap(),
+        want
+    );
+}
+
 #[test]
 fn other_bodies_are_not_taken_for_extrema() {
     use not_extrema::*;
     assert_eq!(own_max::FOLD, None);
+    assert_eq!(own_cmp::FOLD, None);
+    assert_eq!(type_path::FOLD, None);
     assert_eq!(shifted::FOLD, None);
     assert_eq!(mixed::FOLD, None);
     assert_eq!(twice::FOLD, None);

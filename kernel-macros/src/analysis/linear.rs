@@ -17,7 +17,7 @@
 //! side.
 //!
 //! The same two spellings are recognised with `.max`/`.min` in place of the sum: a chain
-//! `x[[-1, 0]].max(x[[0, 0]]).max(..)` (or `cmp::max(a, b)`, `u8::max(a, b)`) anywhere in
+//! `x[[-1, 0]].max(x[[0, 0]]).max(..)` (or `std::cmp::max(a, b)`) anywhere in
 //! one statement, or an accumulator, from any tap-free value or from a chain of taps,
 //! updated by `acc = acc.max(x[[i, j]])` in loops. Every tap then weighs one: the body is
 //! the largest (smallest) of the taps it reads, and of the accumulator's start.
@@ -351,11 +351,31 @@ fn accumulated(stmts: &[Stmt], first: usize, fold: Fold, names: &Names<'_>) -> O
     }
     let sum_ty = sum.cast_type.as_ref().unwrap_or(names.elem);
     let one = one(sum_ty);
-    let pre: Vec<&Stmt> = stmts[..first]
+    // The accumulator's start, where it reads nothing, is evaluated where the body binds
+    // it (a later statement may shadow a name it reads), into a name of its own that the
+    // epilogue takes by value.
+    let start_ident = quote::format_ident!("__kernel_start");
+    let start_type = match &stmts[decl] {
+        Stmt::Local(Local {
+            pat: Pat::Type(t), ..
+        }) => {
+            let ty = &t.ty;
+            quote!(: #ty)
+        }
+        _ => TokenStream::new(),
+    };
+    let pre: Vec<TokenStream> = stmts[..first]
         .iter()
         .enumerate()
-        .filter(|&(i, _)| i != decl)
-        .map(|(_, s)| s)
+        .map(|(i, s)| {
+            if i != decl {
+                s.to_token_stream()
+            } else if fold == Fold::Sum {
+                TokenStream::new()
+            } else {
+                quote!(let #start_ident #start_type = #start;)
+            }
+        })
         .collect();
     let mut terms = sum.terms.iter();
     let collect: Vec<TokenStream> = collected
@@ -371,7 +391,7 @@ fn accumulated(stmts: &[Stmt], first: usize, fold: Fold, names: &Names<'_>) -> O
         quote!(#sum_ident)
     } else {
         let combine = fold.runtime_combine(&sum_ty.to_token_stream(), names.private);
-        quote!(#combine(#start, #sum_ident))
+        quote!(#combine(#start_ident, #sum_ident))
     };
     Some(Linear {
         fold,
@@ -533,6 +553,15 @@ fn written_out(block: &Block, first: usize, fold: Fold, names: &Names<'_>) -> Op
     let stmts = &block.stmts;
     let (rel, rank) = (names.rel, names.rank);
     if stmts[first + 1..].iter().any(|s| mentions(s, rel)) {
+        return None;
+    }
+    // The statements before run once, outside the epilogue, which cannot change what they
+    // bind: a mutable local of theirs that the rest of the body uses keeps it direct.
+    let before = mutable_locals(&stmts[..first]);
+    if before
+        .iter()
+        .any(|name| stmts[first..].iter().any(|s| mentions(s, name)))
+    {
         return None;
     }
     let root = match &stmts[first] {
@@ -762,14 +791,10 @@ fn is_zero(expr: &Expr) -> bool {
     }
 }
 
-/// Whether `func` is a path to the `name` (`max` or `min`) of two values of a primitive type:
-/// `cmp::max`, `std::cmp::max`, `Ord::max`, `u8::max`, `f32::max`. A bare `max` may be the
-/// user's own function, and is not taken for one.
+/// Whether `func` is a path to the standard library's `name` (`max` or `min`) of two values:
+/// `std::cmp::max`, `core::cmp::max`, `std::cmp::Ord::max`. A bare `max`, `cmp::max` or
+/// `u8::max` may name the user's own function or module, and is not taken for one.
 fn is_cmp_function(func: &Expr, name: &str) -> bool {
-    const PRIMITIVES: &[&str] = &[
-        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
-        "f32", "f64",
-    ];
     let Expr::Path(p) = strip(func) else {
         return false;
     };
@@ -789,12 +814,8 @@ fn is_cmp_function(func: &Expr, name: &str) -> bool {
     last == name
         && matches!(
             prefix[..],
-            ["cmp" | "Ord"]
-                | ["std" | "core", "cmp"]
-                | ["cmp", "Ord"]
-                | ["std" | "core", "cmp", "Ord"]
+            ["std" | "core", "cmp"] | ["std" | "core", "cmp", "Ord"]
         )
-        || last == name && prefix.len() == 1 && PRIMITIVES.contains(&prefix[0])
 }
 
 /// How often `node`'s tokens name `name`.

@@ -351,8 +351,8 @@ impl<A: SumElem, const N: usize, F: Fold> Weights<A, N, F> {
     /// read row reads the same columns) and its type is an integer, or a float where
     /// `reassociate` allows: a float's maximum depends on the order where a window mixes
     /// `0.0` and `-0.0` (the sign of a zero result may differ), and where every tap of a
-    /// window is NaN the passes give `-inf` (`+inf` for a minimum), or the accumulator's
-    /// start, where the body gives NaN.
+    /// window is NaN the passes give `-inf` (`+inf` for a minimum) where a body whose
+    /// accumulator starts from a read, or from NaN, gives NaN.
     pub fn plan(&self, reassociate: bool) -> Plan<A, N, F> {
         let direct = Plan {
             evaluation: Evaluation::Direct,
