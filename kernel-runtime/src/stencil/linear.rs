@@ -1210,9 +1210,10 @@ fn along_taps<C: SumElem, F: Fold, const K: usize>(
     let n = acc.len();
     let ones = weights.iter().all(|&w| w == C::ONE);
     if F::KIND != FoldKind::Sum && ones {
-        // A maximum or minimum of every tap: one output at a time, which the compiler puts
-        // on SIMD lanes with the taps unrolled (the chunks below it keeps in scalars).
-        // Whole chunks, the last one overlapping the one before (the same values again).
+        // A maximum or minimum of every tap: whole chunks of a constant length, each
+        // position folding all `K` taps in registers (SIMD lanes across the chunk), the last
+        // chunk overlapping the one before (the same values again). The sums' chunks below
+        // would keep a chunk of bytes in scalar registers.
         let mut at = 0;
         while at < n {
             if n - at < FOLD_CHUNK {
