@@ -564,6 +564,14 @@ pub use kernel_macros::guvectorize;
 /// of threads.
 /// [`direct_only`](stencil::linear::direct_only) runs kernels tap by tap, for comparisons.
 ///
+/// In the accumulator spelling, a division of the accumulator in the epilogue by a value
+/// fixed for the call, `acc / ((2 * r + 1) * (2 * r + 1)) as u32` or `acc /= n` (a divisor
+/// that reads no input, not the accumulator and no name the epilogue binds), is prepared
+/// once per call as a [`Divisor`](stencil::linear::Divisor): for unsigned integers a
+/// multiply and shifts, exactly the quotient `/` gives (a literal divisor the compiler
+/// already treats so); other types divide by `/`. The divisor is then evaluated once per
+/// call, with the statements before the sum, rather than once per output.
+///
 /// # Window maxima and minima
 ///
 /// A body that is the `.max` (or `.min`) of a set of one input's reads, followed by an
@@ -648,8 +656,8 @@ pub mod stencil {
     /// Linear stencils: the weights of a recognised body and how they are evaluated.
     pub mod linear {
         pub use kernel_runtime::stencil::linear::{
-            Evaluation, Fold, FoldKind, Max, Min, SEED, Sum, SumElem, Weights, direct_only,
-            is_direct_only,
+            Denominator, Divisor, DivisorElem, Evaluation, Fold, FoldKind, Max, Min, SEED, Sum,
+            SumElem, Weights, direct_only, is_direct_only,
         };
     }
 }

@@ -720,3 +720,99 @@ fn review_cases() {
         }
     }
 }
+
+/// A box mean whose divisor comes from a parameter: the epilogue's division is prepared
+/// once per call (a multiply and shifts for unsigned integers).
+#[stencil(mode = "reflect", neighborhood = [(-r, r), (-r, r)])]
+fn box_mean_u8(x: Rel<u8>, r: isize) -> u8 {
+    let mut acc = 0u32;
+    for i in -r..=r {
+        for j in -r..=r {
+            acc += x[[i, j]] as u32;
+        }
+    }
+    (acc / ((2 * r + 1) * (2 * r + 1)) as u32) as u8
+}
+
+/// The divisor from a name the epilogue binds first, as the zoo's box mean writes it; then
+/// names bound from the accumulator, and a name bound twice, which stay in the epilogue.
+#[stencil(mode = "nearest", neighborhood = [(-r, r), (-r, r)])]
+fn box_mean_side(x: Rel<u8>, r: isize) -> u8 {
+    let mut acc = 0u32;
+    for i in -r..=r {
+        for j in -r..=r {
+            acc += u32::from(x[[i, j]]);
+        }
+    }
+    let side = (2 * r + 1) as u32;
+    let twice = acc / 2 + 1;
+    let s = 3u32;
+    let s = s + side;
+    ((acc / (side * side)) + acc / twice + acc / s) as u8
+}
+
+/// `/=` by a parameter, a divisor by reference, and one with an untyped literal in it.
+#[allow(
+    clippy::op_ref,
+    reason = "a divisor by reference, as a user may write it"
+)]
+#[stencil(mode = "wrap", neighborhood = [(-2, 2), (-2, 2)])]
+fn divided_forms(x: Rel<u16>, n: u16, k: u32) -> u16 {
+    let mut acc = 0u16;
+    for i in -2..=2 {
+        for j in -2..=2 {
+            acc += x[[i, j]];
+        }
+    }
+    let by_ref = acc / &n;
+    acc /= n;
+    acc + by_ref + acc / (1 << k)
+}
+
+/// Signed sums divide by `/` itself (rounding toward zero).
+#[stencil(mode = "constant", cval = -100, neighborhood = [(-2, 2), (-2, 2)])]
+fn signed_mean(x: Rel<i32>, n: i32) -> i32 {
+    let mut acc = 0;
+    for i in -2..=2 {
+        for j in -2..=2 {
+            acc += x[[i, j]];
+        }
+    }
+    acc / n
+}
+
+#[test]
+fn divisions_by_a_parameter_give_the_direct_result() {
+    assert_eq!(box_mean_u8_evaluation(3), Evaluation::RunningSums);
+    for (k, shape) in [[0, 4], [1, 1], [5, 3], [17, 40], [60, 33]]
+        .iter()
+        .enumerate()
+    {
+        let x = ints::<i16>(shape, k as i64, k % 2 == 0).mapv(|v| (v + 128) as u8);
+        for r in 0..6 {
+            same(|| box_mean_u8(&x, r), &format!("box mean r={r} {shape:?}"));
+            same(
+                || box_mean_side(&x, r),
+                &format!("box mean, side r={r} {shape:?}"),
+            );
+        }
+        let x16 = x.mapv(u16::from);
+        for n in [1, 2, 3, 7, 25, 64, 255, 6400, u16::MAX] {
+            for k in [0, 3] {
+                same(
+                    || divided_forms(&x16, n, k),
+                    &format!("u16 by {n}, {k} {shape:?}"),
+                );
+            }
+        }
+        let x32 = ints::<i32>(shape, k as i64 + 3, false);
+        for n in [1, -1, 3, -7, 25] {
+            same(|| signed_mean(&x32, n), &format!("i32 by {n} {shape:?}"));
+        }
+    }
+    // Dividing by zero panics as the body does.
+    let x = ints::<i16>(&[4, 4], 1, false).mapv(|v| (v + 128) as u16);
+    let fast = std::panic::catch_unwind(|| divided_forms(&x, 0, 0));
+    let direct = std::panic::catch_unwind(|| direct_only(|| divided_forms(&x, 0, 0)));
+    assert!(fast.is_err() && direct.is_err());
+}

@@ -351,38 +351,20 @@ fn accumulated(stmts: &[Stmt], first: usize, fold: Fold, names: &Names<'_>) -> O
     }
     let sum_ty = sum.cast_type.as_ref().unwrap_or(names.elem);
     let one = one(sum_ty);
-    // The accumulator's start, where it reads nothing, is evaluated where the body binds
-    // it (a later statement may shadow a name it reads), into a name of its own that the
-    // epilogue takes by value.
     let start_ident = quote::format_ident!("__kernel_start");
-    let start_type = match &stmts[decl] {
-        Stmt::Local(Local {
-            pat: Pat::Type(t), ..
-        }) => {
-            let ty = &t.ty;
-            quote!(: #ty)
-        }
-        _ => TokenStream::new(),
-    };
-    let pre: Vec<TokenStream> = stmts[..first]
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            if i != decl {
-                s.to_token_stream()
-            } else if fold == Fold::Sum {
-                TokenStream::new()
-            } else {
-                quote!(let #start_ident #start_type = #start;)
-            }
-        })
-        .collect();
+    let pre = before_sum(&stmts[..first], decl, fold, &start_ident);
     let mut terms = sum.terms.iter();
     let collect: Vec<TokenStream> = collected
         .iter()
         .map(|shape| shape.tokens(fold, &mut terms, names.weights, &one))
         .collect();
-    let post = &stmts[end..];
+    let (post, divisors) = hoist_divisions(
+        &stmts[end..],
+        &acc,
+        rel,
+        &sum_ty.to_token_stream(),
+        names.private,
+    );
     let sum_ident = names.sum;
     // The fold of the taps, then of the start when it is not a tap: the same value for
     // integers, where `max` and `min` are associative (floats take the passes only with
@@ -396,13 +378,189 @@ fn accumulated(stmts: &[Stmt], first: usize, fold: Fold, names: &Names<'_>) -> O
     Some(Linear {
         fold,
         cast: sum.cast_type.clone(),
-        pre: quote!(#(#pre)*),
+        pre: quote!(#(#pre)* #divisors),
         collect: quote!(#(#collect)*),
         epilogue: quote!({
             let mut #acc_ident = #value;
             #(#post)*
         }),
     })
+}
+
+/// The epilogue `post` with each division of the accumulator by a value fixed for the call
+/// (`acc / (side * side)`, `acc /= n`) done by the runtime's `Divisor`, prepared once per
+/// call; and the statements that prepare them, to run after the statements before the sum.
+///
+/// A divisor is fixed when it reads no tap and not the accumulator, is not a literal (which
+/// the compiler already turns into a multiply), and every name of the epilogue's it reads
+/// is bound once, before it, by a `let` of the epilogue's top level that changes nothing and
+/// reads neither the accumulator nor a name bound from it (`let side = (2 * r + 1) as u32`).
+/// Those `let`s are repeated in the preparation, in a block of their own, so that the
+/// epilogue's closure captures the prepared divisor alone.
+fn hoist_divisions(
+    post: &[Stmt],
+    acc: &str,
+    rel: &str,
+    sum_ty: &TokenStream,
+    private: &TokenStream,
+) -> (Vec<Stmt>, TokenStream) {
+    struct Hoist<'a> {
+        acc: &'a str,
+        rel: &'a str,
+        /// Names the epilogue binds, and of those the ones fixed `let`s bound before the
+        /// statement being rewritten, with those `let`s.
+        bound: Vec<String>,
+        fixed_names: Vec<String>,
+        fixed_lets: Vec<&'a Stmt>,
+        sum_ty: &'a TokenStream,
+        private: &'a TokenStream,
+        prepared: Vec<TokenStream>,
+    }
+    impl Hoist<'_> {
+        /// `acc / divisor` by a prepared divisor, if `divisor` may be prepared once.
+        fn quotient(&mut self, divisor: &Expr) -> Option<Expr> {
+            let fixed = !mentions(divisor, self.acc)
+                && !mentions(divisor, self.rel)
+                && self
+                    .bound
+                    .iter()
+                    .all(|name| !mentions(divisor, name) || self.fixed_names.contains(name))
+                && names_anything(divisor);
+            if !fixed {
+                return None;
+            }
+            let by = quote::format_ident!("__kernel_divisor_{}", self.prepared.len());
+            let (private, sum_ty, lets) = (self.private, self.sum_ty, &self.fixed_lets);
+            // The accumulator has the sum's type, so `acc / divisor` is `sum_ty / divisor`.
+            self.prepared.push(quote! {
+                let #by = #private::stencil::linear::Divisor::<#sum_ty>::for_operand({
+                    #(#lets)*
+                    #divisor
+                });
+            });
+            let acc = quote::format_ident!("{}", self.acc);
+            Some(syn::parse_quote!(#by.divide(#acc)))
+        }
+    }
+    impl VisitMut for Hoist<'_> {
+        fn visit_expr_mut(&mut self, e: &mut Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let Expr::Binary(b) = e else {
+                return;
+            };
+            if !is_path(&b.left, self.acc) {
+                return;
+            }
+            let replacement = match b.op {
+                BinOp::Div(_) => self.quotient(&b.right),
+                BinOp::DivAssign(_) => self.quotient(&b.right).map(|q| {
+                    let acc = quote::format_ident!("{}", self.acc);
+                    syn::parse_quote!(#acc = #q)
+                }),
+                _ => None,
+            };
+            if let Some(replacement) = replacement {
+                *e = replacement;
+            }
+        }
+    }
+    let bound = bound_names(post);
+    let mut rewritten = post.to_vec();
+    // An epilogue that binds the accumulator's name again may divide another type by it.
+    if bound.iter().any(|name| name == acc) {
+        return (rewritten, TokenStream::new());
+    }
+    let once = |name: &String| bound.iter().filter(|b| *b == name).count() == 1;
+    let mut hoist = Hoist {
+        acc,
+        rel,
+        bound: bound.clone(),
+        fixed_names: Vec::new(),
+        fixed_lets: Vec::new(),
+        sum_ty,
+        private,
+        prepared: Vec::new(),
+    };
+    // Names bound from the accumulator, directly or through other names.
+    let mut from_acc = vec![acc.to_owned()];
+    for (stmt, original) in rewritten.iter_mut().zip(post) {
+        hoist.visit_stmt_mut(stmt);
+        if let Stmt::Local(local) = original {
+            let names = bound_names(std::slice::from_ref(original));
+            let reads_acc = from_acc.iter().any(|name| mentions(local, name));
+            if !reads_acc && pure(local) && names.iter().all(once) {
+                hoist.fixed_names.extend(names);
+                hoist.fixed_lets.push(original);
+            } else {
+                from_acc.extend(names);
+            }
+        }
+    }
+    let prepared = hoist.prepared;
+    (rewritten, quote!(#(#prepared)*))
+}
+
+/// Every name a pattern in `stmts` binds.
+fn bound_names(stmts: &[Stmt]) -> Vec<String> {
+    struct Bound(Vec<String>);
+    impl<'ast> Visit<'ast> for Bound {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.push(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut visitor = Bound(Vec::new());
+    for stmt in stmts {
+        visitor.visit_stmt(stmt);
+    }
+    visitor.0
+}
+
+/// Whether `expr` names a variable, constant or function: not a literal alone, maybe cast.
+fn names_anything(expr: &Expr) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+        "f32", "f64", "as",
+    ];
+    fn walk(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            TokenTree::Ident(i) => !PRIMITIVES.contains(&i.to_string().as_str()),
+            TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(expr.to_token_stream())
+}
+
+/// The statements before an accumulated sum, `stmts`, with the accumulator's declaration
+/// `stmts[decl]` dropped (a sum starts from zero) or, for a maximum or minimum starting from
+/// a value that reads nothing, that value bound to `start`: evaluated where the body
+/// evaluates it (a later statement may shadow a name it reads), into a name the epilogue
+/// takes by value.
+fn before_sum(stmts: &[Stmt], decl: usize, fold: Fold, start: &syn::Ident) -> Vec<TokenStream> {
+    stmts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match s {
+            _ if i != decl => s.to_token_stream(),
+            _ if fold == Fold::Sum => TokenStream::new(),
+            Stmt::Local(Local {
+                pat: Pat::Type(t),
+                init: Some(init),
+                ..
+            }) => {
+                let (ty, value) = (&t.ty, &init.expr);
+                quote!(let #start: #ty = #value;)
+            }
+            Stmt::Local(Local {
+                init: Some(init), ..
+            }) => {
+                let value = &init.expr;
+                quote!(let #start = #value;)
+            }
+            _ => s.to_token_stream(),
+        })
+        .collect()
 }
 
 /// The shape of one accumulation statement, to be rebuilt with collecting calls.

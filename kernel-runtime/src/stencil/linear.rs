@@ -48,6 +48,7 @@ use ndarray::{ArrayView, ArrayViewD, ArrayViewMut, Dimension, IxDyn};
 use rayon::prelude::*;
 
 use super::Footprint;
+pub use super::divisor::{Denominator, Divisor, DivisorElem};
 use crate::boundary::{AxisPlan, Boundary};
 use crate::dispatch::Schedule;
 use crate::error::{KernelError, Operand};

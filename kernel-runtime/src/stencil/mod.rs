@@ -25,6 +25,7 @@
 //! time ([`Sources::row_axis`]): the last in C order, the first in F order or for a
 //! transposed view, so that either is one unit-stride loop.
 
+mod divisor;
 mod footprint;
 pub mod linear;
 mod readers;
