@@ -23,6 +23,7 @@ use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, NdIndex, RawArrayViewMut
 
 use super::cores::CoreCut;
 use super::raw::RowPart;
+use super::transpose::{from_lanes, to_lanes};
 use crate::lanes::Lanes;
 
 /// The most bytes of core elements one run of lane evaluations may stage: the cores of
@@ -147,6 +148,12 @@ impl<T: Copy, C: Dimension, const L: usize> std::fmt::Debug for LaneCoreMut<'_, 
     }
 }
 
+/// The byte step between consecutive loop indices' cores of `size` elements when they lie
+/// back to back.
+fn back_to_back<T>(size: usize) -> isize {
+    isize::try_from(size * size_of::<T>()).unwrap_or(isize::MAX)
+}
+
 /// Copies the cores of the `L` loop indices from `part` on into `base`, side by side.
 ///
 /// # Safety
@@ -161,10 +168,15 @@ unsafe fn stage_cores<T: Copy, C: Dimension, const L: usize>(
 ) {
     let size = cut.shape().size();
     if let Some(first) = cut.dense_at::<T>(part) {
+        let step = part.byte_step();
+        // SAFETY: cores back to back are `size * L` elements from `first`, and `base` has
+        // room for as many.
+        if step == back_to_back::<T>(size) && unsafe { to_lanes::<T, L>(first, size, base) } {
+            return;
+        }
         // Element `k` of every core, lane after lane: the inner loop's count is the
         // constant `L`, so it unrolls, where a loop over a small core's few elements would
         // pay its overhead on each.
-        let step = part.byte_step();
         for k in 0..size {
             for lane in 0..L {
                 // SAFETY: the `L` cores are dense (a property of the core's strides, the
@@ -209,6 +221,10 @@ unsafe fn unstage_cores<T: Copy, C: Dimension, const L: usize>(
     let size = cut.shape().size();
     if let Some(first) = cut.dense_at::<T>(part) {
         let step = part.byte_step();
+        // SAFETY: as in `stage_cores`, the other way.
+        if step == back_to_back::<T>(size) && unsafe { from_lanes::<T, L>(base, size, first) } {
+            return;
+        }
         for k in 0..size {
             for lane in 0..L {
                 // SAFETY: as in `stage_cores`, the other way.

@@ -37,6 +37,8 @@ mod unroll;
 mod vector;
 
 pub use math::{LaneExp, exp};
+#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+pub(crate) use unroll::unrolled;
 pub use unroll::{MAX_UNROLLED, Unroll};
 pub use vector::{
     AsPrimitive, Blend, Float, FloatBinary, FloatUnary, Integer, Lanes, Ordered, Signed,

@@ -22,7 +22,7 @@ pub trait Unroll {
 
 /// Calls `f(i)` for `i` in `0..N`, unrolled for `N <= MAX_UNROLLED`.
 #[inline(always)]
-fn unrolled<const N: usize>(mut f: impl FnMut(usize)) {
+pub(crate) fn unrolled<const N: usize>(mut f: impl FnMut(usize)) {
     if N > MAX_UNROLLED {
         (0..N).for_each(f);
         return;
