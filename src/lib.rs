@@ -479,7 +479,13 @@ pub use kernel_macros::guvectorize;
 ///   wrapping_add wrapping_sub wrapping_mul wrapping_neg saturating_add saturating_sub
 ///   saturating_mul`
 ///   for integers (transcendental ones call the scalar function per lane: exact, not
-///   faster).
+///   faster);
+/// - `v.sort_unstable()` and `v.sort()` of a local array of integers (a median or rank
+///   filter): a sorting network of lane-wise `min` and `max`, unrolled up to
+///   [`lanes::MAX_NETWORK`] elements, whose exchanges the body does not read from are
+///   dropped (a median of nine reads one element). Integers equal as values are equal as
+///   bits, so the array is the one any sort gives. Larger arrays sort each lane with the
+///   standard library's sort.
 ///
 /// A body that calls a function of its own with a position-dependent argument, uses a
 /// macro, `return`, a closure, a loop bound or offset that depends on the position, a
@@ -664,7 +670,7 @@ pub mod stencil {
 
 /// The lane vectors bodies are evaluated on, and the lane `exp`.
 pub mod lanes {
-    pub use kernel_runtime::lanes::{LaneExp, Lanes, exp};
+    pub use kernel_runtime::lanes::{LaneExp, Lanes, MAX_NETWORK, exp};
 }
 
 /// Output arrays as the allocating forms of kernels make them.

@@ -172,6 +172,65 @@ fn median3_ref(r: Read<'_, f64>) -> f64 {
     lo.max(hi.min(v[2]))
 }
 
+/// The 3x3 median as a sort of the window's values.
+#[stencil(mode = "nearest")]
+fn median9_sort(x: Rel<i32>) -> i32 {
+    let mut p = [
+        x[[-1, -1]],
+        x[[-1, 0]],
+        x[[-1, 1]],
+        x[[0, -1]],
+        x[[0, 0]],
+        x[[0, 1]],
+        x[[1, -1]],
+        x[[1, 0]],
+        x[[1, 1]],
+    ];
+    p.sort_unstable();
+    p[4]
+}
+
+/// A rank filter over a window of `(2 * 4 + 1)^2 = 81` values, more than a network sorts:
+/// each lane sorted on its own. The second smallest and the largest, sorted stably.
+#[allow(clippy::stable_sort_primitive, reason = "the stable spelling is under test")]
+#[stencil(mode = "wrap", neighborhood = [(-4, 4), (-4, 4)])]
+fn rank81_sort(x: Rel<u8>) -> u16 {
+    let mut v = [0u8; 81];
+    for i in -4..=4 {
+        for j in -4..=4 {
+            v[((i + 4) * 9 + j + 4) as usize] = x[[i, j]];
+        }
+    }
+    v.sort();
+    u16::from(v[1]) * 256 + u16::from(v[80])
+}
+
+/// A sort under a condition on the position: only where the centre is odd, and five
+/// values, so that the network has exchanges from padding removed.
+#[stencil(mode = "reflect")]
+fn sort_where_odd(x: Rel<i32>) -> i32 {
+    let mut v = [x[[0, -2]], x[[0, -1]], x[[0, 0]], x[[0, 1]], x[[0, 2]]];
+    if x[[0, 0]] % 2 != 0 {
+        v.sort_unstable();
+    }
+    v[0] * 10_000 + v[1] * 100 + v[4]
+}
+
+fn window_sorted(
+    r: Read<'_, i32>,
+    rows: std::ops::RangeInclusive<isize>,
+    cols: std::ops::RangeInclusive<isize>,
+) -> Vec<i32> {
+    let mut v = Vec::new();
+    for i in rows {
+        for j in cols.clone() {
+            v.push(r(&[i, j]));
+        }
+    }
+    v.sort_unstable();
+    v
+}
+
 /// Two inputs, a parameter, `mul_add` and `exp`, and an `if` on the parameter whose
 /// branches are lanes.
 #[stencil(mode = "nearest")]
@@ -251,6 +310,56 @@ fn branch_loop_match_and_cast_bodies_run_on_lanes() {
         assert!(life::SIMD && binomial::SIMD && sobel::SIMD && classify::SIMD);
         assert!(count_greater::SIMD && median3::SIMD && diffuse::SIMD && saturate::SIMD);
         assert!(pair_sum::SIMD && !calls_helper::SIMD);
+        assert!(median9_sort::SIMD && rank81_sort::SIMD && sort_where_odd::SIMD);
+    }
+}
+
+#[test]
+fn sorts_of_local_arrays_on_lanes_equal_the_scalar_sort() {
+    for (k, shape) in SHAPES.iter().filter(|s| s.len() == 2).enumerate() {
+        // Few distinct values, so that windows hold repeats.
+        let x = ints(shape, k as i32, 9);
+        check(
+            "median9_sort",
+            &x,
+            &[Mode::Nearest; 2],
+            (&[-1, -1], &[1, 1]),
+            (0, 0),
+            |v| median9_sort(&v).unwrap(),
+            |r| window_sorted(r, -1..=1, -1..=1)[4],
+        );
+        check(
+            "sort_where_odd",
+            &x,
+            &[Mode::Reflect; 2],
+            (&[0, -2], &[0, 2]),
+            (0, 0),
+            |v| sort_where_odd(&v).unwrap(),
+            |r| {
+                let mut v: Vec<i32> = (-2..=2).map(|j| r(&[0, j])).collect();
+                if r(&[0, 0]) % 2 != 0 {
+                    v.sort_unstable();
+                }
+                v[0] * 10_000 + v[1] * 100 + v[4]
+            },
+        );
+        let bytes = x.mapv(|v| (v * 29) as u8);
+        check(
+            "rank81_sort",
+            &bytes,
+            &[Mode::Wrap; 2],
+            (&[-4, -4], &[4, 4]),
+            (0, 0),
+            |v| rank81_sort(&v).unwrap(),
+            |r| {
+                let mut v: Vec<u8> = (-4..=4)
+                    .flat_map(|i| (-4..=4).map(move |j| [i, j]))
+                    .map(|o| r(&o))
+                    .collect();
+                v.sort_unstable();
+                u16::from(v[1]) * 256 + u16::from(v[80])
+            },
+        );
     }
 }
 

@@ -60,7 +60,7 @@ macro_rules! bits {
 
 bits!(
     f64 => |v| v.to_bits(), i8 => |v| v as u64, i16 => |v| v as u64, i32 => |v| v as u64,
-    i64 => |v| v as u64,
+    i64 => |v| v as u64, u16 => |v| u64::from(v),
 );
 
 #[track_caller]

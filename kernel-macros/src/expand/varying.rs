@@ -1317,6 +1317,9 @@ impl Rewriter<'_> {
         if call.turbofish.is_some() {
             return unsupported(call, "methods with type arguments cannot run on lanes");
         }
+        if matches!(name.as_str(), "sort" | "sort_unstable") {
+            return self.sort(call);
+        }
         let arity = if UNARY.contains(&name.as_str()) {
             0
         } else if BINARY.contains(&name.as_str()) {
@@ -1353,6 +1356,23 @@ impl Rewriter<'_> {
             .map(|a| self.lanes(a))
             .collect::<Result<Vec<_>>>()?;
         Ok(quote!(#receiver.#method(#(#args),*)))
+    }
+
+    /// `values.sort_unstable()` (or `sort`) of a local array: the array, sorted lane by lane
+    /// by a network, assigned back (blended where a condition masks the assignment).
+    fn sort(&mut self, call: &syn::ExprMethodCall) -> Result<TokenStream> {
+        if !call.args.is_empty() {
+            return unsupported(call, format!("`{}` takes no arguments", call.method));
+        }
+        if crate::analysis::varying::place_name(&call.receiver).is_none() {
+            return unsupported(
+                &call.receiver,
+                "on lanes, `sort` and `sort_unstable` sort a local array named directly",
+            );
+        }
+        let lanes = self.lanes_path();
+        let values = self.lanes(&call.receiver)?;
+        self.assign(&call.receiver, quote!(#lanes::sorted(#values)))
     }
 
     fn call(&mut self, call: &syn::ExprCall) -> Result<TokenStream> {

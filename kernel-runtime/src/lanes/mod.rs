@@ -33,10 +33,12 @@
 //! ```
 
 mod math;
+mod sort;
 mod unroll;
 mod vector;
 
 pub use math::{LaneExp, exp};
+pub use sort::MAX_NETWORK;
 #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
 pub(crate) use unroll::unrolled;
 pub use unroll::{MAX_UNROLLED, Unroll};
