@@ -192,7 +192,10 @@ fn median9_sort(x: Rel<i32>) -> i32 {
 
 /// A rank filter over a window of `(2 * 4 + 1)^2 = 81` values, more than a network sorts:
 /// each lane sorted on its own. The second smallest and the largest, sorted stably.
-#[allow(clippy::stable_sort_primitive, reason = "the stable spelling is under test")]
+#[allow(
+    clippy::stable_sort_primitive,
+    reason = "the stable spelling is under test"
+)]
 #[stencil(mode = "wrap", neighborhood = [(-4, 4), (-4, 4)])]
 fn rank81_sort(x: Rel<u8>) -> u16 {
     let mut v = [0u8; 81];

@@ -464,7 +464,7 @@ fn hoist_divisions(
             }
         }
     }
-    let bound = bound_names(post);
+    let bound = super::varying::bound_names(post);
     let mut rewritten = post.to_vec();
     // An epilogue that binds the accumulator's name again may divide another type by it.
     if bound.iter().any(|name| name == acc) {
@@ -486,7 +486,7 @@ fn hoist_divisions(
     for (stmt, original) in rewritten.iter_mut().zip(post) {
         hoist.visit_stmt_mut(stmt);
         if let Stmt::Local(local) = original {
-            let names = bound_names(std::slice::from_ref(original));
+            let names = super::varying::bound_names(std::slice::from_ref(original));
             let reads_acc = from_acc.iter().any(|name| mentions(local, name));
             if !reads_acc && pure(local) && names.iter().all(once) {
                 hoist.fixed_names.extend(names);
@@ -498,22 +498,6 @@ fn hoist_divisions(
     }
     let prepared = hoist.prepared;
     (rewritten, quote!(#(#prepared)*))
-}
-
-/// Every name a pattern in `stmts` binds.
-fn bound_names(stmts: &[Stmt]) -> Vec<String> {
-    struct Bound(Vec<String>);
-    impl<'ast> Visit<'ast> for Bound {
-        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.0.push(p.ident.to_string());
-            syn::visit::visit_pat_ident(self, p);
-        }
-    }
-    let mut visitor = Bound(Vec::new());
-    for stmt in stmts {
-        visitor.visit_stmt(stmt);
-    }
-    visitor.0
 }
 
 /// Whether `expr` names a variable, constant or function: not a literal alone, maybe cast.

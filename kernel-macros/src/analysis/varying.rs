@@ -247,6 +247,23 @@ pub fn place_name(place: &Expr) -> Option<String> {
     }
 }
 
+/// Every name a pattern in `stmts` binds (`let`, `for`, `match` arms, closure parameters),
+/// in order: a name bound twice is listed twice.
+pub fn bound_names(stmts: &[Stmt]) -> Vec<String> {
+    struct Bound(Vec<String>);
+    impl<'ast> Visit<'ast> for Bound {
+        fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+            self.0.push(pat.ident.to_string());
+            visit::visit_pat_ident(self, pat);
+        }
+    }
+    let mut bound = Bound(Vec::new());
+    for stmt in stmts {
+        bound.visit_stmt(stmt);
+    }
+    bound.0
+}
+
 /// Every name a pattern binds.
 pub fn pattern_names(pat: &Pat, names: &mut Vec<String>) {
     match pat {

@@ -194,7 +194,9 @@ pub fn rewrite(setting: &Setting<'_>, block: &syn::Block) -> Result<TokenStream>
         cores: setting.cores,
         vectors: setting.vectors,
         matrices: setting.matrices,
-        bound: bound_names(block),
+        bound: crate::analysis::varying::bound_names(&block.stmts)
+            .into_iter()
+            .collect(),
         rank: setting.rank,
         mask: None,
         scopes: Vec::new(),
@@ -210,20 +212,6 @@ pub fn rewrite(setting: &Setting<'_>, block: &syn::Block) -> Result<TokenStream>
     };
     let (tokens, _) = rewriter.block(block, want)?;
     Ok(tokens)
-}
-
-/// Every name a pattern in `block` binds (`let`, `for`, `match` arms, closure parameters).
-pub fn bound_names(block: &syn::Block) -> HashSet<String> {
-    struct Names(HashSet<String>);
-    impl<'a> syn::visit::Visit<'a> for Names {
-        fn visit_pat_ident(&mut self, pat: &'a syn::PatIdent) {
-            self.0.insert(pat.ident.to_string());
-            syn::visit::visit_pat_ident(self, pat);
-        }
-    }
-    let mut names = Names(HashSet::new());
-    syn::visit::Visit::visit_block(&mut names, block);
-    names.0
 }
 
 /// What the value of a block or expression must be.

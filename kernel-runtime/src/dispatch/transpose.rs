@@ -28,18 +28,8 @@ pub(super) unsafe fn to_lanes<T: Copy, const L: usize>(
     size: usize,
     dst: *mut T,
 ) -> bool {
-    if size == 1 {
-        // SAFETY: `L` values each way (this function's contract).
-        unsafe { std::ptr::copy_nonoverlapping(src, dst, L) };
-        return true;
-    }
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
     // SAFETY: this function's contract.
-    unsafe {
-        avx512::transpose::<T, L, true>(src, size, dst)
-    }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
-    false
+    unsafe { transpose::<T, L, true>(src, size, dst) }
 }
 
 /// The inverse of [`to_lanes`]: `src[k * L + j]` to element `k` of core `j`, the cores
@@ -54,6 +44,21 @@ pub(super) unsafe fn from_lanes<T: Copy, const L: usize>(
     size: usize,
     dst: *mut T,
 ) -> bool {
+    // SAFETY: this function's contract.
+    unsafe { transpose::<T, L, false>(src, size, dst) }
+}
+
+/// [`to_lanes`] (`TO`) or [`from_lanes`]: one-element cores are a copy either way.
+///
+/// # Safety
+///
+/// As for [`to_lanes`].
+#[inline(always)]
+unsafe fn transpose<T: Copy, const L: usize, const TO: bool>(
+    src: *const T,
+    size: usize,
+    dst: *mut T,
+) -> bool {
     if size == 1 {
         // SAFETY: `L` values each way (this function's contract).
         unsafe { std::ptr::copy_nonoverlapping(src, dst, L) };
@@ -62,7 +67,7 @@ pub(super) unsafe fn from_lanes<T: Copy, const L: usize>(
     #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
     // SAFETY: this function's contract.
     unsafe {
-        avx512::transpose::<T, L, false>(src, size, dst)
+        avx512::transpose::<T, L, TO>(src, size, dst)
     }
     #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
     false

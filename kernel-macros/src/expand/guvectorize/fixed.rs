@@ -84,7 +84,7 @@ pub(super) fn dot_tail(func: &syn::ItemFn, model: &Model<'_>) -> Option<DotTail>
     };
     let (matrix, vector) = (ident(&call.receiver)?, ident(&arg.expr)?);
     // A local of either name is not the core the lanes would read.
-    let bound = crate::expand::varying::bound_names(&func.block);
+    let bound = crate::analysis::varying::bound_names(&func.block.stmts);
     if arg.mutability.is_some()
         || [&matrix, &vector]
             .iter()
