@@ -7,8 +7,9 @@
 //!
 //! * [`Evaluation::RunningSums`]: every weight of the neighbourhood's box is the same `c`.
 //!   Sums along the row axis slide from one row to the next (add the row entering the
-//!   window, subtract the one leaving it) and so do sums along each row, so the cost per
-//!   output does not grow with the width of the window.
+//!   window, subtract the one leaving it) and so do sums along each row (for integers, as
+//!   differences of the row's prefix sums), so the cost per output does not grow with the
+//!   width of the window.
 //! * [`Evaluation::Separable`]: the weights are an outer product `a ⊗ b` of weights over the
 //!   leading axes and weights along the last axis (found exactly from the weights: box,
 //!   binomial, Gaussian, Sobel's factors). Each output row costs one pass over the input
@@ -694,6 +695,7 @@ where
     let new_scratch = || Scratch {
         buffer: vec![A::default(); geometry.ext.len()],
         sums: vec![A::default(); out_len],
+        prefix: vec![A::default(); geometry.ext.len() + 1],
         block: vec![A::default(); BLOCK],
         rows: Vec::new(),
     };
@@ -1069,13 +1071,18 @@ where
         let Scratch {
             buffer,
             sums,
+            prefix,
             block,
             ..
         } = scratch;
         let taps = self.plan.last.len();
         if self.plan.evaluation == Evaluation::RunningSums && taps > RUNNING_FROM {
             // Only the positions written: a `skip` border's slots may hold anything.
-            running_along(buffer, &mut sums[start..end], start, taps, A::EXACT);
+            if A::EXACT {
+                prefix_along(buffer, prefix, &mut sums[start..end], start, taps);
+            } else {
+                running_along(buffer, &mut sums[start..end], start, taps);
+            }
             if step == 1 {
                 // SAFETY: a run of the task's row.
                 let row = unsafe {
@@ -1308,6 +1315,8 @@ struct Scratch<C> {
     buffer: Vec<C>,
     /// The sums along the row, for running sums.
     sums: Vec<C>,
+    /// Prefix sums of `buffer`, for exact running sums.
+    prefix: Vec<C>,
     /// The sums of one block of the row.
     block: Vec<C>,
     /// The input rows of the current pass, with their weights.
@@ -1318,17 +1327,42 @@ struct Scratch<C> {
 /// sliding one (a scalar add and subtract per output).
 const RUNNING_FROM: usize = 16;
 
-/// `sums[o] = Σ buffer[o..o + taps]`, sliding: each run of outputs starts from a full sum
-/// (floats only drift [`SEED`] positions), and [`CHAINS`] runs go side by side so that
-/// their chains of dependent additions overlap.
-fn running_along<C: SumElem>(buffer: &[C], sums: &mut [C], first: usize, taps: usize, exact: bool) {
+/// `sums[o] = Σ buffer[first + o..first + o + taps]` for exact sums: differences of one
+/// prefix sum of the row, which wrapping arithmetic keeps exact however far it runs. The
+/// prefix is one dependent addition per position (where sliding sums add and subtract),
+/// and the differences are a loop on SIMD lanes.
+fn prefix_along<C: SumElem>(
+    buffer: &[C],
+    prefix: &mut [C],
+    sums: &mut [C],
+    first: usize,
+    taps: usize,
+) {
+    let n = sums.len();
+    if n == 0 {
+        return;
+    }
+    let reads = &buffer[first..first + n + taps - 1];
+    let prefix = &mut prefix[..=reads.len()];
+    let mut total = C::default();
+    prefix[0] = total;
+    for (p, &v) in prefix[1..].iter_mut().zip(reads) {
+        total = total.plus(v);
+        *p = total;
+    }
+    let (ends, starts) = (&prefix[taps..taps + n], &prefix[..n]);
+    for ((sum, &end), &start) in sums.iter_mut().zip(ends).zip(starts) {
+        *sum = end.minus(start);
+    }
+}
+
+/// `sums[o] = Σ buffer[first + o..first + o + taps]` for floats, sliding: each run of
+/// outputs starts from a full sum (so rounding drifts at most [`SEED`] positions), and
+/// [`CHAINS`] runs go side by side so that their chains of dependent additions overlap.
+fn running_along<C: SumElem>(buffer: &[C], sums: &mut [C], first: usize, taps: usize) {
     let n = sums.len();
     let buffer = &buffer[first..];
-    let run = if exact {
-        n.div_ceil(CHAINS).max(1)
-    } else {
-        n.div_ceil(CHAINS).clamp(1, SEED)
-    };
+    let run = n.div_ceil(CHAINS).clamp(1, SEED);
     let seed = |at: usize| {
         buffer[at..at + taps]
             .iter()
