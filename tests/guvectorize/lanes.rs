@@ -666,3 +666,34 @@ fn returned_small_arrays_match_the_out_parameter_form() {
         );
     }
 }
+
+/// A generic copy: lanes for any `Copy` element, however it is laid out.
+#[guvectorize("(n)->(n)")]
+fn copy_generic<T: Copy>(x: ArrayView1<T>, mut out: ArrayViewMut1<T>) {
+    for i in 0..x.len() {
+        out[i] = x[i];
+    }
+}
+
+/// Four bytes with a byte of padding: the same size as an `f32`, but not bits a vector
+/// may load.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Padded(u8, u16);
+
+#[test]
+fn cores_of_any_element_type_are_staged_whole() {
+    const { assert!(copy_generic::SIMD) };
+    for n in [1, 2, 4, 16] {
+        let units = ndarray::Array2::from_elem((70, n), ());
+        assert_eq!(copy_generic(&units).expect("a copy"), units, "(), {n}");
+        #[allow(clippy::cast_possible_truncation, reason = "small test values")]
+        let padded = ndarray::Array2::from_shape_fn((70, n), |(i, j)| Padded(i as u8, j as u16));
+        assert_eq!(
+            copy_generic(&padded).expect("a copy"),
+            padded,
+            "padded, {n}"
+        );
+        let floats = ndarray::Array2::from_shape_fn((70, n), |(i, j)| (i * n + j) as f32);
+        assert_eq!(copy_generic(&floats).expect("a copy"), floats, "f32, {n}");
+    }
+}

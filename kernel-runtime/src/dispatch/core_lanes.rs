@@ -23,7 +23,7 @@ use ndarray::{ArrayView, ArrayViewMut, Axis, Dimension, NdIndex, RawArrayViewMut
 
 use super::cores::CoreCut;
 use super::raw::RowPart;
-use super::transpose::{from_lanes, to_lanes};
+use super::transpose::{from_lanes, plain, to_lanes};
 use crate::lanes::Lanes;
 
 /// The most bytes of core elements one run of lane evaluations may stage: the cores of
@@ -134,6 +134,8 @@ pub struct LaneCoreMut<'r, T: Copy, C: Dimension, const L: usize> {
     /// element `k` in logical order) whose slots hold a value, read from the cores or
     /// written; `None` when every slot was staged at creation.
     present: Option<Cell<u64>>,
+    /// Whether `T` may be written back by vector shuffles (`transpose::plain`).
+    plain: bool,
 }
 
 /// The most elements an output core may have for its slots to be filled on first read.
@@ -165,13 +167,15 @@ unsafe fn stage_cores<T: Copy, C: Dimension, const L: usize>(
     cut: &CoreCut<C>,
     part: &RowPart,
     base: *mut T,
+    plain: bool,
 ) {
     let size = cut.shape().size();
     if let Some(first) = cut.dense_at::<T>(part) {
         let step = part.byte_step();
+        let shuffled = (plain || size == 1) && step == back_to_back::<T>(size);
         // SAFETY: cores back to back are `size * L` elements from `first`, and `base` has
-        // room for as many.
-        if step == back_to_back::<T>(size) && unsafe { to_lanes::<T, L>(first, size, base) } {
+        // room for as many; `T` is `plain` where more than one element is shuffled.
+        if shuffled && unsafe { to_lanes::<T, L>(first, size, base) } {
             return;
         }
         // Element `k` of every core, lane after lane: the inner loop's count is the
@@ -217,12 +221,14 @@ unsafe fn unstage_cores<T: Copy, C: Dimension, const L: usize>(
     cut: &CoreCut<C>,
     part: &RowPart,
     base: *const T,
+    plain: bool,
 ) {
     let size = cut.shape().size();
     if let Some(first) = cut.dense_at::<T>(part) {
         let step = part.byte_step();
+        let shuffled = (plain || size == 1) && step == back_to_back::<T>(size);
         // SAFETY: as in `stage_cores`, the other way.
-        if step == back_to_back::<T>(size) && unsafe { from_lanes::<T, L>(base, size, first) } {
+        if shuffled && unsafe { from_lanes::<T, L>(base, size, first) } {
             return;
         }
         for k in 0..size {
@@ -258,13 +264,16 @@ impl<T: Copy, C: Dimension, const L: usize> LaneCore<'_, T, C, L> {
     /// `part` and its `L - 1` advances must each address a core `cut` describes, borrowed
     /// for `'r`; `stage` must not be cleared or reused during `'r`.
     #[inline(always)]
-    pub(super) unsafe fn stage(cut: &CoreCut<C>, part: &RowPart, stage: &mut Stage) -> Self {
+    pub(super) unsafe fn stage(cut: &CoreCut<C>, part: &RowPart, stage: &mut Stage) -> Self
+    where
+        T: 'static,
+    {
         let shape = cut.shape();
         let base = stage.take::<T>(shape.size() * L);
         // SAFETY: `take` gave room for `size * L` values, now all written, which live as
         // long as the stage is not reused (this function's contract).
         unsafe {
-            stage_cores::<T, C, L>(cut, part, base);
+            stage_cores::<T, C, L>(cut, part, base, plain::<T>());
             let staged = if shape.size() == 0 {
                 ArrayView::from_shape(shape.clone(), &[]).expect("an empty shape fits no elements")
             } else {
@@ -288,14 +297,17 @@ impl<'r, T: Copy, C: Dimension, const L: usize> LaneCoreMut<'r, T, C, L> {
     ///
     /// As for [`LaneCore::stage`], and no other view of these cores may exist during `'r`.
     #[inline(always)]
-    pub(super) unsafe fn stage(cut: &'r CoreCut<C>, part: &RowPart, stage: &mut Stage) -> Self {
+    pub(super) unsafe fn stage(cut: &'r CoreCut<C>, part: &RowPart, stage: &mut Stage) -> Self
+    where
+        T: 'static,
+    {
         let shape = cut.shape();
         let base = stage.take::<T>(shape.size() * L);
         let lazy = shape.size() <= LAZY_ELEMENTS && cut.dense_at::<T>(part).is_some();
         // SAFETY: as for `LaneCore::stage`.
         unsafe {
             if !lazy {
-                stage_cores::<T, C, L>(cut, part, base);
+                stage_cores::<T, C, L>(cut, part, base, plain::<T>());
             }
             let staged = if shape.size() == 0 {
                 ArrayViewMut::from_shape(shape.clone(), &mut [])
@@ -312,6 +324,7 @@ impl<'r, T: Copy, C: Dimension, const L: usize> LaneCoreMut<'r, T, C, L> {
                 cut,
                 part: *part,
                 present: lazy.then(|| Cell::new(0)),
+                plain: plain::<T>(),
             }
         }
     }
@@ -326,6 +339,10 @@ impl<'r, T: Copy, C: Dimension, const L: usize> LaneCoreMut<'r, T, C, L> {
                 self.staged.shape()
             );
         };
+        if size_of::<T>() == 0 {
+            // Every slot of a zero-sized element is one address, and holds nothing.
+            return (at.cast_mut(), 0);
+        }
         // SAFETY: `at` is a slot of `staged`, all of which lie from `base` on.
         let offset = unsafe { at.offset_from(self.base) }.unsigned_abs();
         (at.cast_mut(), offset / L)
@@ -429,7 +446,7 @@ impl<T: Copy, C: Dimension, const L: usize> Drop for LaneCoreMut<'_, T, C, L> {
         if all {
             // SAFETY: the cores were this value's alone since `stage` (its contract), and
             // every slot holds a value, staged from them or written since.
-            unsafe { unstage_cores::<T, C, L>(self.cut, &self.part, self.base) };
+            unsafe { unstage_cores::<T, C, L>(self.cut, &self.part, self.base, self.plain) };
             return;
         }
         // Lazily staged (dense, at most 64 elements): only the elements that hold a value.

@@ -14,6 +14,22 @@
 //! element widths, cores of more than `W` elements, no AVX-512) the caller copies element by
 //! element.
 
+/// Whether `T` is a primitive number of 4 or 8 bytes, whose values may pass through vector
+/// registers as bits: every byte of it initialised, no padding (a struct of the same size
+/// may have padding, whose bytes no load may read).
+pub(super) fn plain<T: 'static>() -> bool {
+    use std::any::TypeId;
+    [
+        TypeId::of::<i32>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<f32>(),
+        TypeId::of::<i64>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<f64>(),
+    ]
+    .contains(&TypeId::of::<T>())
+}
+
 /// Copies `L` cores of `size` elements each, back to back from `src`, into `dst` side by
 /// side: element `k` of core `j` to `dst[k * L + j]`. Returns whether it did; where it did
 /// not, nothing was written.
@@ -21,7 +37,7 @@
 /// # Safety
 ///
 /// `src` must be valid for reading and `dst` for writing `size * L` values, not
-/// overlapping.
+/// overlapping, and `T` [`plain`] unless `size` is 1.
 #[inline(always)]
 pub(super) unsafe fn to_lanes<T: Copy, const L: usize>(
     src: *const T,
@@ -379,8 +395,11 @@ mod avx512 {
         size: usize,
         dst: *mut T,
     ) -> bool {
+        if !matches!(size_of::<T>(), 4 | 8) {
+            return false;
+        }
         let w = 64 / size_of::<T>();
-        if !matches!(size_of::<T>(), 4 | 8) || size > w || !L.is_multiple_of(w) {
+        if size > w || !L.is_multiple_of(w) {
             return false;
         }
         macro_rules! sizes {
