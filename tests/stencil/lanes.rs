@@ -219,6 +219,47 @@ fn sort_where_odd(x: Rel<i32>) -> i32 {
     v[0] * 10_000 + v[1] * 100 + v[4]
 }
 
+/// An array that is the same at every position, sorted only where the centre is positive:
+/// it then differs from position to position.
+#[stencil(mode = "nearest")]
+fn sort_uniform_where_positive(x: Rel<i32>) -> i32 {
+    let mut v = [3, 1, 2];
+    if x[[0, 0]] > 0 {
+        v.sort_unstable();
+    }
+    v[0] * 100 + x[[0, 0]]
+}
+
+/// Sorts as the values of both branches.
+#[allow(
+    clippy::semicolon_if_nothing_returned,
+    reason = "the `()` values of both branches are under test"
+)]
+#[stencil(mode = "nearest")]
+fn sort_either(x: Rel<i32>) -> i32 {
+    let mut v = [x[[0, -1]], x[[0, 0]], x[[0, 1]]];
+    let mut w = [x[[0, 1]], x[[0, 0]], x[[0, -1]], 5];
+    if x[[0, 0]] % 3 == 0 {
+        v.sort()
+    } else {
+        w.sort_unstable()
+    }
+    v[0] * 10_000 + w[0] * 100 + w[3]
+}
+
+/// Sorts of what is not a flat local array run the scalar body: part of an array, an array
+/// of tuples, an array of arrays.
+#[stencil(mode = "nearest")]
+fn sort_other_receivers(x: Rel<i32>) -> i32 {
+    let mut v = [x[[0, 1]], x[[0, 0]], x[[0, -1]], 0];
+    v[..3].sort_unstable();
+    let mut t = [(x[[0, 1]], 1), (x[[0, -1]], 2)];
+    t.sort();
+    let mut g = [[x[[0, 1]], 0], [x[[0, -1]], 1]];
+    g.sort_unstable();
+    v[0] * 1000 + t[0].1 * 100 + g[0][1] * 10 + v[3]
+}
+
 fn window_sorted(
     r: Read<'_, i32>,
     rows: std::ops::RangeInclusive<isize>,
@@ -314,6 +355,8 @@ fn branch_loop_match_and_cast_bodies_run_on_lanes() {
         assert!(count_greater::SIMD && median3::SIMD && diffuse::SIMD && saturate::SIMD);
         assert!(pair_sum::SIMD && !calls_helper::SIMD);
         assert!(median9_sort::SIMD && rank81_sort::SIMD && sort_where_odd::SIMD);
+        assert!(sort_uniform_where_positive::SIMD && sort_either::SIMD);
+        assert!(!sort_other_receivers::SIMD);
     }
 }
 
@@ -344,6 +387,48 @@ fn sorts_of_local_arrays_on_lanes_equal_the_scalar_sort() {
                     v.sort_unstable();
                 }
                 v[0] * 10_000 + v[1] * 100 + v[4]
+            },
+        );
+        check(
+            "sort_uniform_where_positive",
+            &x,
+            &[Mode::Nearest; 2],
+            (&[0, 0], &[0, 0]),
+            (0, 0),
+            |v| sort_uniform_where_positive(&v).unwrap(),
+            |r| if r(&[0, 0]) > 0 { 100 } else { 300 } + r(&[0, 0]),
+        );
+        check(
+            "sort_either",
+            &x,
+            &[Mode::Nearest; 2],
+            (&[0, -1], &[0, 1]),
+            (0, 0),
+            |v| sort_either(&v).unwrap(),
+            |r| {
+                let mut v = [r(&[0, -1]), r(&[0, 0]), r(&[0, 1])];
+                let mut w = [r(&[0, 1]), r(&[0, 0]), r(&[0, -1]), 5];
+                if r(&[0, 0]) % 3 == 0 {
+                    v.sort_unstable();
+                } else {
+                    w.sort_unstable();
+                }
+                v[0] * 10_000 + w[0] * 100 + w[3]
+            },
+        );
+        check(
+            "sort_other_receivers",
+            &x,
+            &[Mode::Nearest; 2],
+            (&[0, -1], &[0, 1]),
+            (0, 0),
+            |v| sort_other_receivers(&v).unwrap(),
+            |r| {
+                let mut v = [r(&[0, 1]), r(&[0, 0]), r(&[0, -1])];
+                v.sort_unstable();
+                let t = if r(&[0, 1]) <= r(&[0, -1]) { 1 } else { 2 };
+                let g = if r(&[0, 1]) <= r(&[0, -1]) { 0 } else { 1 };
+                v[0] * 1000 + t * 100 + g * 10
             },
         );
         let bytes = x.mapv(|v| (v * 29) as u8);

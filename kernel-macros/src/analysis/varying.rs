@@ -106,6 +106,24 @@ impl Pass<'_> {
     }
 }
 
+/// Methods of arrays and slices that change them in place.
+const IN_PLACE: &[&str] = &[
+    "sort",
+    "sort_unstable",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable_by",
+    "sort_unstable_by_key",
+    "select_nth_unstable",
+    "reverse",
+    "swap",
+    "fill",
+    "rotate_left",
+    "rotate_right",
+    "copy_from_slice",
+    "clone_from_slice",
+];
+
 impl<'a> Visit<'a> for Pass<'_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         // A `let` under a varying condition is local to its branch: only its value decides.
@@ -128,6 +146,13 @@ impl<'a> Visit<'a> for Pass<'_> {
                     && (self.control > 0 || self.is_varying(&binary.right)) =>
             {
                 self.mark_place(&binary.left);
+            }
+            // A method that changes its receiver in place, under a condition on the
+            // position: the receiver then differs from position to position.
+            Expr::MethodCall(call)
+                if self.control > 0 && IN_PLACE.contains(&call.method.to_string().as_str()) =>
+            {
+                self.mark_place(&call.receiver);
             }
             Expr::If(expr_if) => {
                 self.visit_expr(&expr_if.cond);
@@ -262,6 +287,50 @@ pub fn bound_names(stmts: &[Stmt]) -> Vec<String> {
         bound.visit_stmt(stmt);
     }
     bound.0
+}
+
+/// The names bound once in `stmts`, by a `let` of an array of numbers: `[a, b, ..]` or
+/// `[a; n]` whose elements are not themselves tuples, arrays or structs (as far as their
+/// spelling shows). Those are the arrays a sort may sort on lanes.
+pub fn flat_arrays(stmts: &[Stmt]) -> HashSet<String> {
+    fn scalar(e: &Expr) -> bool {
+        match e {
+            Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) => false,
+            Expr::Paren(p) => scalar(&p.expr),
+            _ => true,
+        }
+    }
+    struct Lets(Vec<String>);
+    impl<'ast> Visit<'ast> for Lets {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            let name = match &local.pat {
+                Pat::Ident(p) if p.subpat.is_none() => Some(&p.ident),
+                Pat::Type(t) => match &*t.pat {
+                    Pat::Ident(p) if p.subpat.is_none() => Some(&p.ident),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let flat = local.init.as_ref().is_some_and(|init| match &*init.expr {
+                Expr::Array(array) => array.elems.iter().all(scalar),
+                Expr::Repeat(repeat) => scalar(&repeat.expr),
+                _ => false,
+            });
+            if let (Some(name), true) = (name, flat) {
+                self.0.push(name.to_string());
+            }
+            visit::visit_local(self, local);
+        }
+    }
+    let mut lets = Lets(Vec::new());
+    for stmt in stmts {
+        lets.visit_stmt(stmt);
+    }
+    let bound = bound_names(stmts);
+    lets.0
+        .into_iter()
+        .filter(|name| bound.iter().filter(|b| *b == name).count() == 1)
+        .collect()
 }
 
 /// Every name a pattern binds.

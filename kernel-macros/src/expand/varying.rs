@@ -197,6 +197,7 @@ pub fn rewrite(setting: &Setting<'_>, block: &syn::Block) -> Result<TokenStream>
         bound: crate::analysis::varying::bound_names(&block.stmts)
             .into_iter()
             .collect(),
+        sortable: crate::analysis::varying::flat_arrays(&block.stmts),
         rank: setting.rank,
         mask: None,
         scopes: Vec::new(),
@@ -240,6 +241,8 @@ struct Rewriter<'a> {
     /// Every name a pattern of the body binds: a core's name among them may be a local
     /// where it is used, so its `dot` keeps the scalar body.
     bound: HashSet<String>,
+    /// Locals bound once, to an array of numbers: those a sort may sort on lanes.
+    sortable: HashSet<String>,
     /// A stencil's rank (see [`Setting::rank`]).
     rank: usize,
     /// The mask of the innermost varying condition being rewritten, if any.
@@ -1352,10 +1355,15 @@ impl Rewriter<'_> {
         if !call.args.is_empty() {
             return unsupported(call, format!("`{}` takes no arguments", call.method));
         }
-        if crate::analysis::varying::place_name(&call.receiver).is_none() {
+        let named = match &*call.receiver {
+            Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
+            _ => None,
+        };
+        if !named.is_some_and(|name| self.sortable.contains(&name)) {
             return unsupported(
                 &call.receiver,
-                "on lanes, `sort` and `sort_unstable` sort a local array named directly",
+                "on lanes, `sort` and `sort_unstable` sort a local array of numbers named \
+                 directly, bound once by `let` to `[a, b, ..]` or `[a; n]`",
             );
         }
         let lanes = self.lanes_path();

@@ -3,10 +3,13 @@
 //!
 //! A sort on lanes is a sorting network: a fixed sequence of compare-exchanges, each a
 //! lane-wise `min` and `max`, the same at every lane, with no branch on the values. The
-//! network is Batcher's odd-even merge sort. Sorting only orders values, and integers equal
-//! as values are equal as bits, so the sorted array is the one any sort gives, stable or
-//! not. Floats are not `Ord` (a body cannot call `sort` on them), and neither are the
-//! elements a network could get wrong.
+//! network is Batcher's odd-even merge sort. Sorting only orders values, and primitive
+//! integers (and `bool`) equal as values are equal as bits, so for them the sorted array is
+//! the one any sort gives, stable or not; those are the elements a body's array holds on
+//! lanes. Floats are not `Ord` (a body cannot call `sort` on them). For a type whose `Ord`
+//! calls values equal that differ, or whose `min` and `max` are not `Ord`'s, a network is
+//! not a stable sort, so [`Lanes::sorted`] promises the standard library's result only for
+//! primitives.
 //!
 //! With the network unrolled every index is a constant and the array lives in registers;
 //! the exchanges whose results the body never reads (a median reads one element) are dead
@@ -67,8 +70,9 @@ impl<const N: usize> Network<N> {
 }
 
 impl<T: Ord + Copy, const L: usize> Lanes<T, L> {
-    /// `values`, each lane sorted ascending: at every lane, the array
-    /// `values.sort_unstable()` leaves.
+    /// `values`, each lane sorted ascending: at every lane of primitive integers or `bool`,
+    /// the array `values.sort_unstable()` leaves. (For an `Ord` that calls differing values
+    /// equal, equal elements may end in another order than any standard sort leaves them.)
     #[inline(always)]
     pub fn sorted<const N: usize>(mut values: [Self; N]) -> [Self; N] {
         if N > MAX_NETWORK {

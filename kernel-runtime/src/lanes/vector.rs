@@ -273,6 +273,13 @@ impl<T: Copy, const L: usize> Blend<L> for Lanes<T, L> {
     }
 }
 
+/// Nothing to blend: what both branches give when each ends in a statement that returns
+/// `()` (`if c { v.sort() } else { w.sort() }`).
+impl<const L: usize> Blend<L> for () {
+    #[inline(always)]
+    fn blend(_: Lanes<bool, L>, (): Self, (): Self) -> Self {}
+}
+
 impl<B: Blend<L>, const N: usize, const L: usize> Blend<L> for [B; N] {
     #[inline(always)]
     fn blend(mask: Lanes<bool, L>, if_true: Self, if_false: Self) -> Self {
