@@ -255,7 +255,7 @@ fn sort_other_receivers(x: Rel<i32>) -> i32 {
     let mut v = [x[[0, 1]], x[[0, 0]], x[[0, -1]], 0];
     v[..3].sort_unstable();
     let mut t = [(x[[0, 1]], 1), (x[[0, -1]], 2)];
-    t.sort();
+    t.sort_unstable();
     let mut g = [[x[[0, 1]], 0], [x[[0, -1]], 1]];
     g.sort_unstable();
     v[0] * 1000 + t[0].1 * 100 + g[0][1] * 10 + v[3]
