@@ -11,8 +11,9 @@
 //! whatever its type.
 //!
 //! [`to_lanes`] and [`from_lanes`] say whether they did the copy; where they did not (other
-//! element widths, cores of more than `W` elements, no AVX-512) the caller copies element by
-//! element.
+//! element widths, cores of more than `W` elements, no AVX-512, a debug build, whose
+//! unoptimised shuffles would keep every vector in a stack slot of its own) the caller
+//! copies element by element.
 
 /// Whether `T` is a primitive number of 4 or 8 bytes, whose values may pass through vector
 /// registers as bits: every byte of it initialised, no padding (a struct of the same size
@@ -80,12 +81,13 @@ unsafe fn transpose<T: Copy, const L: usize, const TO: bool>(
         unsafe { std::ptr::copy_nonoverlapping(src, dst, L) };
         return true;
     }
+    // An unoptimised build keeps every vector of the unrolled shuffles in a stack slot of
+    // its own, a quarter of a megabyte for the largest cores: there, element by element.
     #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
-    // SAFETY: this function's contract.
-    unsafe {
-        avx512::transpose::<T, L, TO>(src, size, dst)
+    if !cfg!(debug_assertions) {
+        // SAFETY: this function's contract.
+        return unsafe { avx512::transpose::<T, L, TO>(src, size, dst) };
     }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
     false
 }
 
@@ -456,19 +458,35 @@ mod avx512 {
 mod tests {
     use super::{from_lanes, to_lanes};
 
-    /// Whether this build has the shuffles for `size`-element cores of `T` at `L` lanes.
-    fn shuffled<T, const L: usize>(size: usize) -> bool {
+    /// How a copy is done: one-element cores copied (the public functions), and the
+    /// shuffles taken where the build has them (an optimised build, or the shuffles called
+    /// directly).
+    #[derive(Clone, Copy)]
+    struct Path {
+        copies_one: bool,
+        shuffles: bool,
+    }
+
+    /// Whether `size`-element cores of `T` at `L` lanes are copied by `path`.
+    fn done<T, const L: usize>(size: usize, path: Path) -> bool {
         let w = 64 / size_of::<T>();
-        size == 1
-            || (cfg!(all(target_arch = "x86_64", target_feature = "avx512f"))
+        (size == 1 && path.copies_one)
+            || (path.shuffles
+                && cfg!(all(target_arch = "x86_64", target_feature = "avx512f"))
                 && matches!(size_of::<T>(), 4 | 8)
                 && (2..=w.min(16)).contains(&size)
                 && L.is_multiple_of(w))
     }
 
+    /// The two ways of one copy: to lanes, then from them.
+    type Ways<T> = (
+        unsafe fn(*const T, usize, *mut T) -> bool,
+        unsafe fn(*const T, usize, *mut T) -> bool,
+    );
+
     /// Both ways for every core size up to 20, against the element-by-element layout;
     /// distinct values, so that a misplaced element shows.
-    fn both_ways<T, const L: usize>(make: impl Fn(usize) -> T)
+    fn both_ways<T, const L: usize>(make: impl Fn(usize) -> T, (to, from): Ways<T>, path: Path)
     where
         T: Copy + PartialEq + std::fmt::Debug,
     {
@@ -477,12 +495,9 @@ mod tests {
             let unset = make(usize::MAX >> 1);
             let mut staged = vec![unset; size * L];
             // SAFETY: `size * L` values each way.
-            let did = unsafe { to_lanes::<T, L>(cores.as_ptr(), size, staged.as_mut_ptr()) };
-            assert_eq!(
-                did,
-                shuffled::<T, L>(size),
-                "to lanes, {size} elements, {L} lanes"
-            );
+            let did = unsafe { to(cores.as_ptr(), size, staged.as_mut_ptr()) };
+            let want = done::<T, L>(size, path);
+            assert_eq!(did, want, "to lanes, {size} elements, {L} lanes");
             if !did {
                 assert!(
                     staged.iter().all(|&v| v == unset),
@@ -501,31 +516,65 @@ mod tests {
             }
             let mut back = vec![unset; size * L];
             // SAFETY: as above.
-            let did = unsafe { from_lanes::<T, L>(staged.as_ptr(), size, back.as_mut_ptr()) };
+            let did = unsafe { from(staged.as_ptr(), size, back.as_mut_ptr()) };
             assert!(did, "from lanes, {size} elements, {L} lanes");
             assert_eq!(back, cores, "from lanes, {size} elements, {L} lanes");
         }
     }
 
-    #[test]
-    fn lanes_of_4_byte_cores_are_their_transpose() {
-        both_ways::<u32, 16>(|i| i as u32);
-        both_ways::<f32, 32>(|i| i as f32);
-        both_ways::<i32, 64>(|i| -(i as i32));
-        both_ways::<u32, 8>(|i| i as u32);
+    /// Every element type and lane count below, through `ways` of each.
+    macro_rules! every_type {
+        ($ways:ident, $path:expr) => {{
+            both_ways::<u32, 16>(|i| i as u32, $ways!(u32, 16), $path);
+            both_ways::<f32, 32>(|i| i as f32, $ways!(f32, 32), $path);
+            both_ways::<i32, 64>(|i| -(i as i32), $ways!(i32, 64), $path);
+            both_ways::<u32, 8>(|i| i as u32, $ways!(u32, 8), $path);
+            both_ways::<u64, 8>(|i| i as u64, $ways!(u64, 8), $path);
+            both_ways::<f64, 16>(|i| i as f64 + 0.5, $ways!(f64, 16), $path);
+            both_ways::<i64, 32>(|i| -(i as i64), $ways!(i64, 32), $path);
+            both_ways::<u64, 4>(|i| i as u64, $ways!(u64, 4), $path);
+            // Narrow elements are copied only when a core is one element.
+            both_ways::<u8, 32>(|i| i as u8, $ways!(u8, 32), $path);
+            both_ways::<u16, 16>(|i| i as u16, $ways!(u16, 16), $path);
+        }};
     }
 
     #[test]
-    fn lanes_of_8_byte_cores_are_their_transpose() {
-        both_ways::<u64, 8>(|i| i as u64);
-        both_ways::<f64, 16>(|i| i as f64 + 0.5);
-        both_ways::<i64, 32>(|i| -(i as i64));
-        both_ways::<u64, 4>(|i| i as u64);
+    fn lanes_of_cores_are_their_transpose() {
+        macro_rules! public {
+            ($t:ty, $l:literal) => {
+                (to_lanes::<$t, $l>, from_lanes::<$t, $l>)
+            };
+        }
+        let path = Path {
+            copies_one: true,
+            shuffles: !cfg!(debug_assertions),
+        };
+        every_type!(public, path);
     }
 
+    /// The shuffles themselves, which a debug build does not call: on a thread with room
+    /// for their unoptimised frames.
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
     #[test]
-    fn lanes_of_narrow_cores_are_copied_only_when_one_element() {
-        both_ways::<u8, 32>(|i| i as u8);
-        both_ways::<u16, 16>(|i| i as u16);
+    fn lanes_of_cores_by_shuffles_are_their_transpose() {
+        use super::avx512::transpose;
+        macro_rules! shuffles {
+            ($t:ty, $l:literal) => {
+                (transpose::<$t, $l, true>, transpose::<$t, $l, false>)
+            };
+        }
+        std::thread::Builder::new()
+            .stack_size(1 << 26)
+            .spawn(|| {
+                let path = Path {
+                    copies_one: false,
+                    shuffles: true,
+                };
+                every_type!(shuffles, path);
+            })
+            .expect("a test thread")
+            .join()
+            .expect("no failure");
     }
 }
