@@ -480,8 +480,9 @@ pub use kernel_macros::guvectorize;
 ///   saturating_mul`
 ///   for integers (transcendental ones call the scalar function per lane: exact, not
 ///   faster);
-/// - `v.sort_unstable()` and `v.sort()` of a local array of integers (a median or rank
-///   filter): a sorting network of lane-wise `min` and `max`, unrolled up to
+/// - `v.sort_unstable()` and `v.sort()` of a local array of integers bound once by `let`
+///   to `[a, b, ..]` or `[a; n]` (a median or rank filter; a sort of a slice, of a row of
+///   an array of arrays or of an array of tuples keeps the scalar body): a sorting network of lane-wise `min` and `max`, unrolled up to
 ///   [`lanes::MAX_NETWORK`] elements, whose exchanges the body does not read from are
 ///   dropped (a median of nine reads one element). Integers equal as values are equal as
 ///   bits, so the array is the one any sort gives. Larger arrays sort each lane with the
