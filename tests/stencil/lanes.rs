@@ -704,11 +704,11 @@ fn seven_point_ref(r: Read<'_, f64>) -> f64 {
 fn volumes_swept_in_tiles_equal_the_reference() {
     let modes = [Mode::Reflect, Mode::Nearest, Mode::Wrap];
     let fp: (&[isize], &[isize]) = (&[-1, -1, -1], &[1, 2, 1]);
-    // Planes of 130 x 131 and 200 x 97 f64 are tiled (a remainder of rows too); a stack of
-    // two volumes, a transposed volume (rows along the first axis) and a small one are not
-    // or are tiled along other axes.
+    // Planes of 520 x 530 f64, four read at once (8.4 MiB), are tiled (a remainder of
+    // rows too); smaller planes, a stack of two volumes, a transposed volume (rows along
+    // the first axis) and a small one are not, or are tiled along other axes.
     for shape in [
-        &[5, 130, 131][..],
+        &[3, 520, 530][..],
         &[3, 200, 97],
         &[2, 3, 140, 150],
         &[4, 6, 7],
