@@ -39,6 +39,8 @@ SIZES = {
     "zoo_lap3d_f32": ((256, 256, 256), (64, 64, 64)),
     "zoo_blur5_f32": ((2000, 2000), (500, 500)),
     "zoo_blur7_f64": ((1000, 1000), (300, 300)),
+    "zoo_binom7_f32": ((2000, 2000), (500, 500)),
+    "zoo_box3d_f32": ((128, 256, 256), (32, 64, 64)),
     "zoo_sobel_u8_f32": ((2000, 2000), (500, 500)),
     "zoo_life_u8": ((2000, 2000), (500, 500)),
     "zoo_erode3_u8": ((2000, 2000), (500, 500)),
@@ -59,6 +61,8 @@ SIZES = {
 INPUTS = {
     "zoo_lap3d_f32": "u = gen_f64(shape, 20).astype(f32); 7-point Laplacian (sum of 6 neighbours - 6u), mode nearest",
     "zoo_blur5_f32": "x = gen_f64(shape, 21).astype(f32); 5x5 weights outer([1,4,6,4,1])/256, mode reflect",
+    "zoo_binom7_f32": "x = gen_f64(shape, 42).astype(f32); 7x7 weights outer([1,6,15,20,15,6,1])/4096, mode reflect",
+    "zoo_box3d_f32": "x = gen_f64(shape, 43).astype(f32); 5x5x5 mean (sum of 125 in f32, / 125), mode reflect",
     "zoo_blur7_f64": "x = gen_f64(shape, 22); 7x7 cone on a disk, W = 11 - di^2 - dj^2 where >= 1 (37 taps) / 191, mode nearest",
     "zoo_sobel_u8_f32": "x = gen_i8(shape, 23).view(u8); sqrt(gx^2 + gy^2) of the 3x3 Sobel taps in f32, mode mirror",
     "zoo_life_u8": "c = (gen_u7(shape, 24) < 40).astype(u8)  (0/1, ~31% alive); one Game of Life step, mode wrap",
@@ -85,6 +89,8 @@ INV225 = F32(1.0 / 225.0)
 # 5x5 binomial: the outer product of [1, 4, 6, 4, 1], / 256 (every weight exact in f32).
 B5 = np.array([1, 4, 6, 4, 1], np.float64)
 W5 = (np.outer(B5, B5) / 256).astype(F32)
+B7 = np.array([1, 6, 15, 20, 15, 6, 1], np.float64)
+W7B = (np.outer(B7, B7) / 4096).astype(F32)
 # 7x7 cone on a disk: 11 - di^2 - dj^2 where positive (37 taps, weights 1..11), / their sum (191).
 _D = np.arange(-3, 4)
 CONE = np.maximum(11 - _D[:, None] ** 2 - _D[None, :] ** 2, 0).astype(np.float64)
@@ -396,6 +402,36 @@ if numba is not None:
             for j in range(m):
                 o[j] *= scale
 
+    @njit(parallel=True, fastmath=True)
+    def box3d_passes(p, k, scale, out):
+        """scale * the k x k x k box sums of the padded volume p: sums of k planes, then of k
+        rows of those, then of k columns, each pass a sweep of whole rows (vectorises)."""
+        n0, n1, n2 = out.shape
+        m1, m2 = p.shape[1], p.shape[2]
+        planes = np.empty((n0, m1, m2), p.dtype)
+        for i in prange(n0):
+            a = planes[i]
+            a[:, :] = p[i]
+            for t in range(1, k):
+                q = p[i + t]
+                for j in range(m1):
+                    for l in range(m2):
+                        a[j, l] += q[j, l]
+        for i in prange(n0):
+            a = planes[i]
+            o = out[i]
+            row = np.empty(m2, p.dtype)
+            for j in range(n1):
+                row[:] = a[j]
+                for t in range(1, k):
+                    for l in range(m2):
+                        row[l] += a[j + t, l]
+                for l in range(n2):
+                    acc = row[l]
+                    for t in range(1, k):
+                        acc += row[l + t]
+                    o[j, l] = acc * scale
+
     @njit(parallel=True)
     def box_running_u8(p, k, out):
         """Floor of the k x k mean of the padded bytes p: column sums slide down each chunk of
@@ -658,6 +694,63 @@ def w_blur5(shape, R, si):
         run = halide_separable(np.float32, B5 / 16, B5 / 16, P.hl.BoundaryConditions.mirror_image, 16)
         o2 = np.zeros_like(x)
         zrun(wl, size, thr("halide separable tile+vec+par"), lambda: run(o2, x), R, ref, tol, out=o2)
+
+
+def w_binom7(shape, R, si):
+    wl, size = "zoo_binom7_f32", P.size_str(shape)
+    x = P.gen_f64(shape, 42).astype(F32)
+    si[wl] = dict(x=x)
+    ref = taps_ref(x, W7B, "symmetric")
+    tol = 1e-6
+    out = np.zeros_like(x)
+    zrun(wl, size, thr("numba prange, taps as row sweeps, fm"),
+         lambda: (correlate_rows(np.pad(x, 3, mode="symmetric"), W7B, out), out)[1], R, ref, tol, note="pad timed", out=out)
+    k1 = (B7 / 64).astype(F32)
+    zrun(wl, size, "scipy correlate1d x2 (separable)",
+         lambda: P.ndi.correlate1d(P.ndi.correlate1d(x, k1, axis=0, mode="reflect"), k1, axis=1, mode="reflect"),
+         R, ref, tol)
+    if P.cv2 is not None:
+        cv2 = P.cv2
+        o = np.empty_like(x)
+        zrun(wl, size, thr("cv2.sepFilter2D"),
+             lambda: cv2.sepFilter2D(x, -1, k1, k1, dst=o, borderType=cv2.BORDER_REFLECT), R, ref, tol, out=o)
+        zrun(wl, size, thr("cv2.filter2D(7x7)"),
+             lambda: cv2.filter2D(x, -1, W7B, dst=o, borderType=cv2.BORDER_REFLECT), R, ref, tol, out=o)
+    if P.hl is not None:
+        run = halide_separable(np.float32, B7 / 64, B7 / 64, P.hl.BoundaryConditions.mirror_image, 16)
+        o2 = np.zeros_like(x)
+        zrun(wl, size, thr("halide separable tile+vec+par"), lambda: run(o2, x), R, ref, tol, out=o2)
+
+
+def w_box3d(shape, R, si):
+    wl, size = "zoo_box3d_f32", P.size_str(shape)
+    x = P.gen_f64(shape, 43).astype(F32)
+    si[wl] = dict(x=x)
+    ref = P.ndi.uniform_filter(x.astype(np.float64), 5, mode="reflect")
+    tol = 1e-5
+    out = np.zeros_like(x)
+    zrun(wl, size, thr("numba prange, separable passes, fm"),
+         lambda: (box3d_passes(np.pad(x, 2, mode="symmetric"), 5, F32(1 / 125), out), out)[1], R, ref, tol,
+         note="pad timed", out=out)
+    zrun(wl, size, "scipy.ndimage.uniform_filter(5)", lambda: P.ndi.uniform_filter(x, 5, mode="reflect"),
+         R, ref, tol)
+    if P.hl is not None:
+        hl = P.hl
+        X, Y, Z = hl.Var("x"), hl.Var("y"), hl.Var("z")
+        inp = hl.ImageParam(hl.Float(32), 3, "x")
+        pad = hl.BoundaryConditions.mirror_image(inp)
+        planes, rows, o = hl.Func("planes"), hl.Func("rows"), hl.Func("out")
+        planes[X, Y, Z] = sum((pad[X, Y, Z + i] for i in range(-1, 3)), pad[X, Y, Z - 2])
+        rows[X, Y, Z] = sum((planes[X, Y + i, Z] for i in range(-1, 3)), planes[X, Y - 2, Z])
+        o[X, Y, Z] = sum((rows[X + i, Y, Z] for i in range(-1, 3)), rows[X - 2, Y, Z]) * hl.f32(1.0 / 125.0)
+        xi, yi = hl.Var("xi"), hl.Var("yi")
+        o.tile(X, Y, xi, yi, 256, 32).vectorize(xi, 16).parallel(Z)
+        rows.compute_at(o, X).vectorize(X, 16)
+        planes.compute_at(o, X).vectorize(X, 16)
+        o.compile_jit(hl.get_jit_target_from_environment())
+        run = hl_runner(o, [inp])
+        o2 = np.zeros_like(x)
+        zrun(wl, size, thr("halide separable, tile+vec+par z"), lambda: run(o2, x), R, ref, tol, out=o2)
 
 
 def w_blur7(shape, R, si):
@@ -1114,6 +1207,8 @@ WORKLOADS = {
     "zoo_lap3d_f32": w_lap3d,
     "zoo_blur5_f32": w_blur5,
     "zoo_blur7_f64": w_blur7,
+    "zoo_binom7_f32": w_binom7,
+    "zoo_box3d_f32": w_box3d,
     "zoo_sobel_u8_f32": w_sobel,
     "zoo_life_u8": w_life,
     "zoo_erode3_u8": lambda s, R, si: w_morph("min", 3, 25, "zoo_erode3_u8", s, R, si),

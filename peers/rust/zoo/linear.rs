@@ -157,6 +157,134 @@ pub fn zoo_blur5_f32(b: &mut Bench, shape: (usize, usize)) -> Check {
     )
 }
 
+// --- zoo_binom7_f32 -------------------------------------------------------------------------
+
+/// The 7x7 binomial: the outer product of `[1, 6, 15, 20, 15, 6, 1]`, over 4096.
+const W7B: [[f32; 7]; 7] = {
+    const B7: [f32; 7] = [1., 6., 15., 20., 15., 6., 1.];
+    let mut table = [[0.0; 7]; 7];
+    let mut i = 0;
+    while i < 7 {
+        let mut j = 0;
+        while j < 7 {
+            table[i][j] = B7[i] * B7[j] / 4096.0;
+            j += 1;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// The 7x7 binomial blur as loops over its table.
+#[stencil(mode = "reflect", neighborhood = [(-3, 3), (-3, 3)])]
+pub fn binom7(x: Rel<f32>) -> f32 {
+    let mut acc = 0.0;
+    for di in -3..=3 {
+        for dj in -3..=3 {
+            acc += W7B[(di + 3) as usize][(dj + 3) as usize] * x[[di, dj]];
+        }
+    }
+    acc
+}
+
+/// The same blur, allowed to sum in another order: separable passes.
+#[stencil(mode = "reflect", neighborhood = [(-3, 3), (-3, 3)], reassociate = true)]
+pub fn binom7_passes(x: Rel<f32>) -> f32 {
+    let mut acc = 0.0;
+    for di in -3..=3 {
+        for dj in -3..=3 {
+            acc += W7B[(di + 3) as usize][(dj + 3) as usize] * x[[di, dj]];
+        }
+    }
+    acc
+}
+
+pub fn zoo_binom7_f32(b: &mut Bench, shape: (usize, usize)) -> Check {
+    let x = inputs::f64s(shape, 42).mapv(|v| v as f32);
+    let want = correlate_naive(&x, &W7B, Border::Reflect);
+    let mut out = alloc::output(x.raw_dim());
+    spellings(
+        b,
+        &x,
+        &mut out,
+        f32::NAN,
+        &|what, got| exact_unless_reassociated(what, &flat(got), &flat(&want)),
+        &[
+            ("(loops) binom7_into", &|x, o| binom7_into(x, o)),
+            ("(loops, reassociate = true) binom7_passes_into", &|x, o| {
+                binom7_passes_into(x, o)
+            }),
+        ],
+        ("(loops) binom7 (allocates)", &|x| binom7(x)),
+    )
+}
+
+// --- zoo_box3d_f32 --------------------------------------------------------------------------
+
+/// The 5x5x5 mean of a volume as loops over its neighbourhood.
+#[stencil(mode = "reflect", neighborhood = [(-2, 2), (-2, 2), (-2, 2)])]
+pub fn box3d(x: Rel<f32>) -> f32 {
+    let mut acc = 0.0;
+    for di in -2..=2 {
+        for dj in -2..=2 {
+            for dk in -2..=2 {
+                acc += x[[di, dj, dk]];
+            }
+        }
+    }
+    acc / 125.0
+}
+
+/// The same mean, allowed to sum in another order: running sums.
+#[stencil(mode = "reflect", neighborhood = [(-2, 2), (-2, 2), (-2, 2)], reassociate = true)]
+pub fn box3d_running(x: Rel<f32>) -> f32 {
+    let mut acc = 0.0;
+    for di in -2..=2 {
+        for dj in -2..=2 {
+            for dk in -2..=2 {
+                acc += x[[di, dj, dk]];
+            }
+        }
+    }
+    acc / 125.0
+}
+
+fn box3d_naive(x: &Array3<f32>) -> Array3<f32> {
+    let (n0, n1, n2) = x.dim();
+    let at = |i: usize, d: isize, n: usize| Border::Reflect.at(i as isize + d, n);
+    Array3::from_shape_fn((n0, n1, n2), |(i, j, k)| {
+        let mut acc = 0.0f32;
+        for di in -2..=2 {
+            for dj in -2..=2 {
+                for dk in -2..=2 {
+                    acc += x[[at(i, di, n0), at(j, dj, n1), at(k, dk, n2)]];
+                }
+            }
+        }
+        acc / 125.0
+    })
+}
+
+pub fn zoo_box3d_f32(b: &mut Bench, shape: (usize, usize, usize)) -> Check {
+    let x = inputs::f64s(shape, 43).mapv(|v| v as f32);
+    let want = box3d_naive(&x);
+    let mut out = alloc::output(x.raw_dim());
+    spellings(
+        b,
+        &x,
+        &mut out,
+        f32::NAN,
+        &|what, got| exact_unless_reassociated(what, &flat(got), &flat(&want)),
+        &[
+            ("(loops) box3d_into", &|x, o| box3d_into(x, o)),
+            ("(loops, reassociate = true) box3d_running_into", &|x, o| {
+                box3d_running_into(x, o)
+            }),
+        ],
+        ("(loops) box3d (allocates)", &|x| box3d(x)),
+    )
+}
+
 // --- zoo_blur7_f64 --------------------------------------------------------------------------
 
 /// A 7x7 cone on a disk: `11 - di^2 - dj^2` where positive (37 taps), summing to 191.

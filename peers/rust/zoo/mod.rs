@@ -2,7 +2,7 @@
 //! written with ndkernel as the README teaches and timed against the peers of
 //! `peers/zoo.py` on the same inputs.
 //!
-//! - [`linear`]: weighted sums (`#[stencil]`): a 3-D Laplacian, 5x5 and 7x7 blurs, Sobel
+//! - [`linear`]: weighted sums (`#[stencil]`): a 3-D Laplacian, 5x5 and 7x7 blurs, a 3-D box mean, Sobel
 //!   magnitude, a 15x15 box mean with its reach as a parameter, a two-input diffusion step.
 //! - [`logic`]: comparisons and selects (`#[stencil]`): Game of Life, erosion, dilation,
 //!   3x3 median.
@@ -26,10 +26,12 @@ use ndkernel::prelude::*;
 use crate::{Bench, Check};
 
 /// `zoo.py`'s `SIZES`: workload, full size, quick size. The strings must match its own.
-pub const SIZES: [(&str, &[usize], &[usize]); 18] = [
+pub const SIZES: [(&str, &[usize], &[usize]); 20] = [
     ("zoo_lap3d_f32", &[256, 256, 256], &[64, 64, 64]),
     ("zoo_blur5_f32", &[2000, 2000], &[500, 500]),
     ("zoo_blur7_f64", &[1000, 1000], &[300, 300]),
+    ("zoo_binom7_f32", &[2000, 2000], &[500, 500]),
+    ("zoo_box3d_f32", &[128, 256, 256], &[32, 64, 64]),
     ("zoo_sobel_u8_f32", &[2000, 2000], &[500, 500]),
     ("zoo_life_u8", &[2000, 2000], &[500, 500]),
     ("zoo_erode3_u8", &[2000, 2000], &[500, 500]),
@@ -54,6 +56,8 @@ pub fn run(b: &mut Bench, shape: &[usize]) -> Option<Check> {
         "zoo_lap3d_f32" => linear::zoo_lap3d_f32(b, (shape[0], shape[1], shape[2])),
         "zoo_blur5_f32" => linear::zoo_blur5_f32(b, image()),
         "zoo_blur7_f64" => linear::zoo_blur7_f64(b, image()),
+        "zoo_binom7_f32" => linear::zoo_binom7_f32(b, image()),
+        "zoo_box3d_f32" => linear::zoo_box3d_f32(b, (shape[0], shape[1], shape[2])),
         "zoo_sobel_u8_f32" => linear::zoo_sobel_u8_f32(b, image()),
         "zoo_box15_f32" => linear::zoo_box15_f32(b, image()),
         "zoo_box31_u8" => linear::zoo_box31_u8(b, image()),
