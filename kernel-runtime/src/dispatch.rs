@@ -62,7 +62,7 @@ mod core_lanes;
 mod cores;
 mod layout;
 mod raw;
-mod transpose;
+pub(crate) mod transpose;
 
 pub use core_lanes::{LANE_CORES_BYTES, LaneCore, LaneCoreMut, Stage, lanes_fit};
 pub use cores::{

@@ -18,7 +18,7 @@
 /// Whether `T` is a primitive number of 4 or 8 bytes, whose values may pass through vector
 /// registers as bits: every byte of it initialised, no padding (a struct of the same size
 /// may have padding, whose bytes no load may read).
-pub(super) fn plain<T: 'static>() -> bool {
+pub(crate) fn plain<T: 'static>() -> bool {
     use std::any::TypeId;
     [
         TypeId::of::<i32>(),
@@ -89,6 +89,36 @@ unsafe fn transpose<T: Copy, const L: usize, const TO: bool>(
         return unsafe { avx512::transpose::<T, L, TO>(src, size, dst) };
     }
     false
+}
+
+/// Transposes one square block of `W x W` elements of 4 or 8 bytes, `W` those of one
+/// 512-bit vector: row `r` of the source, `W` elements from `src + r * src_stride`, becomes
+/// column `r` of the destination, whose rows start at `dst + r * dst_stride`. With AVX-512
+/// only, where it takes `W` loads, `W log2 W` permutes and `W` stores.
+///
+/// # Safety
+///
+/// `T` must be [`plain`] (4 or 8 bytes); both strides multiples of `W`; the `W` rows of
+/// `W` elements valid for reading from `src` and for writing from `dst`, not overlapping.
+#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+#[inline(always)]
+pub(crate) unsafe fn square<T: Copy>(
+    src: *const T,
+    src_stride: usize,
+    dst: *mut T,
+    dst_stride: usize,
+) {
+    let w = 64 / size_of::<T>();
+    debug_assert!(src_stride.is_multiple_of(w) && dst_stride.is_multiple_of(w));
+    let (src, dst) = (src.cast(), dst.cast());
+    // SAFETY: the caller's, with strides counted in whole vectors.
+    unsafe {
+        if size_of::<T>() == 8 {
+            avx512::block::<true, true, 8>(src, src_stride / w, dst, dst_stride / w);
+        } else {
+            avx512::block::<false, true, 16>(src, src_stride / w, dst, dst_stride / w);
+        }
+    }
 }
 
 /// Where lane `i` of output vector `d` comes from, for `W` cores of `S` elements: the
@@ -194,7 +224,7 @@ mod avx512 {
     /// `src` valid for reading and `dst` for writing `S` vectors, `S * W` elements of
     /// `4 << WIDE` bytes, laid out as [`super::source`] says for `TO`.
     #[inline(always)]
-    unsafe fn block<const WIDE: bool, const TO: bool, const S: usize>(
+    pub(super) unsafe fn block<const WIDE: bool, const TO: bool, const S: usize>(
         src: *const __m512i,
         src_stride: usize,
         dst: *mut __m512i,

@@ -1081,7 +1081,7 @@ where
             if A::EXACT {
                 prefix_along(buffer, prefix, &mut sums[start..end], start, taps);
             } else {
-                running_along(buffer, &mut sums[start..end], start, taps);
+                running_along(buffer, &mut sums[start..end], start, taps, prefix);
             }
             if step == 1 {
                 // SAFETY: a run of the task's row.
@@ -1315,7 +1315,7 @@ struct Scratch<C> {
     buffer: Vec<C>,
     /// The sums along the row, for running sums.
     sums: Vec<C>,
-    /// Prefix sums of `buffer`, for exact running sums.
+    /// Prefix sums of `buffer`, for exact running sums; the reads and sums of float ones.
     prefix: Vec<C>,
     /// The sums of one block of the row.
     block: Vec<C>,
@@ -1357,47 +1357,130 @@ fn prefix_along<C: SumElem>(
 }
 
 /// `sums[o] = Σ buffer[first + o..first + o + taps]` for floats, sliding: each run of
-/// outputs starts from a full sum (so rounding drifts at most [`SEED`] positions), and
-/// [`CHAINS`] runs go side by side so that their chains of dependent additions overlap.
-fn running_along<C: SumElem>(buffer: &[C], sums: &mut [C], first: usize, taps: usize) {
-    let n = sums.len();
-    let buffer = &buffer[first..];
-    let run = n.div_ceil(CHAINS).clamp(1, SEED);
-    let seed = |at: usize| {
-        buffer[at..at + taps]
-            .iter()
-            .fold(C::default(), |s, &v| s.plus(v))
-    };
-    let mut start = 0;
-    while start + CHAINS * run <= n {
-        let mut acc: [C; CHAINS] = std::array::from_fn(|c| seed(start + c * run));
-        for i in 0..run {
-            for (c, acc) in acc.iter_mut().enumerate() {
-                let o = start + c * run + i;
-                sums[o] = *acc;
-                // The last step's sum is never used, and would read past the buffer.
-                if i + 1 < run {
-                    *acc = acc.plus(buffer[o + taps]).minus(buffer[o]);
-                }
-            }
-        }
-        start += CHAINS * run;
-    }
-    while start < n {
-        let end = (start + run).min(n);
-        let mut acc = seed(start);
-        for o in start..end {
-            sums[o] = acc;
-            if o + 1 < end {
-                acc = acc.plus(buffer[o + taps]).minus(buffer[o]);
-            }
-        }
-        start = end;
+/// outputs starts from a full sum of its first window (so rounding drifts at most [`SEED`]
+/// positions), and `W` runs of one length go side by side, `W` the lanes of one 512-bit
+/// vector of `C` (16 of `f32`, 8 of `f64`).
+///
+/// Each run is one chain of dependent additions, `acc = (acc + entering) - leaving`, as a
+/// running sum is. Side by side on SIMD lanes the `W` chains take one vector addition and
+/// subtraction per step, where one at a time they take a scalar pair per output and wait
+/// on each other's latency; a run's values lie along the row, so each block of `W` steps
+/// of the `W` runs is transposed into lanes and its sums back (`transpose::square`). Where
+/// the build has no AVX-512, the same chains run one lane at a time: the runs, and so every
+/// sum, depend on the row's length alone, never on the build or the thread.
+///
+/// `work` is this function's own: the reads and the sums, each with room for the last
+/// runs to pass the row's end (their sums there are dropped).
+fn running_along<C: SumElem>(
+    buffer: &[C],
+    sums: &mut [C],
+    first: usize,
+    taps: usize,
+    work: &mut Vec<C>,
+) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+    let lanes = !cfg!(debug_assertions) && crate::dispatch::transpose::plain::<C>();
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+    let lanes = false;
+    match chains::<C>() {
+        16 => running_chains::<C, 16>(buffer, sums, first, taps, work, lanes),
+        _ => running_chains::<C, 8>(buffer, sums, first, taps, work, false),
     }
 }
 
-/// Running sums along a row side by side.
-const CHAINS: usize = 8;
+/// How many runs of a float running sum go side by side: one 512-bit vector of `C`.
+const fn chains<C>() -> usize {
+    if size_of::<C>() == 4 { 16 } else { 8 }
+}
+
+/// [`running_along`] with `W` runs side by side, on SIMD lanes if `lanes` (AVX-512, `C`
+/// [`plain`](crate::dispatch::transpose::plain) of `64 / W` bytes).
+fn running_chains<C: SumElem, const W: usize>(
+    buffer: &[C],
+    sums: &mut [C],
+    first: usize,
+    taps: usize,
+    work: &mut Vec<C>,
+    lanes: bool,
+) {
+    let n = sums.len();
+    if n == 0 {
+        return;
+    }
+    // A group of `W` runs of `run` positions, `run` a multiple of `W`, passes the row's end
+    // by less than `W * W` positions.
+    let slack = W * W;
+    let reads = n + taps - 1;
+    work.clear();
+    work.extend_from_slice(&buffer[first..first + reads]);
+    // The reads past the end (one more for the last step's entering value) feed only sums
+    // that are dropped.
+    work.resize(reads + 1 + slack, C::default());
+    let split = work.len();
+    work.resize(split + n + slack, C::default());
+    let (input, output) = work.split_at_mut(split);
+    let mut start = 0;
+    while start < n {
+        let run = (n - start).div_ceil(W).next_multiple_of(W).min(SEED);
+        // Each run's first window summed in order, the runs side by side so that their
+        // additions overlap.
+        let mut acc = [C::default(); W];
+        for t in 0..taps {
+            for (c, acc) in acc.iter_mut().enumerate() {
+                *acc = acc.plus(input[start + c * run + t]);
+            }
+        }
+        let group = start..start + W * run;
+        #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+        if lanes {
+            for step in (0..run).step_by(W) {
+                let at = start + step;
+                let mut entering = [[C::default(); W]; W];
+                let mut leaving = [[C::default(); W]; W];
+                let mut out = [[C::default(); W]; W];
+                // SAFETY: `C` is plain with `W` of it in a vector (the caller's `lanes`);
+                // `run` and `W` are multiples of `W`; the source rows, `W` runs `run`
+                // apart from `at` (`+ taps`), end within `input` (its slack), and the
+                // destination rows within `output`; the blocks are this frame's.
+                unsafe {
+                    use crate::dispatch::transpose::square;
+                    let from = input.as_ptr();
+                    square(
+                        from.add(at + taps),
+                        run,
+                        entering.as_mut_ptr().cast::<C>(),
+                        W,
+                    );
+                    square(from.add(at), run, leaving.as_mut_ptr().cast::<C>(), W);
+                    for i in 0..W {
+                        out[i] = acc;
+                        for c in 0..W {
+                            acc[c] = acc[c].plus(entering[i][c]).minus(leaving[i][c]);
+                        }
+                    }
+                    square(
+                        out.as_ptr().cast::<C>(),
+                        W,
+                        output.as_mut_ptr().add(at),
+                        run,
+                    );
+                }
+            }
+            start = group.end;
+            continue;
+        }
+        let _ = lanes;
+        for i in 0..run {
+            for (c, acc) in acc.iter_mut().enumerate() {
+                let o = start + c * run + i;
+                output[o] = *acc;
+                *acc = acc.plus(input[o + taps]).minus(input[o]);
+            }
+        }
+        start = group.end;
+    }
+    sums.copy_from_slice(&output[..n]);
+}
 
 thread_local! {
     static DIRECT_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -1441,4 +1524,86 @@ pub fn passes<A: SumElem, F: Fold, const N: usize>(
     }
     let plan = weights?.plan(reassociate);
     (plan.evaluation != Evaluation::Direct).then_some(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Distinct values of mixed magnitude, so that another order of additions shows in
+    /// the last bits.
+    fn values<C: SumElem>(len: usize) -> Vec<C> {
+        (0..len)
+            .map(|k| {
+                let x = ((k * 7919 + 13) % 1009) as f64 / 1009.0;
+                C::from_f64(if k % 5 == 0 { x * 1000.0 } else { x - 0.3 })
+            })
+            .collect()
+    }
+
+    /// The float running sums on SIMD lanes (where the build has them) against the same
+    /// chains one lane at a time, bit for bit, and against sums from scratch within the
+    /// documented bound: row lengths around the groups' sizes, windows below and past a
+    /// group's width, and a start inside the buffer.
+    fn lanes_equal_one_lane_at_a_time<C: SumElem, const W: usize>(lanes: bool) {
+        for n in [
+            1,
+            2,
+            W - 1,
+            W,
+            W + 1,
+            W * W - 1,
+            W * W,
+            W * W + 5,
+            3 * SEED + 77,
+            4100,
+        ] {
+            for taps in [1, 2, 17, 31, 101] {
+                let first = 3;
+                let buffer = values::<C>(first + n + taps - 1);
+                let (mut fast, mut slow) = (vec![C::default(); n], vec![C::default(); n]);
+                let mut work = Vec::new();
+                running_chains::<C, W>(&buffer, &mut fast, first, taps, &mut work, lanes);
+                running_chains::<C, W>(&buffer, &mut slow, first, taps, &mut work, false);
+                let bits = |v: &[C]| v.iter().map(|x| x.approx().to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&fast), bits(&slow), "{n} outputs, {taps} taps");
+                let u = if size_of::<C>() == 4 {
+                    f64::from(f32::EPSILON)
+                } else {
+                    f64::EPSILON
+                } / 2.0;
+                for (o, &got) in fast.iter().enumerate() {
+                    let window = &buffer[first + o..first + o + taps];
+                    let exact: f64 = window.iter().map(|v| v.approx()).sum();
+                    let m = window
+                        .iter()
+                        .map(|v| v.approx().abs())
+                        .sum::<f64>()
+                        .max(1000.0 * taps as f64);
+                    let bound = (taps as f64 + 2.0 * SEED as f64 + 2.0) * u * m;
+                    assert!(
+                        (got.approx() - exact).abs() <= bound,
+                        "{n} outputs, {taps} taps, output {o}: {} against {exact}",
+                        got.approx()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn float_running_sums_on_lanes_equal_the_chains_one_at_a_time() {
+        let lanes = cfg!(all(target_arch = "x86_64", target_feature = "avx512f"));
+        // On a thread of its own: unoptimised, the transposes' unrolled shuffles keep every
+        // vector in a stack slot.
+        std::thread::Builder::new()
+            .stack_size(1 << 26)
+            .spawn(move || {
+                lanes_equal_one_lane_at_a_time::<f32, 16>(lanes);
+                lanes_equal_one_lane_at_a_time::<f64, 8>(lanes);
+            })
+            .expect("a test thread")
+            .join()
+            .expect("no panic");
+    }
 }
