@@ -57,6 +57,10 @@ use crate::error::{KernelError, Operand};
 /// The most positions a floating-point running sum goes before it is summed afresh.
 pub const SEED: usize = 256;
 
+// Runs of float running sums are whole blocks of the lanes' transposes (16 `f32` or 8
+// `f64`), and at most `SEED` long.
+const _: () = assert!(SEED.is_multiple_of(16));
+
 /// The most entries a weight table may have; a wider neighbourhood runs directly.
 pub const MAX_WEIGHTS: usize = 1 << 20;
 
@@ -1384,7 +1388,7 @@ fn running_along<C: SumElem>(
     let lanes = false;
     match chains::<C>() {
         16 => running_chains::<C, 16>(buffer, sums, first, taps, work, lanes),
-        _ => running_chains::<C, 8>(buffer, sums, first, taps, work, false),
+        _ => running_chains::<C, 8>(buffer, sums, first, taps, work, lanes),
     }
 }
 
@@ -1413,9 +1417,9 @@ fn running_chains<C: SumElem, const W: usize>(
     let reads = n + taps - 1;
     work.clear();
     work.extend_from_slice(&buffer[first..first + reads]);
-    // The reads past the end (one more for the last step's entering value) feed only sums
-    // that are dropped.
-    work.resize(reads + 1 + slack, C::default());
+    // The reads past the end, up to the last group's last step's entering value (within
+    // the slack), feed only sums that are dropped.
+    work.resize(reads + slack, C::default());
     let split = work.len();
     work.resize(split + n + slack, C::default());
     let (input, output) = work.split_at_mut(split);
