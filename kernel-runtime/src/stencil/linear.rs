@@ -1437,6 +1437,8 @@ fn running_chains<C: SumElem, const W: usize>(
         let group = start..start + W * run;
         #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
         if lanes {
+            // `square` transposes blocks of one vector's lanes of `C`: `W` of them.
+            assert_eq!(W * size_of::<C>(), 64, "runs side by side fill one vector");
             for step in (0..run).step_by(W) {
                 let at = start + step;
                 let mut entering = [[C::default(); W]; W];
