@@ -10,12 +10,17 @@
 //! - `rims_skipped`: the same body with `skip` on the row axis, so no position of a row
 //!   is evaluated through the boundary tables (the two ends are left at `cval`);
 //! - `interior_loop`: a hand-written loop over the interior alone, no border at all.
+//!
+//! And on the default pool, what sweeping volumes in tiles of rows does at four sizes of
+//! plane, against plane by plane (`laplacian_tiling/<shape>/{tiled,untiled}`): where the
+//! driver starts tiling (`TILE_FROM` in `kernel-runtime/src/stencil/mod.rs`).
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
 use ndarray::Array3;
 use ndkernel::prelude::*;
+use ndkernel::stencil::with_tiling;
 
 #[stencil(mode = "nearest")]
 fn lap3d(u: Rel<f32>) -> f32 {
@@ -65,6 +70,28 @@ fn main() {
     group.bench_function("interior_loop", |b| {
         b.iter(|| interior_loop(black_box(&u), &mut out));
     });
+    group.finish();
+    drop((u, out));
+
+    let mut group = c.benchmark_group("laplacian_tiling");
+    group.sample_size(10);
+    for (n0, n1, n2) in [
+        (256, 256, 256),
+        (48, 768, 768),
+        (32, 1024, 1024),
+        (16, 2048, 2048),
+    ] {
+        #[allow(clippy::cast_precision_loss, reason = "small integers")]
+        let u = Array3::from_shape_fn((n0, n1, n2), |(i, j, k)| ((i * 7 + j * 3 + k) % 17) as f32);
+        let mut out = Array3::<f32>::zeros((n0, n1, n2));
+        group.throughput(Throughput::Elements(u.len() as u64));
+        for tiled in [true, false] {
+            let name = format!("{n0}x{n1}x{n2}/{}", if tiled { "tiled" } else { "untiled" });
+            group.bench_function(name, |b| {
+                b.iter(|| with_tiling(tiled, || lap3d_into(black_box(&u), &mut out)));
+            });
+        }
+    }
     group.finish();
     c.final_summary();
 }

@@ -656,9 +656,10 @@ pub mod dispatch {
 
 /// What `#[stencil]` bodies are written against: the [`Rel`](stencil::Rel) parameter
 /// type, the [`Footprint`](stencil::Footprint) a kernel's `NEIGHBORHOOD` is, and the
-/// [`linear`](stencil::linear) evaluation of weighted sums.
+/// [`linear`](stencil::linear) evaluation of weighted sums, and [`with_tiling`](stencil::with_tiling)
+/// to compare the two sweeps of a volume.
 pub mod stencil {
-    pub use kernel_runtime::stencil::{Footprint, Rel};
+    pub use kernel_runtime::stencil::{Footprint, Rel, with_tiling};
 
     /// Linear stencils: the weights of a recognised body and how they are evaluated.
     pub mod linear {

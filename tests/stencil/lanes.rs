@@ -20,6 +20,7 @@ use std::ops::Add;
 
 use ndarray::{ArrayViewD, IxDyn, s};
 use ndkernel::prelude::*;
+use ndkernel::stencil::with_tiling;
 
 use crate::reference::{Mode, Read, naive};
 use crate::{Bits, assert_same, grid};
@@ -704,24 +705,37 @@ fn seven_point_ref(r: Read<'_, f64>) -> f64 {
 fn volumes_swept_in_tiles_equal_the_reference() {
     let modes = [Mode::Reflect, Mode::Nearest, Mode::Wrap];
     let fp: (&[isize], &[isize]) = (&[-1, -1, -1], &[1, 2, 1]);
-    // Planes of 520 x 530 f64, four read at once (8.4 MiB), are tiled (a remainder of
-    // rows too); smaller planes, a stack of two volumes, a transposed volume (rows along
-    // the first axis) and a small one are not, or are tiled along other axes.
+    // Planes of 520 x 530 f64, four read at once (8.4 MiB), are tiled by themselves (a
+    // remainder of rows too); the smaller volumes are swept both ways by `with_tiling`: a
+    // stack of two volumes, a transposed volume (rows along the first axis, tiled along
+    // other axes) and one too small for two tiles.
+    let x = grid(&[3, 520, 530], 3, false);
+    let want = naive(&x.view(), &modes, fp, (0.0, 0.0), seven_point_ref);
+    assert_same(&seven_point(&x).unwrap(), &want, "3x520x530");
     for shape in [
-        &[3, 520, 530][..],
+        &[5, 130, 131][..],
         &[3, 200, 97],
         &[2, 3, 140, 150],
         &[4, 6, 7],
     ] {
         let x = grid(shape, shape.len(), false);
         let want = naive(&x.view(), &modes, fp, (0.0, 0.0), seven_point_ref);
-        assert_same(&seven_point(&x).unwrap(), &want, &format!("{shape:?}"));
-        let serial = ndkernel::dispatch::serial(|| seven_point(&x).unwrap());
-        assert_same(&serial, &want, &format!("{shape:?} serial"));
+        for tiled in [true, false] {
+            let what = format!("{shape:?}, tiled: {tiled}");
+            let got = with_tiling(tiled, || seven_point(&x).unwrap());
+            assert_same(&got, &want, &what);
+            let serial = with_tiling(tiled, || {
+                ndkernel::dispatch::serial(|| seven_point(&x).unwrap())
+            });
+            assert_same(&serial, &want, &format!("{what}, serial"));
+        }
     }
     let x = grid(&[150, 140, 3], 4, true);
     let want = naive(&x.view(), &modes, fp, (0.0, 0.0), seven_point_ref);
-    assert_same(&seven_point(&x).unwrap(), &want, "F order");
+    for tiled in [true, false] {
+        let got = with_tiling(tiled, || seven_point(&x).unwrap());
+        assert_same(&got, &want, &format!("F order, tiled: {tiled}"));
+    }
 }
 
 /// Integer division guarded by a condition on the position: lanes would divide by zero

@@ -399,11 +399,40 @@ const TILE_BYTES: usize = 192 << 10;
 /// 9.1 vs 10.5 ms, 32x1024² (12 MiB) 15.3 vs 13.0 ms, 16x2048² (48 MiB) 29.5 vs 25.0 ms.
 const TILE_FROM: usize = 8 << 20;
 
+thread_local! {
+    static TILED: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with every stencil of rank 3 and more called on this thread swept in tiles of
+/// rows (`tiled`) or plane by plane (`!tiled`), whatever the size of its planes: for
+/// benchmarks that compare the two orders. A tiling still needs two tiles and
+/// non-negative strides. The order changes the speed, never a value.
+///
+/// # Examples
+///
+/// ```
+/// use kernel_runtime::stencil::with_tiling;
+///
+/// // Inside, the sweep is forced; after, the size of the planes decides again.
+/// let answer = with_tiling(true, || 42);
+/// assert_eq!(answer, 42);
+/// ```
+pub fn with_tiling<R>(tiled: bool, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<bool>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            TILED.set(self.0);
+        }
+    }
+    let _restore = Restore(TILED.replace(Some(tiled)));
+    f()
+}
+
 impl Tiling {
     /// The tiling of `walked` (loop axes, the stencil's other axes, the row axis last) for
     /// a stencil of rank `n` whose outputs are `elem` bytes and which spans `span(axis)` on
-    /// each stencil axis; `None` where the planes read at once fit in cache anyway, the rank
-    /// is below 3, or a stride is negative.
+    /// each stencil axis; `None` where the planes read at once fit in cache anyway (unless
+    /// [`with_tiling`] says otherwise), the rank is below 3, or a stride is negative.
     fn of<T>(
         walked: &ArrayViewMutD<'_, T>,
         loop_axes: usize,
@@ -422,7 +451,8 @@ impl Tiling {
         // axis came before them; the largest span bounds either way.
         let planes = (0..n).map(&span).max().unwrap_or(0).saturating_add(1);
         let plane_bytes = row_bytes.saturating_mul(shape[y]);
-        if plane_bytes.saturating_mul(planes) < TILE_FROM {
+        let large = plane_bytes.saturating_mul(planes) >= TILE_FROM;
+        if !TILED.get().unwrap_or(large) {
             return None;
         }
         let tile = (TILE_BYTES / row_bytes.max(1) / planes).max(4);
