@@ -393,10 +393,11 @@ const TILE_BYTES: usize = 192 << 10;
 
 /// The bytes of the planes a stencil reads at once from which tiling pays. Below it the
 /// planes stay in the shared L3 cache between the sweeps of one plane and the next, and
-/// the long sequential runs of whole planes stream better than tiles do. Measured with a
-/// 7-point Laplacian on `f32`, 2 threads, on a Zen 4 with 1 MiB of L2 per core and 32 MiB
-/// of L3: untiled vs tiled, 256³ (3 planes of 256 KiB) 6.9 vs 8.2 ms, 48x768² (6.75 MiB)
-/// 9.1 vs 10.5 ms, 32x1024² (12 MiB) 15.3 vs 13.0 ms, 16x2048² (48 MiB) 29.5 vs 25.0 ms.
+/// the long sequential runs of whole planes stream better than tiles do. `cargo bench
+/// --bench laplacian -- laplacian_tiling` (7-point Laplacian on `f32`, 2 threads, a Zen 4
+/// with 1 MiB of L2 per core and 32 MiB of L3), tiled vs untiled: 256³ (3 planes of
+/// 256 KiB) 9.3 vs 7.7 ms, 48x768² (6.75 MiB) 11.4 vs 10.8 ms, 32x1024² (12 MiB) 12.5 vs
+/// 16.5 ms, 16x2048² (48 MiB) 26.3 vs 36.7 ms.
 const TILE_FROM: usize = 8 << 20;
 
 thread_local! {
